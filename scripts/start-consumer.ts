@@ -1,0 +1,48 @@
+// The consumer process: Kafka topic -> Redis store. Run it with `npm run kafka:consumer`; run it twice to
+// see the consumer group share the topic's partitions.
+import nextEnv from "@next/env";
+import { getConfig } from "../src/lib/config";
+import { startBoardConsumer } from "../src/lib/kafka/board-consumer";
+import { createKafka } from "../src/lib/kafka/client";
+import { ensureTopic } from "../src/lib/kafka/topics";
+import { createLogger, errorFields } from "../src/lib/log";
+import { storeKeys } from "../src/lib/store/keys";
+import { createRedis } from "../src/lib/store/redis";
+
+nextEnv.loadEnvConfig(process.cwd());
+const config = getConfig();
+const log = createLogger("consumer");
+
+const kafka = createKafka(config.KAFKA_BROKERS, `${config.KAFKA_CLIENT_ID}-consumer`);
+const redis = createRedis(config.REDIS_URL, "message-board-consumer");
+redis.on("error", (error) => log.warn("Redis connection error", errorFields(error)));
+
+try {
+  await ensureTopic(kafka, config.KAFKA_TOPIC, config.KAFKA_TOPIC_PARTITIONS);
+  const consumer = await startBoardConsumer({
+    kafka,
+    redis,
+    keys: storeKeys(config),
+    topic: config.KAFKA_TOPIC,
+    groupId: config.KAFKA_CONSUMER_GROUP,
+    historyLimit: config.MESSAGES_LIMIT,
+    log,
+  });
+  log.info("consumer started", { brokers: config.KAFKA_BROKERS, topic: config.KAFKA_TOPIC, groupId: config.KAFKA_CONSUMER_GROUP });
+
+  let stopping = false;
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("stopping", { signal });
+    await consumer.stop();
+    await redis.quit();
+    log.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", shutdown);
+  process.on("SIGINT", shutdown);
+} catch (error) {
+  log.error(`consumer could not start: is Kafka running at ${config.KAFKA_BROKERS.join(",")}?`, errorFields(error));
+  process.exit(1);
+}

@@ -1,0 +1,36 @@
+"use client";
+
+import { useEffect, useState } from "react";
+import type { StoredMessage } from "@/lib/messages/schema";
+import { MessageItem } from "./MessageItem";
+
+const TICK_MS = 30_000;
+
+export function MessageList({ messages }: { messages: StoredMessage[] }) {
+  const now = useNow();
+  return (
+    <section aria-labelledby="messages-heading">
+      <h2 id="messages-heading" className="sr-only">
+        Messages
+      </h2>
+      {messages.length === 0 && <p className="text-center text-board-muted">No messages yet. Say hello!</p>}
+      {/* role="log" announces new messages politely to screen readers. */}
+      <ol role="log" aria-live="polite" aria-label="Messages" className="flex flex-col gap-3">
+        {messages.map((message) => (
+          <MessageItem key={message.seq} message={message} now={now} />
+        ))}
+      </ol>
+    </section>
+  );
+}
+
+/** The current time, refreshed now and then so that "5 min ago" stays true; one timer for the whole list. */
+function useNow(): Date {
+  const [now, setNow] = useState(() => new Date());
+  useEffect(() => {
+    setNow(new Date());
+    const timer = setInterval(() => setNow(new Date()), TICK_MS);
+    return () => clearInterval(timer);
+  }, []);
+  return now;
+}

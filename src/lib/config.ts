@@ -1,0 +1,50 @@
+import { z } from "zod";
+
+const count = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
+const name = (fallback: string) => z.string().trim().min(1).default(fallback);
+
+/**
+ * Every setting of every process, parsed from the environment once. The defaults are the local stack's,
+ * so nothing needs to be set to run on one machine. `.env.local.example` documents each variable.
+ */
+export const configSchema = z.object({
+  KAFKA_BROKERS: z
+    .string()
+    .default("127.0.0.1:9092")
+    .transform((value) => value.split(",").map((broker) => broker.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, "expected host:port")).min(1)),
+  KAFKA_CLIENT_ID: name("message-board"),
+  KAFKA_TOPIC: name("message-board"),
+  KAFKA_TOPIC_PARTITIONS: count(3, 1000),
+  KAFKA_CONSUMER_GROUP: name("message-board-store"),
+  BOARD_ID: name("main"),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
+  REDIS_MESSAGES_KEY: name("messages"),
+  REDIS_CHANNEL: name("new-messages"),
+  MESSAGES_LIMIT: count(100, 10_000),
+  SSE_HEARTBEAT_MS: count(15_000, 300_000),
+});
+
+export type Config = z.infer<typeof configSchema>;
+type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export function parseConfig(env: Env): Config {
+  // An empty variable means "not set", as in most shells' `VAR= command`.
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
+  const result = configSchema.safeParse(present);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+  throw new ConfigError(`Invalid environment: ${problems.join("; ")}`);
+}
+
+let cached: Config | undefined;
+
+/** The process's configuration, parsed on first use so that importing a module never throws. */
+export function getConfig(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}

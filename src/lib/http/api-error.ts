@@ -1,0 +1,44 @@
+import { z } from "zod";
+
+export type ErrorCode =
+  | "invalid_json"
+  | "invalid_message"
+  | "invalid_query"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "kafka_unavailable"
+  | "store_unavailable"
+  | "internal";
+
+/** An error with its HTTP answer. Route handlers throw these; `errorResponse` turns them into JSON. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly fields?: Record<string, string>,
+  ) {
+    super(message);
+  }
+}
+
+export function invalid(code: "invalid_message" | "invalid_query", error: z.ZodError): ApiError {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) fields[issue.path.join(".") || "body"] ??= issue.message;
+  const summary = Object.entries(fields).map(([field, message]) => (field === "body" ? message : `${field}: ${message}`));
+  return new ApiError(400, code, summary.join("; "), fields);
+}
+
+/** The body of every error answer; the UI parses it with this schema too. */
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    fields: z.record(z.string(), z.string()).optional(),
+  }),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+export function errorBody(error: ApiError): ErrorBody {
+  return { error: { code: error.code, message: error.message, ...(error.fields && { fields: error.fields }) } };
+}

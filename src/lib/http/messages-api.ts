@@ -1,0 +1,62 @@
+import "server-only";
+import { z } from "zod";
+import { KafkaUnavailableError } from "../kafka/producer";
+import { errorFields } from "../log";
+import { createMessage } from "../messages/create";
+import { newMessageSchema, type History, type Message } from "../messages/schema";
+import { services } from "../web/services";
+import { ApiError, errorBody, invalid } from "./api-error";
+import { readJsonBody } from "./json-body";
+
+/** Validates, produces to Kafka, and answers 201 only once the broker has acknowledged the message. */
+export async function postMessage(request: Request): Promise<Response> {
+  return answer(async () => {
+    const parsed = newMessageSchema.safeParse(await readJsonBody(request));
+    if (!parsed.success) throw invalid("invalid_message", parsed.error);
+    const { config, producer } = services();
+    const message: Message = createMessage(parsed.data, config.BOARD_ID);
+    try {
+      await producer.publish(message);
+    } catch (error) {
+      if (error instanceof KafkaUnavailableError) {
+        throw new ApiError(503, "kafka_unavailable", "Kafka did not accept the message; it was not posted. Try again shortly.");
+      }
+      throw error;
+    }
+    return Response.json(message, { status: 201 });
+  });
+}
+
+const historyQuerySchema = z.object({
+  limit: z.coerce.number({ error: "limit must be a number" }).int("limit must be a whole number").min(1, "limit must be at least 1").optional(),
+});
+
+/** The stored messages, newest first. */
+export async function getMessages(request: Request, shape: "history" | "list"): Promise<Response> {
+  return answer(async () => {
+    const query = historyQuerySchema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
+    if (!query.success) throw invalid("invalid_query", query.error);
+    const { config } = services();
+    const history = await readStoredHistory(Math.min(query.data.limit ?? config.MESSAGES_LIMIT, config.MESSAGES_LIMIT));
+    return Response.json(shape === "history" ? history : history.messages, { headers: { "Cache-Control": "no-store" } });
+  });
+}
+
+export async function readStoredHistory(limit?: number): Promise<History> {
+  try {
+    return await services().history(limit);
+  } catch (error) {
+    services().log.warn("history read failed", errorFields(error));
+    throw new ApiError(503, "store_unavailable", "The message store (Redis) is unreachable; try again shortly.");
+  }
+}
+
+async function answer(handle: () => Promise<Response>): Promise<Response> {
+  try {
+    return await handle();
+  } catch (error) {
+    if (error instanceof ApiError) return Response.json(errorBody(error), { status: error.status });
+    services().log.error("unexpected error", errorFields(error));
+    return Response.json(errorBody(new ApiError(500, "internal", "Something went wrong on our side")), { status: 500 });
+  }
+}

@@ -1,0 +1,35 @@
+import { z } from "zod";
+import { messageSchema, type Message } from "../messages/schema";
+
+export type DecodedRecord = { ok: true; message: Message } | { ok: false; reason: string };
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Keyed by board: Kafka orders records only within a partition, and one key always maps to one partition,
+ * so every viewer of a board sees its messages in the one order the broker accepted them. (Keying by
+ * message id would spread a board over partitions and lose that order.)
+ */
+export function encodeRecord(message: Message): { key: string; value: string } {
+  return { key: message.board, value: JSON.stringify(message) };
+}
+
+/** Anything can sit on a topic; only a valid message comes out of here. */
+export function decodeRecord(value: Buffer | null): DecodedRecord {
+  if (!value || value.length === 0) return { ok: false, reason: "empty record" };
+  let text: string;
+  try {
+    text = utf8.decode(value);
+  } catch {
+    return { ok: false, reason: "not UTF-8" };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, reason: "not JSON" };
+  }
+  const parsed = messageSchema.safeParse(json);
+  if (!parsed.success) return { ok: false, reason: `not a message: ${z.prettifyError(parsed.error).replaceAll("\n", " ")}` };
+  return { ok: true, message: parsed.data };
+}

@@ -1,0 +1,67 @@
+import { z } from "zod";
+
+export const TEXT_MAX_LENGTH = 1000;
+export const AUTHOR_MAX_LENGTH = 40;
+export const ANONYMOUS_AUTHOR = "Anonymous";
+
+// Newline and tab are the only control characters a message may carry.
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
+
+const cleanText = (label: string, max: number) =>
+  z
+    .string({ error: `${label} must be a string` })
+    .transform((value) => value.normalize("NFC").trim())
+    .pipe(
+      z
+        .string()
+        .min(1, `${label} must not be empty`)
+        .max(max, `${label} must be at most ${max} characters`)
+        .refine((value) => !CONTROL_CHARACTERS.test(value), `${label} must not contain control characters`),
+    );
+
+export const messageTextSchema = cleanText("text", TEXT_MAX_LENGTH);
+export const authorSchema = cleanText("author", AUTHOR_MAX_LENGTH);
+
+/** What a client sends to post a message. Unknown fields are refused rather than silently dropped. */
+export const newMessageSchema = z.strictObject({
+  text: messageTextSchema,
+  author: authorSchema.optional(),
+});
+export type NewMessage = z.infer<typeof newMessageSchema>;
+
+/** A message as the web app produces it to Kafka: the value of every record on the topic. */
+export const messageSchema = z.object({
+  id: z.uuid(),
+  board: z.string().min(1).max(100),
+  author: authorSchema,
+  text: messageTextSchema,
+  createdAt: z.iso.datetime(),
+});
+export type Message = z.infer<typeof messageSchema>;
+
+/**
+ * A message as the store holds it. `seq` is its position on the board: assigned when it is stored, it only
+ * grows, so viewers can order, deduplicate and resume by it. Partition and offset say where Kafka kept it.
+ */
+export const storedMessageSchema = messageSchema.extend({
+  seq: z.number().int().positive(),
+  partition: z.number().int().nonnegative(),
+  offset: z.string().regex(/^\d+$/),
+});
+export type StoredMessage = z.infer<typeof storedMessageSchema>;
+
+/**
+ * What the store publishes for every stored message. The epoch names one life of the store: if Redis loses
+ * its data the positions start again under a new epoch, and a viewer can tell.
+ */
+export const boardEventSchema = z.object({
+  epoch: z.string().min(1),
+  message: storedMessageSchema,
+});
+export type BoardEvent = z.infer<typeof boardEventSchema>;
+
+export const historySchema = z.object({
+  epoch: z.string().nullable(),
+  messages: z.array(storedMessageSchema),
+});
+export type History = z.infer<typeof historySchema>;

@@ -1,0 +1,99 @@
+import { formatPosition, type Position } from "../messages/position";
+import type { BoardEvent, History, StoredMessage } from "../messages/schema";
+import { encodeEvent } from "./sse";
+
+export type ViewerOutput = {
+  send(frame: Uint8Array): void;
+  close(): void;
+};
+
+/** Why a viewer must reload instead of resuming: its position belongs to history the store no longer has. */
+export type ResetReason = "store-restarted" | "history-trimmed";
+
+/**
+ * One connected viewer. It starts out holding live events back while the store's history is read, then
+ * sends what the viewer missed, then what was held, then live events: each message once, in board order.
+ */
+export class Viewer {
+  private held: BoardEvent[] | undefined = [];
+  private epoch: string | null;
+  private lastSeq: number;
+
+  constructor(
+    private readonly output: ViewerOutput,
+    private readonly resumeFrom: Position | null,
+  ) {
+    this.epoch = resumeFrom?.epoch ?? null;
+    this.lastSeq = resumeFrom?.seq ?? 0;
+  }
+
+  /** Called once, with history read after the viewer began receiving live events. */
+  catchUp(history: History): void {
+    const missed = this.missedMessages(history);
+    if (missed === "reset") return;
+    if (history.epoch) for (const message of missed) this.sendMessage(history.epoch, message);
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const event of held) this.deliver(event, encodeBoardEvent(event));
+  }
+
+  /** A live event; `frame` is its encoding, shared by every viewer. */
+  deliver(event: BoardEvent, frame: Uint8Array): void {
+    if (this.held) {
+      this.held.push(event);
+      return;
+    }
+    if (this.epoch !== null && event.epoch !== this.epoch) return this.reset("store-restarted");
+    if (event.message.seq <= this.lastSeq) return;
+    this.epoch = event.epoch;
+    this.lastSeq = event.message.seq;
+    this.output.send(frame);
+  }
+
+  /** Ends the stream; the browser reconnects after the retry delay and resumes from its last position. */
+  end(): void {
+    this.output.close();
+  }
+
+  /** A frame that is no message, such as a heartbeat; it also flows while history is being read. */
+  ping(frame: Uint8Array): void {
+    this.output.send(frame);
+  }
+
+  private missedMessages(history: History): StoredMessage[] | "reset" {
+    const newestFirst = history.messages;
+    const newest = newestFirst[0];
+    if (!this.resumeFrom) {
+      // A viewer with no position starts from now.
+      this.epoch = history.epoch;
+      this.lastSeq = newest?.seq ?? 0;
+      return [];
+    }
+    if (this.epoch !== null && history.epoch !== this.epoch) {
+      this.reset("store-restarted");
+      return "reset";
+    }
+    this.epoch = history.epoch;
+    const missed = newestFirst.filter((message) => message.seq > this.lastSeq).reverse();
+    const oldestMissed = missed[0];
+    if (oldestMissed && this.lastSeq > 0 && oldestMissed.seq > this.lastSeq + 1) {
+      this.reset("history-trimmed");
+      return "reset";
+    }
+    return missed;
+  }
+
+  private sendMessage(epoch: string, message: StoredMessage): void {
+    this.lastSeq = message.seq;
+    this.output.send(encodeBoardEvent({ epoch, message }));
+  }
+
+  private reset(reason: ResetReason): void {
+    this.output.send(encodeEvent({ event: "reset", data: JSON.stringify({ reason }) }));
+    this.output.close();
+  }
+}
+
+export function encodeBoardEvent(event: BoardEvent): Uint8Array {
+  return encodeEvent({ id: formatPosition(event.epoch, event.message.seq), data: JSON.stringify(event.message) });
+}

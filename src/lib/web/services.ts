@@ -1,0 +1,69 @@
+import "server-only";
+import { getConfig, type Config } from "../config";
+import { createKafka } from "../kafka/client";
+import { MessageProducer } from "../kafka/producer";
+import { createLogger, errorFields, type Logger } from "../log";
+import type { History } from "../messages/schema";
+import { BoardHub } from "../realtime/board-hub";
+import { storeKeys, type StoreKeys } from "../store/keys";
+import { readHistory } from "../store/message-store";
+import { createRedis } from "../store/redis";
+import type { Redis } from "ioredis";
+
+/** The web process's long-lived clients: one producer, one Redis connection, one Redis subscriber. */
+export type Services = {
+  config: Config;
+  log: Logger;
+  keys: StoreKeys;
+  producer: MessageProducer;
+  redis: Redis;
+  hub: BoardHub;
+  history(limit?: number): Promise<History>;
+  close(): Promise<void>;
+};
+
+// On globalThis, because dev-mode reloads and separately bundled entry points each get their own copy of
+// this module, and there must still be one set of clients per process. Nothing connects until first use.
+const holder = globalThis as typeof globalThis & { __messageBoardServices?: Services };
+
+export function services(): Services {
+  holder.__messageBoardServices ??= createServices();
+  return holder.__messageBoardServices;
+}
+
+function createServices(): Services {
+  const config = getConfig();
+  const log = createLogger("web");
+  const keys = storeKeys(config);
+  const redis = createRedis(config.REDIS_URL, "message-board-web");
+  redis.on("error", (error) => log.warn("Redis connection error", errorFields(error)));
+  const history = (limit = config.MESSAGES_LIMIT) => readHistory(redis, keys, limit);
+  const subscriber = createRedis(config.REDIS_URL, "message-board-web-subscriber");
+  const hub = new BoardHub(subscriber, keys.channel, () => history(), config.SSE_HEARTBEAT_MS, log);
+  const producer = new MessageProducer(createKafka(config.KAFKA_BROKERS, `${config.KAFKA_CLIENT_ID}-web`), config.KAFKA_TOPIC);
+
+  return {
+    config,
+    log,
+    keys,
+    producer,
+    redis,
+    hub,
+    history,
+    async close() {
+      hub.close();
+      await producer.disconnect().catch((error: unknown) => log.warn("producer disconnect failed", errorFields(error)));
+      redis.disconnect();
+    },
+  };
+}
+
+/**
+ * Next closes its HTTP server on SIGTERM and SIGINT; this closes what the app opened beside it, which also
+ * ends open streams, so that the server's close is not held up by them.
+ */
+export function closeServicesOnSignals(): void {
+  const close = () => void holder.__messageBoardServices?.close();
+  process.once("SIGTERM", close);
+  process.once("SIGINT", close);
+}
