@@ -25,8 +25,8 @@ export class ApiError extends Error {
 export function invalid(code: "invalid_message" | "invalid_query", error: z.ZodError): ApiError {
   const fields: Record<string, string> = {};
   for (const issue of error.issues) fields[issue.path.join(".") || "body"] ??= issue.message;
-  const summary = Object.entries(fields).map(([field, message]) => (field === "body" ? message : `${field}: ${message}`));
-  return new ApiError(400, code, summary.join("; "), fields);
+  // Each message names its field ("text must not be empty"), so the summary reads well on its own.
+  return new ApiError(400, code, Object.values(fields).join("; "), fields);
 }
 
 /** The body of every error answer; the UI parses it with this schema too. */

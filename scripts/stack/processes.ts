@@ -1,0 +1,79 @@
+import { spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
+import { createInterface } from "node:readline";
+
+export type ManagedProcess = {
+  name: string;
+  pid: number;
+  /** Resolves with the exit code (or the signal's name) when the process has ended. */
+  exited: Promise<number | string>;
+  /** SIGTERM to the process group, SIGKILL if it has not ended within the grace period. */
+  stop(graceMs?: number): Promise<void>;
+  /** SIGKILL to the process group at once, as a crash would. */
+  kill(): Promise<void>;
+  /** The last lines it printed, for error messages. */
+  recentOutput(): string;
+};
+
+/** Where a process's output goes: the terminal with a name before each line, or a log file. */
+export type Output = { prefix: string } | { file: string };
+
+type Options = { env?: Record<string, string>; cwd?: string; output: Output };
+
+const KEPT_LINES = 40;
+
+/**
+ * Starts a command in a process group of its own, so that it and every child it starts (npm, tsx and
+ * next all start children) are stopped together, by group id, and nothing else on the machine is touched.
+ */
+export function startProcess(name: string, command: string, args: string[], options: Options): ManagedProcess {
+  const child = spawn(command, args, {
+    cwd: options.cwd,
+    env: { ...process.env, ...options.env },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
+  const pid = child.pid;
+  const recent: string[] = [];
+  const sink = "file" in options.output ? createWriteStream(options.output.file, { flags: "a" }) : undefined;
+  const prefix = "prefix" in options.output ? options.output.prefix : "";
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream }).on("line", (line) => {
+      recent.push(line);
+      if (recent.length > KEPT_LINES) recent.shift();
+      if (sink) sink.write(`${line}\n`);
+      else process.stdout.write(`${prefix} ${line}\n`);
+    });
+  }
+  const exited = new Promise<number | string>((resolve) =>
+    child.once("exit", (code, signal) => {
+      sink?.end();
+      resolve(code ?? signal ?? "unknown");
+    }),
+  );
+  let ended = false;
+  void exited.then(() => (ended = true));
+
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // The group is already gone.
+    }
+  };
+  const stop = async (graceMs = 10_000) => {
+    if (ended) return;
+    signalGroup("SIGTERM");
+    const timer = setTimeout(() => signalGroup("SIGKILL"), graceMs);
+    await exited;
+    clearTimeout(timer);
+    // Children that outlived the leader still belong to the group.
+    signalGroup("SIGKILL");
+  };
+  const kill = async () => {
+    signalGroup("SIGKILL");
+    await exited;
+  };
+  return { name, pid, exited, stop, kill, recentOutput: () => recent.join("\n") };
+}

@@ -1,0 +1,41 @@
+import { mkdirSync } from "node:fs";
+import { Redis } from "ioredis";
+import { startProcess, type ManagedProcess, type Output } from "./processes";
+import { waitFor } from "./wait";
+
+export type RedisServer = ManagedProcess & { url: string };
+
+/**
+ * A redis-server of our own, with its data in `dataDir` and the append-only file on, so that what was
+ * stored survives a restart. Its own flags, not the system's redis.conf.
+ */
+export async function startRedisServer({ port, dataDir, output }: { port: number; dataDir: string; output: Output }): Promise<RedisServer> {
+  mkdirSync(dataDir, { recursive: true });
+  const server = startProcess(
+    "redis",
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--dir", dataDir, "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--daemonize", "no"],
+    { output },
+  );
+  const url = `redis://127.0.0.1:${port}`;
+  try {
+    await waitFor(`Redis on port ${port}`, () => ping(url), { timeoutMs: 20_000 });
+  } catch (error) {
+    await server.stop();
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${server.recentOutput()}`);
+  }
+  return { ...server, url };
+}
+
+async function ping(url: string): Promise<boolean> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    // While it loads the append-only file, Redis answers LOADING to everything but PING.
+    const info = await client.info("persistence");
+    return /loading:0/.test(info);
+  } finally {
+    client.disconnect();
+  }
+}
