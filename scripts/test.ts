@@ -1,0 +1,92 @@
+// `npm test [unit|integration|e2e ...]`: type-checks, then runs the chosen suites (all by default). The
+// integration and browser suites get a Kafka broker and a redis-server of their own, on free ports and in
+// a temporary directory, so that a running `npm run local` is left alone.
+import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ensureKafkaJars, startKafkaBroker } from "./stack/kafka-broker";
+import { PROJECT_ROOT } from "./stack/paths";
+import { CHROMIUM, ensureCommands, ensureJava17, JAVA, MAVEN, onPath, REDIS } from "./stack/prerequisites";
+import type { ManagedProcess } from "./stack/processes";
+import { startRedisServer } from "./stack/redis-server";
+import { freePort } from "./stack/wait";
+
+const SUITES = ["unit", "integration", "e2e"] as const;
+type Suite = (typeof SUITES)[number];
+const say = (line: string) => console.log(`[test] ${line}`);
+const bin = (name: string) => path.join(PROJECT_ROOT, "node_modules", ".bin", name);
+const running: ManagedProcess[] = [];
+
+async function main(): Promise<number> {
+  const asked = process.argv.slice(2);
+  const unknown = asked.filter((name) => !SUITES.includes(name as Suite));
+  if (unknown.length > 0) throw new Error(`Unknown suite ${unknown.join(", ")}: choose from ${SUITES.join(", ")}.`);
+  const suites = SUITES.filter((suite) => asked.length === 0 || asked.includes(suite));
+  const files = suites.flatMap(testFiles);
+
+  say("Type-checking…");
+  if ((await run(bin("tsc"), ["--noEmit"])) !== 0) return 1;
+
+  const env: Record<string, string> = { NEXT_TELEMETRY_DISABLED: "1" };
+  const needsStack = suites.some((suite) => suite !== "unit");
+  const work = mkdtempSync(path.join(os.tmpdir(), "message-board-test-"));
+  if (needsStack) {
+    ensureCommands(suites.includes("e2e") ? [JAVA, MAVEN, REDIS, CHROMIUM] : [JAVA, MAVEN, REDIS], say);
+    ensureJava17();
+    ensureKafkaJars(say);
+    say(`Starting Kafka and Redis for the tests (logs in ${work})…`);
+    const [redis, kafka] = await Promise.all([
+      startRedisServer({ port: await freePort(), dataDir: path.join(work, "redis"), output: { file: path.join(work, "redis.log") } }),
+      startKafkaBroker({
+        home: path.join(work, "kafka"),
+        port: await freePort(),
+        controllerPort: await freePort(),
+        output: { file: path.join(work, "kafka.log") },
+      }),
+    ]);
+    running.push(redis, kafka);
+    Object.assign(env, { TEST_KAFKA_BROKERS: kafka.brokers.join(","), TEST_REDIS_URL: redis.url, TEST_WORK_DIR: work });
+  }
+  if (suites.includes("e2e")) {
+    env.CHROMIUM_PATH = onPath("chromium") ?? "/usr/bin/chromium";
+    say("Building the web app for the browser tests…");
+    if ((await run(bin("next"), ["build"], env)) !== 0) return 1;
+  }
+
+  const args = ["--import", "tsx", "--test", "--test-concurrency=1", "--test-reporter=spec", ...files];
+  const code = await run(process.execPath, args, env);
+  if (code === 0) rmSync(work, { recursive: true, force: true });
+  else say(`Logs of the test run are in ${work}`);
+  return code;
+}
+
+function testFiles(suite: Suite): string[] {
+  const dir = path.join("tests", suite);
+  return readdirSync(path.join(PROJECT_ROOT, dir))
+    .filter((name) => name.endsWith(".test.ts"))
+    .sort()
+    .map((name) => path.join(dir, name));
+}
+
+function run(command: string, args: string[], env: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: PROJECT_ROOT, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, ...env } });
+    child.once("exit", (code) => resolve(code ?? 1));
+  });
+}
+
+async function stopAll() {
+  await Promise.all(running.splice(0).map((child) => child.stop(20_000)));
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void stopAll().then(() => process.exit(130)));
+main()
+  .catch((error: unknown) => {
+    console.error(`[test] ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  })
+  .then(async (code) => {
+    await stopAll();
+    process.exit(code);
+  });

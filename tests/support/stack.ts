@@ -1,0 +1,88 @@
+// What the tests share: the Kafka broker and Redis that `npm test` started, names of their own for each
+// test, and helpers that start the real consumer and web processes against them.
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import { Redis } from "ioredis";
+import { createKafka } from "../../src/lib/kafka/client";
+import { storeKeys, type StoreKeys } from "../../src/lib/store/keys";
+import { PROJECT_ROOT } from "../../scripts/stack/paths";
+import { startProcess, type ManagedProcess } from "../../scripts/stack/processes";
+import { freePort, waitFor } from "../../scripts/stack/wait";
+
+export { waitFor, freePort };
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run this suite through \`npm test\`, which starts Kafka and Redis for it.`);
+  return value;
+}
+
+export const stack = {
+  get brokers() {
+    return required("TEST_KAFKA_BROKERS").split(",");
+  },
+  get redisUrl() {
+    return required("TEST_REDIS_URL");
+  },
+  get workDir() {
+    return required("TEST_WORK_DIR");
+  },
+};
+
+export type Names = { topic: string; group: string; list: string; channel: string; keys: StoreKeys };
+
+/** A topic, group, list and channel no other test uses. */
+export function uniqueNames(label: string): Names {
+  const id = `${label}-${randomBytes(4).toString("hex")}`;
+  const list = `messages-${id}`;
+  const channel = `new-messages-${id}`;
+  return { topic: `board-${id}`, group: `store-${id}`, list, channel, keys: storeKeys({ REDIS_MESSAGES_KEY: list, REDIS_CHANNEL: channel }) };
+}
+
+/** The environment of an app process that uses `names` on the test stack. */
+export function appEnv(names: Names, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    KAFKA_BROKERS: stack.brokers.join(","),
+    KAFKA_TOPIC: names.topic,
+    KAFKA_CONSUMER_GROUP: names.group,
+    REDIS_URL: stack.redisUrl,
+    REDIS_MESSAGES_KEY: names.list,
+    REDIS_CHANNEL: names.channel,
+    NEXT_TELEMETRY_DISABLED: "1",
+    ...overrides,
+  };
+}
+
+export const testKafka = (clientId = "tests") => createKafka(stack.brokers, clientId);
+
+export function testRedis(url = stack.redisUrl): Redis {
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  redis.on("error", () => {});
+  return redis;
+}
+
+const logFile = (name: string) => path.join(stack.workDir, `${name}.log`);
+
+/** `npm run kafka:consumer`'s script, as its own process; resolves once it has joined its group. */
+export async function startConsumerProcess(env: Record<string, string>, name = "consumer"): Promise<ManagedProcess> {
+  const consumer = startProcess(name, path.join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["scripts/start-consumer.ts"], {
+    cwd: PROJECT_ROOT,
+    env,
+    output: { file: logFile(name) },
+  });
+  await waitFor(`${name} to join its group`, () => consumer.recentOutput().includes("joined consumer group"), { timeoutMs: 60_000 });
+  return consumer;
+}
+
+/** The production build (`next start`) on a free port; resolves once it serves the board. */
+export async function startWebProcess(env: Record<string, string>, name = "web"): Promise<ManagedProcess & { url: string }> {
+  const port = await freePort();
+  const web = startProcess(name, path.join(PROJECT_ROOT, "node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
+    cwd: PROJECT_ROOT,
+    env,
+    output: { file: logFile(name) },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(`${name} on port ${port}`, async () => (await fetch(`${url}/api/messages?limit=1`)).status < 500, { timeoutMs: 60_000 });
+  return { ...web, url };
+}

@@ -1,0 +1,62 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { decodeRecord, encodeRecord } from "../../src/lib/kafka/record";
+import { createMessage } from "../../src/lib/messages/create";
+import { newMessageSchema } from "../../src/lib/messages/schema";
+
+const refused = (body: unknown) => !newMessageSchema.safeParse(body).success;
+
+test("a post needs text that is a non-empty string", () => {
+  for (const body of [{}, { text: "" }, { text: "   \n " }, { text: 42 }, { text: { nested: "x" } }, { text: ["a"] }, null, "text"]) {
+    assert.ok(refused(body), `should refuse ${JSON.stringify(body)}`);
+  }
+});
+
+test("text and author are trimmed and normalised; newlines and tabs stay", () => {
+  const parsed = newMessageSchema.parse({ text: "  Cafe\u0301\n\tline two  ", author: " Ann " });
+  assert.equal(parsed.text, "Café\n\tline two");
+  assert.equal(parsed.author, "Ann");
+});
+
+test("limits: 1,000 characters of text, 40 of author, no control characters, no unknown fields", () => {
+  assert.ok(!refused({ text: "x".repeat(1000) }));
+  assert.ok(refused({ text: "x".repeat(1001) }));
+  assert.ok(refused({ text: "hi", author: "a".repeat(41) }));
+  assert.ok(refused({ text: "ring \u0007 bell" }));
+  assert.ok(refused({ text: "hi", id: "chosen-by-client" }));
+});
+
+test("a message gets an id, a timestamp, its board and a default author", () => {
+  const message = createMessage({ text: "hello" }, "main", new Date("2026-01-02T03:04:05Z"));
+  assert.match(message.id, /^[0-9a-f-]{36}$/);
+  assert.equal(message.createdAt, "2026-01-02T03:04:05.000Z");
+  assert.equal(message.author, "Anonymous");
+  assert.equal(message.board, "main");
+});
+
+test("records are keyed by board, so that one board keeps one order", () => {
+  const first = encodeRecord(createMessage({ text: "a" }, "main"));
+  const second = encodeRecord(createMessage({ text: "b" }, "main"));
+  assert.equal(first.key, "main");
+  assert.equal(first.key, second.key);
+});
+
+test("a record decodes back into the message it was made from", () => {
+  const message = createMessage({ text: "round trip", author: "Bo" }, "main");
+  assert.deepEqual(decodeRecord(Buffer.from(encodeRecord(message).value)), { ok: true, message });
+});
+
+test("anything else on the topic is refused with a reason", () => {
+  const cases: [Buffer | null, RegExp][] = [
+    [null, /empty/],
+    [Buffer.from([0xff, 0xfe, 0x00]), /UTF-8/],
+    [Buffer.from("{not json"), /JSON/],
+    [Buffer.from(JSON.stringify({ text: "no id" })), /not a message/],
+    [Buffer.from(JSON.stringify({ ...createMessage({ text: "x" }, "main"), text: { html: "<b>" } })), /not a message/],
+  ];
+  for (const [value, reason] of cases) {
+    const decoded = decodeRecord(value);
+    assert.equal(decoded.ok, false);
+    if (!decoded.ok) assert.match(decoded.reason, reason);
+  }
+});

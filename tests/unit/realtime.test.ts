@@ -1,0 +1,100 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { insertMessage } from "../../src/lib/messages/board-order";
+import { formatPosition, parsePosition, START } from "../../src/lib/messages/position";
+import type { History, StoredMessage } from "../../src/lib/messages/schema";
+import { encodeComment, encodeEvent } from "../../src/lib/realtime/sse";
+import { encodeBoardEvent, Viewer } from "../../src/lib/realtime/viewer";
+
+const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+
+function stored(seq: number): StoredMessage {
+  return {
+    id: `00000000-0000-4000-8000-${String(seq).padStart(12, "0")}`,
+    board: "main",
+    author: "Ann",
+    text: `message ${seq}`,
+    createdAt: "2026-01-01T00:00:00.000Z",
+    seq,
+    partition: 0,
+    offset: String(seq - 1),
+  };
+}
+
+/** History as the store returns it: the newest `count` messages up to `newest`, newest first. */
+function history(epoch: string, newest: number, count = newest): History {
+  const messages = Array.from({ length: Math.min(count, newest) }, (_, i) => stored(newest - i));
+  return { epoch, messages };
+}
+
+/** A viewer whose output is recorded: the frames it would send, and whether it closed the stream. */
+function recordingViewer(after: string | null) {
+  const frames: string[] = [];
+  let closed = false;
+  const viewer = new Viewer({ send: (frame) => frames.push(decode(frame)), close: () => (closed = true) }, parsePosition(after));
+  const seqs = () => frames.flatMap((frame) => /^id: \w+-(\d+)$/m.exec(frame)?.[1] ?? []).map(Number);
+  return { viewer, frames, seqs, closed: () => closed };
+}
+
+const live = (viewer: Viewer, epoch: string, seq: number) => {
+  const event = { epoch, message: stored(seq) };
+  viewer.deliver(event, encodeBoardEvent(event));
+};
+
+test("SSE frames: one data line per line of text, ids that cannot break a frame", () => {
+  assert.equal(decode(encodeEvent({ id: "e-1", data: "a\nb" })), "id: e-1\ndata: a\ndata: b\n\n");
+  assert.equal(decode(encodeEvent({ id: "x\ny", event: "re\rset", data: "" })), "id: xy\nevent: reset\ndata: \n\n");
+  assert.equal(decode(encodeComment("ping")), ": ping\n\n");
+});
+
+test("positions round-trip and anything malformed is no position", () => {
+  assert.deepEqual(parsePosition(formatPosition("abc123", 42)), { epoch: "abc123", seq: 42 });
+  assert.deepEqual(parsePosition("start"), START);
+  for (const bad of ["", "abc", "abc-", "-5", "ABC-1", "a b-1", "abc-1\n"]) assert.equal(parsePosition(bad), null, bad);
+});
+
+test("a resuming viewer gets exactly what it missed, in order, then live messages once each", () => {
+  const { viewer, seqs, closed } = recordingViewer("ep-3");
+  live(viewer, "ep", 6); // arrives while history is being read
+  live(viewer, "ep", 7);
+  viewer.catchUp(history("ep", 6));
+  live(viewer, "ep", 7); // a duplicate, as after a Redis reconnect
+  live(viewer, "ep", 8);
+  assert.deepEqual(seqs(), [4, 5, 6, 7, 8]);
+  assert.equal(closed(), false);
+});
+
+test("a viewer that missed more than the history holds is told to reload", () => {
+  const { viewer, frames, closed } = recordingViewer("ep-3");
+  viewer.catchUp(history("ep", 200, 100));
+  assert.match(frames.join(""), /event: reset\ndata: \{"reason":"history-trimmed"\}/);
+  assert.equal(closed(), true);
+});
+
+test("a viewer from a store that lost its data is told to reload", () => {
+  const { viewer, frames, closed } = recordingViewer("old-50");
+  viewer.catchUp(history("new", 2));
+  assert.match(frames.join(""), /"reason":"store-restarted"/);
+  assert.equal(closed(), true);
+});
+
+test("'start' gets the whole history; no position gets only what comes next", () => {
+  const fromStart = recordingViewer("start");
+  fromStart.viewer.catchUp(history("ep", 3));
+  assert.deepEqual(fromStart.seqs(), [1, 2, 3]);
+
+  const fromNow = recordingViewer(null);
+  fromNow.viewer.catchUp(history("ep", 3));
+  live(fromNow.viewer, "ep", 3);
+  live(fromNow.viewer, "ep", 4);
+  assert.deepEqual(fromNow.seqs(), [4]);
+});
+
+test("the board list stays newest first, without duplicates, within its limit", () => {
+  let list: StoredMessage[] = [];
+  for (const seq of [2, 1, 3, 3, 5, 4]) list = insertMessage(list, stored(seq), 4);
+  assert.deepEqual(
+    list.map((message) => message.seq),
+    [5, 4, 3, 2],
+  );
+});
