@@ -54,7 +54,7 @@ async function main(): Promise<number> {
     if ((await run(bin("next"), ["build"], env)) !== 0) return 1;
   }
 
-  const args = ["--import", "tsx", "--test", "--test-concurrency=1", "--test-reporter=spec", ...files];
+  const args = ["--import", "tsx", "--test", "--test-concurrency=1", "--test-timeout=180000", "--test-reporter=spec", ...files];
   const code = await run(process.execPath, args, env);
   if (code === 0) rmSync(work, { recursive: true, force: true });
   else say(`Logs of the test run are in ${work}`);

@@ -1,0 +1,127 @@
+// The HTTP API of the production build, against the real pipeline.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { Redis } from "ioredis";
+import type { ManagedProcess } from "../../scripts/stack/processes";
+import { historySchema, messageSchema, storedMessageSchema } from "../../src/lib/messages/schema";
+import { appEnv, freePort, startConsumerProcess, startWebProcess, testRedis, uniqueNames, waitFor } from "../support/stack";
+
+const names = uniqueNames("api");
+const started: ManagedProcess[] = [];
+let web: ManagedProcess & { url: string };
+let redis: Redis;
+
+before(async () => {
+  redis = testRedis();
+  started.push(await startConsumerProcess(appEnv(names), "api-consumer"));
+  web = await startWebProcess(appEnv(names), "api-web");
+  started.push(web);
+});
+after(async () => {
+  redis.disconnect();
+  await Promise.all(started.map((process) => process.stop()));
+});
+
+const post = (body: string, contentType = "application/json", path = "/api/messages") =>
+  fetch(`${web.url}${path}`, { method: "POST", headers: { "Content-Type": contentType }, body });
+
+test("a post is answered with the message once Kafka has it, and is then stored", async () => {
+  const response = await post(JSON.stringify({ text: "  hello from the API  ", author: "Cy" }));
+  assert.equal(response.status, 201);
+  const message = messageSchema.parse(await response.json());
+  assert.equal(message.text, "hello from the API");
+
+  const stored = await waitFor("the message in history", async () => {
+    const history = historySchema.parse(await (await fetch(`${web.url}/api/messages`)).json());
+    return history.messages.find((entry) => entry.id === message.id);
+  });
+  assert.equal(stored.author, "Cy");
+});
+
+test("history is newest first and takes a limit", async () => {
+  for (const text of ["older", "newer"]) assert.equal((await post(JSON.stringify({ text }))).status, 201);
+  const history = await waitFor("both messages", async () => {
+    const current = historySchema.parse(await (await fetch(`${web.url}/api/messages`)).json());
+    return current.messages.some((message) => message.text === "newer") && current;
+  });
+  const seqs = history.messages.map((message) => message.seq);
+  assert.deepEqual(seqs, [...seqs].sort((a, b) => b - a));
+  const limited = historySchema.parse(await (await fetch(`${web.url}/api/messages?limit=1`)).json());
+  assert.deepEqual(limited.messages.map((message) => message.text), ["newer"]);
+  assert.equal((await fetch(`${web.url}/api/messages?limit=zero`)).status, 400);
+});
+
+test("bad input gets a 4xx JSON error that says what is wrong, and nothing is stored", async () => {
+  const cases: [string, string, number, string][] = [
+    [JSON.stringify({ text: { html: "<b>x</b>" } }), "application/json", 400, "text must be a string"],
+    [JSON.stringify({ text: 42 }), "application/json", 400, "text must be a string"],
+    [JSON.stringify({ text: "   " }), "application/json", 400, "text must not be empty"],
+    [JSON.stringify({ text: "x".repeat(1001) }), "application/json", 400, "at most 1000"],
+    [JSON.stringify({ text: "hi", admin: true }), "application/json", 400, "admin"],
+    ["{not json", "application/json", 400, "not valid JSON"],
+    ["text=hi", "application/x-www-form-urlencoded", 415, "JSON"],
+    [JSON.stringify({ text: "x".repeat(20_000) }), "application/json", 413, "at most"],
+  ];
+  const before = await redis.lrange(names.list, 0, -1);
+  for (const [body, type, status, says] of cases) {
+    const response = await post(body, type);
+    assert.equal(response.status, status, body.slice(0, 40));
+    const error = (await response.json()) as { error: { code: string; message: string } };
+    assert.ok(error.error.code, "a machine-readable code");
+    assert.match(error.error.message, new RegExp(says));
+  }
+  // A valid post after the bad ones arrives on its own: nothing from the bad ones came before it.
+  const marker = messageSchema.parse(await (await post(JSON.stringify({ text: "after the bad ones" }))).json());
+  await waitFor("the marker message", async () => (await redis.lindex(names.list, 0))?.includes(marker.id));
+  assert.equal((await redis.llen(names.list)) - before.length, 1);
+});
+
+test("the first design's API still works: POST /messages and GET /messages", async () => {
+  const response = await post(JSON.stringify({ text: "legacy client" }), "application/json", "/messages");
+  assert.equal(response.status, 201);
+  const { id } = messageSchema.parse(await response.json());
+  const list = await waitFor("the legacy message", async () => {
+    const messages = storedMessageSchema.array().parse(await (await fetch(`${web.url}/messages`)).json());
+    return messages.some((message) => message.id === id) && messages;
+  });
+  assert.ok(Array.isArray(list));
+});
+
+test("the stream sends what a viewer missed, with ids, then live messages", async () => {
+  const controller = new AbortController();
+  const response = await fetch(`${web.url}/api/messages/stream?after=start`, { signal: controller.signal });
+  assert.equal(response.headers.get("content-type"), "text/event-stream; charset=utf-8");
+  assert.match(response.headers.get("cache-control") ?? "", /no-transform/);
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let received = "";
+  const readUntil = (text: string) =>
+    waitFor(`"${text}" on the stream`, async () => {
+      const { value } = await reader.read();
+      received += value ?? "";
+      return received.includes(text);
+    });
+  await readUntil("legacy client");
+  await post(JSON.stringify({ text: "live one" }));
+  await readUntil("live one");
+  controller.abort();
+  const ids = [...received.matchAll(/^id: [a-z0-9]+-(\d+)$/gm)].map((match) => Number(match[1]));
+  assert.ok(ids.length >= 2);
+  assert.deepEqual(ids, [...new Set(ids)].sort((a, b) => a - b), "each message once, in board order");
+});
+
+test("with Kafka unreachable a post fails fast with 503 and a clear error", async () => {
+  const nowhere = `127.0.0.1:${await freePort()}`;
+  const isolated = await startWebProcess(appEnv(names, { KAFKA_BROKERS: nowhere }), "api-web-no-kafka");
+  started.push(isolated);
+  const startedAt = Date.now();
+  const response = await fetch(`${isolated.url}/api/messages`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ text: "into the void" }),
+  });
+  const elapsed = Date.now() - startedAt;
+  assert.equal(response.status, 503);
+  const body = (await response.json()) as { error: { code: string; message: string } };
+  assert.equal(body.error.code, "kafka_unavailable");
+  assert.ok(elapsed < 5000, `answered in ${elapsed} ms`);
+});

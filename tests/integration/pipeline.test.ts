@@ -1,0 +1,164 @@
+// Produce -> Kafka -> consumer -> Redis list + Pub/Sub, on the real broker and redis-server.
+import assert from "node:assert/strict";
+import path from "node:path";
+import { after, test } from "node:test";
+import type { Redis } from "ioredis";
+import { startBoardConsumer, type BoardConsumer } from "../../src/lib/kafka/board-consumer";
+import { MessageProducer } from "../../src/lib/kafka/producer";
+import { ensureTopic } from "../../src/lib/kafka/topics";
+import type { Logger } from "../../src/lib/log";
+import { createMessage } from "../../src/lib/messages/create";
+import { boardEventSchema, type BoardEvent } from "../../src/lib/messages/schema";
+import { readHistory } from "../../src/lib/store/message-store";
+import { createRedis } from "../../src/lib/store/redis";
+import { startRedisServer } from "../../scripts/stack/redis-server";
+import { freePort, stack, testKafka, testRedis, uniqueNames, waitFor, type Names } from "../support/stack";
+
+const kafka = testKafka();
+const cleanup: (() => Promise<unknown> | void)[] = [];
+after(async () => {
+  for (const step of cleanup.reverse()) await step();
+});
+
+/** A log that remembers its lines, so a test can wait for the consumer to say something. */
+function recordingLog(): Logger & { lines: string[] } {
+  const lines: string[] = [];
+  const record = (message: string) => void lines.push(message);
+  return { lines, info: record, warn: record, error: record };
+}
+
+async function consumerFor(names: Names, redis: Redis, log: Logger = recordingLog()): Promise<BoardConsumer> {
+  const consumer = await startBoardConsumer({ kafka, redis, keys: names.keys, topic: names.topic, groupId: names.group, historyLimit: 100, log });
+  cleanup.push(() => consumer.stop());
+  return consumer;
+}
+
+async function newBoard(label: string) {
+  const names = uniqueNames(label);
+  await ensureTopic(kafka, names.topic, 3);
+  const producer = new MessageProducer(kafka, names.topic);
+  cleanup.push(() => producer.disconnect());
+  return { names, producer };
+}
+
+/** Everything published on the board's channel from now on. */
+async function listen(names: Names): Promise<BoardEvent[]> {
+  const subscriber = testRedis();
+  cleanup.push(() => subscriber.disconnect());
+  const events: BoardEvent[] = [];
+  subscriber.on("message", (_channel: string, payload: string) => events.push(boardEventSchema.parse(JSON.parse(payload))));
+  await subscriber.subscribe(names.channel);
+  return events;
+}
+
+async function committedOffset(groupId: string, topic: string, partition: number): Promise<string> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return offsets?.partitions.find((entry) => entry.partition === partition)?.offset ?? "-1";
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+test("a produced message is stored in the list and published, in the order the broker accepted it", async () => {
+  const { names, producer } = await newBoard("flow");
+  const redis = testRedis();
+  cleanup.push(() => redis.disconnect());
+  const events = await listen(names);
+  await consumerFor(names, redis);
+
+  const sent = [];
+  for (const text of ["first", "second", "third"]) sent.push(createMessage({ text, author: "Ann" }, "main"));
+  const acks = [];
+  for (const message of sent) acks.push(await producer.publish(message));
+  assert.equal(new Set(acks.map((ack) => ack.partition)).size, 1, "one board, one partition");
+
+  const history = await waitFor("three stored messages", async () => {
+    const current = await readHistory(redis, names.keys, 100);
+    return current.messages.length === 3 && current;
+  });
+  assert.deepEqual(
+    history.messages.map((message) => [message.text, message.seq, message.offset]),
+    [["third", 3, acks[2]?.offset], ["second", 2, acks[1]?.offset], ["first", 1, acks[0]?.offset]],
+  );
+  await waitFor("three published events", () => events.length === 3);
+  assert.deepEqual(events.map((event) => event.message.id), sent.map((message) => message.id));
+  assert.ok(events.every((event) => event.epoch === history.epoch));
+});
+
+test("reading the whole topic again leaves the store exactly as it was and publishes nothing", async () => {
+  const { names, producer } = await newBoard("replay");
+  const redis = testRedis();
+  cleanup.push(() => redis.disconnect());
+  const first = await consumerFor(names, redis);
+  for (let i = 1; i <= 5; i++) await producer.publish(createMessage({ text: `m${i}` }, "main"));
+  await waitFor("five stored messages", async () => (await redis.llen(names.list)) === 5);
+  await first.stop();
+  const before = await redis.lrange(names.list, 0, -1);
+
+  // A new group starts from the beginning of the topic: every record is delivered a second time.
+  const events = await listen(names);
+  const replayGroup = { ...names, group: `${names.group}-replay` };
+  await consumerFor(replayGroup, redis);
+  await waitFor("the replay to commit past the last record", async () => (await committedOffset(replayGroup.group, names.topic, 0)) === "5");
+
+  assert.deepEqual(await redis.lrange(names.list, 0, -1), before);
+  assert.equal(events.length, 0);
+});
+
+test("records that are not messages are skipped and the consumer goes on", async () => {
+  const { names, producer } = await newBoard("poison");
+  const redis = testRedis();
+  cleanup.push(() => redis.disconnect());
+  const log = recordingLog();
+  await consumerFor(names, redis, log);
+
+  const raw = kafka.producer();
+  await raw.connect();
+  cleanup.push(() => raw.disconnect());
+  await raw.send({
+    topic: names.topic,
+    messages: [
+      { key: "main", value: Buffer.from([0xde, 0xad, 0xbe, 0xef]) },
+      { key: "main", value: JSON.stringify({ text: "no id, no time" }) },
+      { key: "main", value: "<script>alert(1)</script>" },
+    ],
+  });
+  await producer.publish(createMessage({ text: "still here" }, "main"));
+
+  await waitFor("the valid message", async () => (await redis.llen(names.list)) === 1);
+  const { messages } = await readHistory(redis, names.keys, 100);
+  assert.deepEqual(messages.map((message) => message.text), ["still here"]);
+  assert.equal(log.lines.filter((line) => line === "skipped invalid record").length, 3);
+});
+
+test("offsets are committed only after Redis has the messages; a Redis outage delays, never loses", async () => {
+  const { names, producer } = await newBoard("outage");
+  const port = await freePort();
+  const dataDir = path.join(stack.workDir, `redis-${names.group}`);
+  const output = { file: path.join(stack.workDir, `redis-${names.group}.log`) };
+  let redisServer = await startRedisServer({ port, dataDir, output });
+  cleanup.push(() => redisServer.stop());
+  const redis = createRedis(`redis://127.0.0.1:${port}`, "outage-test");
+  redis.on("error", () => {});
+  cleanup.push(() => redis.disconnect());
+  const log = recordingLog();
+  await consumerFor(names, redis, log);
+
+  const { partition } = await producer.publish(createMessage({ text: "before" }, "main"));
+  await waitFor("the first message to be committed", async () => (await committedOffset(names.group, names.topic, partition)) === "1");
+
+  await redisServer.stop();
+  await producer.publish(createMessage({ text: "during" }, "main"));
+  await waitFor("the consumer to retry its write", () => log.lines.includes("Redis write failed; retrying"));
+  assert.equal(await committedOffset(names.group, names.topic, partition), "1", "nothing committed that is not stored");
+
+  redisServer = await startRedisServer({ port, dataDir, output });
+  await waitFor("the held message to be committed", async () => (await committedOffset(names.group, names.topic, partition)) === "2", {
+    timeoutMs: 20_000,
+  });
+  const { messages } = await readHistory(redis, names.keys, 100);
+  assert.deepEqual(messages.map((message) => message.text), ["during", "before"]);
+});
