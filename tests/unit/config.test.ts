@@ -28,3 +28,16 @@ test("names every variable that is wrong", () => {
       ["MESSAGES_LIMIT", "REDIS_URL", "KAFKA_BROKERS"].every((name) => error.message.includes(name)),
   );
 });
+
+test(".env.local.example documents every setting, with its default", async () => {
+  const { readFileSync } = await import("node:fs");
+  const { configSchema } = await import("../../src/lib/config");
+  const example = Object.fromEntries(
+    readFileSync(new URL("../../.env.local.example", import.meta.url), "utf8")
+      .split("\n")
+      .filter((line) => /^[A-Z_]+=/.test(line))
+      .map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]),
+  );
+  assert.deepEqual(Object.keys(example).sort(), Object.keys(configSchema.shape).sort());
+  assert.deepEqual(parseConfig(example), parseConfig({}));
+});
