@@ -60,7 +60,9 @@ async function main() {
     track(startRedisServer({ port: redisPort, dataDir: redisDir, output: { prefix: "[redis]" } })),
     track(startKafkaBroker({ home: path.join(LOCAL_DIR, "kafka"), port: kafkaPort, controllerPort: kafkaPort + 1, output: { prefix: "[kafka]" } })),
   ]);
-  await ensureTopic(createKafka(broker.brokers, "local-setup"), config.KAFKA_TOPIC, config.KAFKA_TOPIC_PARTITIONS);
+  const setup = createKafka(broker.brokers, "local-setup");
+  await ensureTopic(setup, config.KAFKA_TOPIC, config.KAFKA_TOPIC_PARTITIONS);
+  await ensureTopic(setup, config.KAFKA_DLQ_TOPIC, 1);
 
   for (let i = 1; i <= consumers; i++) {
     const name = consumers > 1 ? `consumer-${i}` : "consumer";

@@ -19,13 +19,16 @@ redis.on("error", (error) => log.warn("Redis connection error", errorFields(erro
 
 try {
   await ensureTopic(kafka, config.KAFKA_TOPIC, config.KAFKA_TOPIC_PARTITIONS);
+  await ensureTopic(kafka, config.KAFKA_DLQ_TOPIC, 1);
   const consumer = await startBoardConsumer({
     kafka,
     redis,
     keys: storeKeys(config),
     topic: config.KAFKA_TOPIC,
+    deadLetterTopic: config.KAFKA_DLQ_TOPIC,
     groupId: config.KAFKA_CONSUMER_GROUP,
-    historyLimit: config.MESSAGES_LIMIT,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    limits: { history: config.MESSAGES_LIMIT, dedupeWindow: config.MESSAGES_DEDUPE_WINDOW },
     log,
   });
   log.info("consumer started", { brokers: config.KAFKA_BROKERS, topic: config.KAFKA_TOPIC, groupId: config.KAFKA_CONSUMER_GROUP });

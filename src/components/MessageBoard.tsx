@@ -5,11 +5,13 @@ import { ConnectionBadge } from "./ConnectionBadge";
 import { MessageForm } from "./MessageForm";
 import { MessageList } from "./MessageList";
 import { useBoardStream } from "./useBoardStream";
+import { useOutbox } from "./useOutbox";
 
 type Props = { initialHistory: History | null; historyLimit: number };
 
 export function MessageBoard({ initialHistory, historyLimit }: Props) {
   const { messages, state, mustReload } = useBoardStream(initialHistory, historyLimit);
+  const { outbox, send, retry } = useOutbox(messages);
   return (
     <>
       <header className="flex flex-wrap items-center justify-between gap-3">
@@ -29,8 +31,8 @@ export function MessageBoard({ initialHistory, historyLimit }: Props) {
           </button>
         </p>
       )}
-      <MessageForm />
-      <MessageList messages={messages} />
+      <MessageForm onSend={send} />
+      <MessageList messages={messages} outbox={outbox} onRetry={retry} />
     </>
   );
 }

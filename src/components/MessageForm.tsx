@@ -1,17 +1,19 @@
 "use client";
 
 import { useEffect, useId, useState, type FormEvent, type KeyboardEvent } from "react";
-import { errorBodySchema } from "@/lib/http/api-error";
 import { AUTHOR_MAX_LENGTH, TEXT_MAX_LENGTH } from "@/lib/messages/schema";
+import type { Problems } from "./post-message";
 
 const AUTHOR_STORAGE_KEY = "message-board:author";
 
-type Problems = { text?: string; author?: string; form?: string };
+type Props = {
+  /** Posts the message; resolves to what is wrong with it if the server refused it as it stands. */
+  onSend(text: string, author: string | undefined): Promise<Problems | undefined>;
+};
 
-export function MessageForm() {
+export function MessageForm({ onSend }: Props) {
   const [author, setAuthor] = useState("");
   const [text, setText] = useState("");
-  const [sending, setSending] = useState(false);
   const [problems, setProblems] = useState<Problems>({});
   const ids = { author: useId(), text: useId(), count: useId(), textError: useId(), authorError: useId() };
 
@@ -21,24 +23,16 @@ export function MessageForm() {
   const tooLong = length > TEXT_MAX_LENGTH;
 
   async function send() {
-    if (sending || length === 0 || tooLong) return;
-    setSending(true);
+    if (length === 0 || tooLong) return;
     setProblems({});
     const name = author.trim();
     localStorage.setItem(AUTHOR_STORAGE_KEY, name);
-    try {
-      const response = await fetch("/api/messages", {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(name ? { text, author: name } : { text }),
-      });
-      if (response.ok) setText("");
-      else setProblems(await problemsFrom(response));
-    } catch {
-      setProblems({ form: "Could not reach the server. Check your connection and try again." });
-    } finally {
-      setSending(false);
-    }
+    // The message shows in the list at once; the field is free for the next one.
+    setText("");
+    const refused = await onSend(text, name || undefined);
+    if (!refused) return;
+    setProblems(refused);
+    setText((current) => current || text);
   }
 
   function onSubmit(event: FormEvent) {
@@ -97,10 +91,10 @@ export function MessageForm() {
         </span>
         <button
           type="submit"
-          disabled={sending || length === 0 || tooLong}
+          disabled={length === 0 || tooLong}
           className="rounded-lg bg-board-accent px-4 py-2 font-semibold text-white transition hover:bg-indigo-700 focus:outline-none focus-visible:ring-2 focus-visible:ring-board-accent focus-visible:ring-offset-2 disabled:cursor-not-allowed disabled:opacity-50"
         >
-          {sending ? "Posting…" : "Post"}
+          Post
         </button>
       </div>
       {problems.form && (
@@ -119,12 +113,4 @@ function FieldError({ id, message }: { id: string; message: string | undefined }
       {message}
     </p>
   );
-}
-
-async function problemsFrom(response: Response): Promise<Problems> {
-  const body = errorBodySchema.safeParse(await response.json().catch(() => undefined));
-  if (!body.success) return { form: `The server answered ${response.status}. Try again.` };
-  const { message, fields } = body.data.error;
-  if (fields?.text || fields?.author) return { text: fields.text, author: fields.author };
-  return { form: message };
 }

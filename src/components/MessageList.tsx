@@ -3,19 +3,26 @@
 import { useEffect, useState } from "react";
 import type { StoredMessage } from "@/lib/messages/schema";
 import { MessageItem } from "./MessageItem";
+import { OutgoingItem } from "./OutgoingItem";
+import type { Outgoing } from "./useOutbox";
 
 const TICK_MS = 30_000;
 
-export function MessageList({ messages }: { messages: StoredMessage[] }) {
+type Props = { messages: StoredMessage[]; outbox: Outgoing[]; onRetry(id: string): void };
+
+export function MessageList({ messages, outbox, onRetry }: Props) {
   const now = useNow();
   return (
     <section aria-labelledby="messages-heading">
       <h2 id="messages-heading" className="sr-only">
         Messages
       </h2>
-      {messages.length === 0 && <p className="text-center text-board-muted">No messages yet. Say hello!</p>}
+      {messages.length === 0 && outbox.length === 0 && <p className="text-center text-board-muted">No messages yet. Say hello!</p>}
       {/* role="log" announces new messages politely to screen readers. */}
       <ol role="log" aria-live="polite" aria-label="Messages" className="flex flex-col gap-3">
+        {outbox.map((item) => (
+          <OutgoingItem key={item.id} item={item} onRetry={onRetry} />
+        ))}
         {messages.map((message) => (
           <MessageItem key={message.seq} message={message} now={now} />
         ))}

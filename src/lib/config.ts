@@ -16,12 +16,15 @@ export const configSchema = z.object({
   KAFKA_CLIENT_ID: name("message-board"),
   KAFKA_TOPIC: name("message-board"),
   KAFKA_TOPIC_PARTITIONS: count(3, 1000),
+  KAFKA_DLQ_TOPIC: name("message-board.dlq"),
   KAFKA_CONSUMER_GROUP: name("message-board-store"),
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(10_000),
   BOARD_ID: name("main"),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
   REDIS_MESSAGES_KEY: name("messages"),
   REDIS_CHANNEL: name("new-messages"),
   MESSAGES_LIMIT: count(100, 10_000),
+  MESSAGES_DEDUPE_WINDOW: count(10_000, 10_000_000),
   SSE_HEARTBEAT_MS: count(15_000, 300_000),
 });
 

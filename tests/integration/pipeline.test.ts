@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { after, test } from "node:test";
 import type { Redis } from "ioredis";
+import type { KafkaMessage } from "kafkajs";
 import { startBoardConsumer, type BoardConsumer } from "../../src/lib/kafka/board-consumer";
 import { MessageProducer } from "../../src/lib/kafka/producer";
 import { ensureTopic } from "../../src/lib/kafka/topics";
@@ -12,7 +13,7 @@ import { boardEventSchema, type BoardEvent } from "../../src/lib/messages/schema
 import { readHistory } from "../../src/lib/store/message-store";
 import { createRedis } from "../../src/lib/store/redis";
 import { startRedisServer } from "../../scripts/stack/redis-server";
-import { freePort, stack, testKafka, testRedis, uniqueNames, waitFor, type Names } from "../support/stack";
+import { freePort, readTopic, stack, testKafka, testRedis, uniqueNames, waitFor, type Names } from "../support/stack";
 
 const kafka = testKafka();
 const cleanup: (() => Promise<unknown> | void)[] = [];
@@ -28,7 +29,16 @@ function recordingLog(): Logger & { lines: string[] } {
 }
 
 async function consumerFor(names: Names, redis: Redis, log: Logger = recordingLog()): Promise<BoardConsumer> {
-  const consumer = await startBoardConsumer({ kafka, redis, keys: names.keys, topic: names.topic, groupId: names.group, historyLimit: 100, log });
+  const consumer = await startBoardConsumer({
+    kafka,
+    redis,
+    keys: names.keys,
+    topic: names.topic,
+    deadLetterTopic: names.deadLetterTopic,
+    groupId: names.group,
+    limits: { history: 100, dedupeWindow: 1000 },
+    log,
+  });
   cleanup.push(() => consumer.stop());
   return consumer;
 }
@@ -36,6 +46,7 @@ async function consumerFor(names: Names, redis: Redis, log: Logger = recordingLo
 async function newBoard(label: string) {
   const names = uniqueNames(label);
   await ensureTopic(kafka, names.topic, 3);
+  await ensureTopic(kafka, names.deadLetterTopic, 1);
   const producer = new MessageProducer(kafka, names.topic);
   cleanup.push(() => producer.disconnect());
   return { names, producer };
@@ -108,30 +119,57 @@ test("reading the whole topic again leaves the store exactly as it was and publi
   assert.equal(events.length, 0);
 });
 
-test("records that are not messages are skipped and the consumer goes on", async () => {
+test("records that are not messages go to the dead-letter topic, with why and where from, and the consumer goes on", async () => {
   const { names, producer } = await newBoard("poison");
   const redis = testRedis();
   cleanup.push(() => redis.disconnect());
-  const log = recordingLog();
-  await consumerFor(names, redis, log);
+  await consumerFor(names, redis);
 
   const raw = kafka.producer();
   await raw.connect();
   cleanup.push(() => raw.disconnect());
-  await raw.send({
-    topic: names.topic,
-    messages: [
-      { key: "main", value: Buffer.from([0xde, 0xad, 0xbe, 0xef]) },
-      { key: "main", value: JSON.stringify({ text: "no id, no time" }) },
-      { key: "main", value: "<script>alert(1)</script>" },
-    ],
-  });
+  const poison = [
+    Buffer.from([0xde, 0xad, 0xbe, 0xef]),
+    Buffer.from(JSON.stringify({ text: "no id, no time" })),
+    Buffer.from("<script>alert(1)</script>"),
+  ];
+  const [sent] = await raw.send({ topic: names.topic, messages: poison.map((value) => ({ key: "main", value, headers: { origin: "test" } })) });
   await producer.publish(createMessage({ text: "still here" }, "main"));
 
   await waitFor("the valid message", async () => (await redis.llen(names.list)) === 1);
   const { messages } = await readHistory(redis, names.keys, 100);
   assert.deepEqual(messages.map((message) => message.text), ["still here"]);
-  assert.equal(log.lines.filter((line) => line === "skipped invalid record").length, 3);
+
+  const dead = await readTopic(names.deadLetterTopic, 3);
+  assert.deepEqual(dead.map((record) => record.value), poison, "the records as they were");
+  const header = (record: KafkaMessage, name: string) => record.headers?.[name]?.toString();
+  assert.deepEqual(
+    dead.map((record) => [header(record, "dlq.topic"), header(record, "dlq.partition"), header(record, "dlq.offset"), header(record, "origin")]),
+    [0, 1, 2].map((i) => [names.topic, String(sent?.partition), String(Number(sent?.baseOffset) + i), "test"]),
+  );
+  assert.deepEqual(
+    dead.map((record) => header(record, "dlq.reason")?.split(":")[0]),
+    ["not UTF-8", "not a message", "not JSON"],
+  );
+});
+
+test("a message that reaches the topic twice (a retried post) is stored and published once", async () => {
+  const { names, producer } = await newBoard("retried");
+  const redis = testRedis();
+  cleanup.push(() => redis.disconnect());
+  const events = await listen(names);
+  await consumerFor(names, redis);
+
+  const message = createMessage({ text: "once" }, "main");
+  await producer.publish(message);
+  await producer.publish({ ...message });
+  await producer.publish(createMessage({ text: "after" }, "main"));
+
+  await waitFor("the next message", async () => (await readHistory(redis, names.keys, 100)).messages.some((stored) => stored.text === "after"));
+  const { messages } = await readHistory(redis, names.keys, 100);
+  assert.deepEqual(messages.map((stored) => [stored.text, stored.seq]), [["after", 2], ["once", 1]]);
+  await waitFor("two events", () => events.length === 2);
+  assert.deepEqual(events.map((event) => event.message.text), ["once", "after"]);
 });
 
 test("offsets are committed only after Redis has the messages; a Redis outage delays, never loses", async () => {

@@ -2,6 +2,7 @@
 // test, and helpers that start the real consumer and web processes against them.
 import { randomBytes } from "node:crypto";
 import path from "node:path";
+import type { KafkaMessage } from "kafkajs";
 import { Redis } from "ioredis";
 import { createKafka } from "../../src/lib/kafka/client";
 import { storeKeys, type StoreKeys } from "../../src/lib/store/keys";
@@ -29,14 +30,14 @@ export const stack = {
   },
 };
 
-export type Names = { topic: string; group: string; list: string; channel: string; keys: StoreKeys };
+export type Names = { topic: string; deadLetterTopic: string; group: string; list: string; channel: string; keys: StoreKeys };
 
 /** A topic, group, list and channel no other test uses. */
 export function uniqueNames(label: string): Names {
   const id = `${label}-${randomBytes(4).toString("hex")}`;
   const list = `messages-${id}`;
   const channel = `new-messages-${id}`;
-  return { topic: `board-${id}`, group: `store-${id}`, list, channel, keys: storeKeys({ REDIS_MESSAGES_KEY: list, REDIS_CHANNEL: channel }) };
+  return { topic: `board-${id}`, deadLetterTopic: `board-${id}.dlq`, group: `store-${id}`, list, channel, keys: storeKeys({ REDIS_MESSAGES_KEY: list, REDIS_CHANNEL: channel }) };
 }
 
 /** The environment of an app process that uses `names` on the test stack. */
@@ -44,6 +45,7 @@ export function appEnv(names: Names, overrides: Record<string, string> = {}): Re
   return {
     KAFKA_BROKERS: stack.brokers.join(","),
     KAFKA_TOPIC: names.topic,
+    KAFKA_DLQ_TOPIC: names.deadLetterTopic,
     KAFKA_CONSUMER_GROUP: names.group,
     REDIS_URL: stack.redisUrl,
     REDIS_MESSAGES_KEY: names.list,
@@ -85,4 +87,19 @@ export async function startWebProcess(env: Record<string, string>, name = "web")
   const url = `http://127.0.0.1:${port}`;
   await waitFor(`${name} on port ${port}`, async () => (await fetch(`${url}/api/messages?limit=1`)).status < 500, { timeoutMs: 60_000 });
   return { ...web, url };
+}
+
+/** The first `count` records of a topic, read by a consumer group of its own. */
+export async function readTopic(topic: string, count: number): Promise<KafkaMessage[]> {
+  const consumer = testKafka().consumer({ groupId: `reader-${randomBytes(4).toString("hex")}` });
+  const records: KafkaMessage[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void records.push(message) });
+    await waitFor(`${count} records on ${topic}`, () => records.length >= count, { timeoutMs: 30_000 });
+    return records;
+  } finally {
+    await consumer.disconnect();
+  }
 }

@@ -37,11 +37,11 @@ test("Kafka runs in KRaft mode on 9092, with its data on a volume", () => {
   assert.ok(kafka.volumes?.some((volume) => volume.endsWith(`:${logDir}`) && volume.split(":")[0]! in compose.volumes));
 });
 
-test("the topic is created with the app's name and partitions, not auto-created with one", () => {
+test("the topics are created with the app's names and partitions, not auto-created with one", () => {
   const args = init?.entrypoint?.join(" ") ?? "";
-  assert.match(args, new RegExp(`--topic ${defaults.KAFKA_TOPIC}\\b`));
-  assert.match(args, new RegExp(`--partitions ${defaults.KAFKA_TOPIC_PARTITIONS}\\b`));
-  assert.match(args, /--if-not-exists/);
+  assert.match(args, new RegExp(`--topic ${defaults.KAFKA_TOPIC} --partitions ${defaults.KAFKA_TOPIC_PARTITIONS}\\b`));
+  assert.match(args, new RegExp(`--topic ${defaults.KAFKA_DLQ_TOPIC.replaceAll(".", "\\.")} --partitions 1\\b`));
+  assert.equal(args.match(/--if-not-exists/g)?.length, 2);
 });
 
 test("Redis keeps an append-only file on a volume, on the app's port", () => {

@@ -1,4 +1,4 @@
-import { Partitioners, type Kafka, type Producer } from "kafkajs";
+import { Partitioners, type Kafka, type Message as KafkaRecord, type Producer, type RecordMetadata } from "kafkajs";
 import type { Message } from "../messages/schema";
 import { encodeRecord } from "./record";
 
@@ -10,20 +10,17 @@ export class KafkaUnavailableError extends Error {
 }
 
 /**
- * The one producer of a process. Connects on first use (so that `next build` needs no broker) and again
- * after the broker went away.
+ * An idempotent producer that waits for every in-sync replica. Connects on first use (so that `next build`
+ * needs no broker) and again after the broker went away.
  */
-export class MessageProducer {
+export class DurableProducer {
   private readonly producer: Producer;
   private connected: Promise<void> | undefined;
 
-  constructor(
-    kafka: Kafka,
-    private readonly topic: string,
-  ) {
+  constructor(kafka: Kafka) {
     this.producer = kafka.producer({
       // Idempotence makes the broker drop a batch it already has when a retry resends it, so a retried
-      // send never duplicates or reorders a message. It requires one request in flight per connection.
+      // send never duplicates or reorders a record. It requires one request in flight per connection.
       idempotent: true,
       maxInFlightRequests: 1,
       // The Java client's partitioner: the same key lands on the same partition whichever client wrote it.
@@ -34,17 +31,11 @@ export class MessageProducer {
     });
   }
 
-  /** Resolves once every in-sync replica has the message, so an acknowledged message survives a broker loss. */
-  async publish(message: Message): Promise<Acknowledgement> {
+  /** Resolves once every in-sync replica has the records, so that they survive the loss of a broker. */
+  async send(topic: string, records: KafkaRecord[]): Promise<RecordMetadata[]> {
     try {
       await this.connect();
-      const [metadata] = await this.producer.send({
-        topic: this.topic,
-        acks: -1,
-        messages: [encodeRecord(message)],
-      });
-      if (!metadata) throw new Error("the broker answered without a partition");
-      return { partition: metadata.partition, offset: String(metadata.baseOffset ?? metadata.offset) };
+      return await this.producer.send({ topic, acks: -1, messages: records });
     } catch (error) {
       throw new KafkaUnavailableError(error instanceof Error ? error.message : String(error), { cause: error });
     }
@@ -61,5 +52,21 @@ export class MessageProducer {
       throw error;
     });
     return this.connected;
+  }
+}
+
+/** The web process's one producer: messages onto the board's topic. */
+export class MessageProducer extends DurableProducer {
+  constructor(
+    kafka: Kafka,
+    private readonly topic: string,
+  ) {
+    super(kafka);
+  }
+
+  async publish(message: Message): Promise<Acknowledgement> {
+    const [metadata] = await this.send(this.topic, [encodeRecord(message)]);
+    if (!metadata) throw new KafkaUnavailableError("the broker answered without a partition");
+    return { partition: metadata.partition, offset: String(metadata.baseOffset ?? metadata.offset) };
   }
 }

@@ -3,7 +3,7 @@ import { ANONYMOUS_AUTHOR, type Message, type NewMessage } from "./schema";
 
 export function createMessage(input: NewMessage, board: string, now = new Date()): Message {
   return {
-    id: randomUUID(),
+    id: input.id ?? randomUUID(),
     board,
     author: input.author ?? ANONYMOUS_AUTHOR,
     text: input.text,

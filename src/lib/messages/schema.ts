@@ -22,8 +22,15 @@ const cleanText = (label: string, max: number) =>
 export const messageTextSchema = cleanText("text", TEXT_MAX_LENGTH);
 export const authorSchema = cleanText("author", AUTHOR_MAX_LENGTH);
 
-/** What a client sends to post a message. Unknown fields are refused rather than silently dropped. */
+/** A message's identity, chosen by the client that sends it so that a retried post is recognised. */
+export const messageIdSchema = z.uuid({ error: "id must be a UUID" });
+
+/**
+ * What a client sends to post a message. Unknown fields are refused rather than silently dropped. A client
+ * that may retry sends its own `id`: the store keeps one message per id, however often it is posted.
+ */
 export const newMessageSchema = z.strictObject({
+  id: messageIdSchema.optional(),
   text: messageTextSchema,
   author: authorSchema.optional(),
 });
@@ -31,7 +38,7 @@ export type NewMessage = z.infer<typeof newMessageSchema>;
 
 /** A message as the web app produces it to Kafka: the value of every record on the topic. */
 export const messageSchema = z.object({
-  id: z.uuid(),
+  id: messageIdSchema,
   board: z.string().min(1).max(100),
   author: authorSchema,
   text: messageTextSchema,

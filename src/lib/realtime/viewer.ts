@@ -45,6 +45,9 @@ export class Viewer {
     }
     if (this.epoch !== null && event.epoch !== this.epoch) return this.reset("store-restarted");
     if (event.message.seq <= this.lastSeq) return;
+    // Never skip a position: ending the stream makes the browser resume from its last one, and catch-up
+    // fills the hole from history.
+    if (this.lastSeq > 0 && event.message.seq > this.lastSeq + 1) return this.end();
     this.epoch = event.epoch;
     this.lastSeq = event.message.seq;
     this.output.send(frame);

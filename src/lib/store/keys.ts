@@ -7,9 +7,10 @@ export type StoreKeys = {
   seq: string;
   applied: string;
   epoch: string;
+  ids: string;
 };
 
 export function storeKeys(config: Pick<Config, "REDIS_MESSAGES_KEY" | "REDIS_CHANNEL">): StoreKeys {
   const list = config.REDIS_MESSAGES_KEY;
-  return { list, channel: config.REDIS_CHANNEL, seq: `${list}:seq`, applied: `${list}:applied`, epoch: `${list}:epoch` };
+  return { list, channel: config.REDIS_CHANNEL, seq: `${list}:seq`, applied: `${list}:applied`, epoch: `${list}:epoch`, ids: `${list}:ids` };
 }

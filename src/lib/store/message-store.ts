@@ -9,6 +9,9 @@ const APPEND_SHA = createHash("sha1").update(APPEND_SCRIPT).digest("hex");
 /** A validated record, ready to store: where Kafka kept it and what it says. */
 export type ConsumedRecord = { partition: number; offset: string; message: Message };
 
+/** How many messages the list keeps, and how many recent ids are remembered to refuse a second copy. */
+export type StoreLimits = { history: number; dedupeWindow: number };
+
 export function newEpoch(): string {
   return randomBytes(6).toString("hex");
 }
@@ -20,18 +23,18 @@ export function newEpoch(): string {
 export async function appendRecords(
   redis: Redis,
   keys: StoreKeys,
-  cap: number,
+  limits: StoreLimits,
   topic: string,
   records: readonly ConsumedRecord[],
 ): Promise<number> {
   const first = records[0];
   if (!first) return 0;
-  const args: (string | number)[] = [cap, keys.channel, `${topic}:${first.partition}`, newEpoch()];
+  const args: (string | number)[] = [limits.history, keys.channel, `${topic}:${first.partition}`, newEpoch(), limits.dedupeWindow];
   for (const { partition, offset, message } of records) {
     if (partition !== first.partition) throw new Error("appendRecords takes records of one partition");
-    args.push(offset, JSON.stringify({ ...message, partition, offset }));
+    args.push(offset, message.id, JSON.stringify({ ...message, partition, offset }));
   }
-  const keyArgs = [keys.list, keys.seq, keys.applied, keys.epoch];
+  const keyArgs = [keys.list, keys.seq, keys.applied, keys.epoch, keys.ids];
   try {
     return Number(await redis.evalsha(APPEND_SHA, keyArgs.length, ...keyArgs, ...args));
   } catch (error) {
@@ -75,4 +78,12 @@ function replyValue(reply: [Error | null, unknown] | undefined): unknown {
   if (!reply) throw new Error("Redis aborted the transaction");
   if (reply[0]) throw reply[0];
   return reply[1];
+}
+
+/** The store's epoch and the position of its newest message; null while it has none. */
+export type Head = { epoch: string; seq: number };
+
+export async function readHead(redis: Redis, keys: StoreKeys): Promise<Head | null> {
+  const [epoch, seq] = await redis.mget(keys.epoch, keys.seq);
+  return epoch && seq ? { epoch, seq: Number(seq) } : null;
 }

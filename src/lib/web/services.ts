@@ -6,7 +6,7 @@ import { createLogger, errorFields, type Logger } from "../log";
 import type { History } from "../messages/schema";
 import { BoardHub } from "../realtime/board-hub";
 import { storeKeys, type StoreKeys } from "../store/keys";
-import { readHistory } from "../store/message-store";
+import { readHead, readHistory } from "../store/message-store";
 import { createRedis } from "../store/redis";
 import type { Redis } from "ioredis";
 
@@ -39,7 +39,14 @@ function createServices(): Services {
   redis.on("error", (error) => log.warn("Redis connection error", errorFields(error)));
   const history = (limit = config.MESSAGES_LIMIT) => readHistory(redis, keys, limit);
   const subscriber = createRedis(config.REDIS_URL, "message-board-web-subscriber");
-  const hub = new BoardHub(subscriber, keys.channel, () => history(), config.SSE_HEARTBEAT_MS, log);
+  const hub = new BoardHub({
+    subscriber,
+    channel: keys.channel,
+    readHistory: () => history(),
+    readHead: () => readHead(redis, keys),
+    heartbeatMs: config.SSE_HEARTBEAT_MS,
+    log,
+  });
   const producer = new MessageProducer(createKafka(config.KAFKA_BROKERS, `${config.KAFKA_CLIENT_ID}-web`), config.KAFKA_TOPIC);
 
   return {

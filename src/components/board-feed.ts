@@ -1,0 +1,174 @@
+import { z } from "zod";
+import { historySchema, storedMessageSchema, type StoredMessage } from "@/lib/messages/schema";
+import { formatPosition, parsePosition } from "@/lib/messages/position";
+
+export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline";
+
+export type FeedHandlers = {
+  onMessage(message: StoredMessage): void;
+  onState(state: ConnectionState): void;
+  /** The board moved on further than this page can catch up with: it must reload. */
+  onReset(): void;
+};
+
+const STREAM_URL = "/api/messages/stream";
+const RETRY_MS = [500, 1000, 2000, 5000, 10_000];
+// After this many failed attempts in a row the board says it is offline, and keeps trying.
+const OFFLINE_AFTER = 3;
+const LOCK_NAME = "message-board:stream";
+const CHANNEL_NAME = "message-board:feed";
+
+const connectionStateSchema = z.enum(["connecting", "live", "reconnecting", "offline"]);
+const relaySchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("message"), message: storedMessageSchema, position: z.string() }),
+  z.object({ type: z.literal("state"), state: connectionStateSchema }),
+  z.object({ type: z.literal("reset") }),
+  z.object({ type: z.literal("hello") }),
+]);
+type Relay = z.infer<typeof relaySchema>;
+
+/**
+ * The board's live messages from `start` on. The tabs of one browser share one stream: the tab holding a
+ * Web Lock opens the EventSource and relays what it receives over a BroadcastChannel; when it closes, the
+ * lock passes to another tab, which opens the stream from its own last position. Without those APIs (an
+ * insecure context, an old browser) each tab opens its own stream. Returns a function that closes it all.
+ */
+export function openBoardFeed(start: string, handlers: FeedHandlers): () => void {
+  let position = start;
+  // Only move forwards: a relayed message may arrive after the tab caught up past it.
+  const accept = (message: StoredMessage, at: string) => {
+    const current = parsePosition(position);
+    const next = parsePosition(at);
+    if (next && (!current || current.epoch !== next.epoch || next.seq > current.seq)) position = at;
+    handlers.onMessage(message);
+  };
+  const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
+  if (typeof BroadcastChannel !== "function" || !locks) {
+    return openStream(() => position, { ...handlers, onMessage: accept });
+  }
+
+  const channel = new BroadcastChannel(CHANNEL_NAME);
+  const relay = (data: Relay) => channel.postMessage(data);
+  const abandon = new AbortController();
+  let leading: { stop(): void; release(): void } | undefined;
+  let state: ConnectionState = "connecting";
+  const setState = (next: ConnectionState) => {
+    state = next;
+    handlers.onState(next);
+  };
+
+  channel.onmessage = (event: MessageEvent<unknown>) => {
+    const parsed = relaySchema.safeParse(event.data);
+    if (!parsed.success) return;
+    const data = parsed.data;
+    if (data.type === "reset") return handlers.onReset();
+    if (leading) {
+      if (data.type === "hello") relay({ type: "state", state });
+      return;
+    }
+    if (data.type === "message") accept(data.message, data.position);
+    else if (data.type === "state") setState(data.state);
+  };
+  relay({ type: "hello" });
+  // A follower hears only what is relayed from now on; what was stored since this page was rendered it
+  // reads once from the history.
+  void catchUp(() => position, accept);
+
+  locks
+    .request(LOCK_NAME, { signal: abandon.signal }, () => {
+      const stop = openStream(() => position, {
+        onMessage: (message, at) => {
+          accept(message, at);
+          relay({ type: "message", message, position: at });
+        },
+        onState: (next) => {
+          setState(next);
+          relay({ type: "state", state: next });
+        },
+        onReset: () => {
+          handlers.onReset();
+          relay({ type: "reset" });
+        },
+      });
+      // Held until this tab closes the feed; the browser releases it when the tab goes away.
+      return new Promise<void>((release) => (leading = { stop, release }));
+    })
+    .catch(() => {
+      // Abandoned before the lock was granted: this tab closed while another one led.
+    });
+
+  return () => {
+    abandon.abort();
+    leading?.stop();
+    leading?.release();
+    channel.close();
+  };
+}
+
+type PositionedHandlers = Omit<FeedHandlers, "onMessage"> & {
+  onMessage(message: StoredMessage, at: string): void;
+};
+
+/**
+ * One EventSource from the position `from()` gives. The browser resumes a dropped stream by itself with
+ * Last-Event-ID; when the server refuses a stream outright (Redis down, a restart) this opens a new one
+ * from the last position seen, backing off.
+ */
+function openStream(from: () => string, handlers: PositionedHandlers): () => void {
+  let source: EventSource | undefined;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let failures = 0;
+
+  const connect = () => {
+    source = new EventSource(`${STREAM_URL}?after=${encodeURIComponent(from())}`);
+    source.onopen = () => {
+      failures = 0;
+      handlers.onState("live");
+    };
+    source.onmessage = (event: MessageEvent<string>) => {
+      const parsed = storedMessageSchema.safeParse(safeJson(event.data));
+      if (parsed.success && event.lastEventId) handlers.onMessage(parsed.data, event.lastEventId);
+    };
+    source.addEventListener("reset", () => {
+      source?.close();
+      handlers.onReset();
+      handlers.onState("offline");
+    });
+    source.onerror = () => {
+      if (source?.readyState !== EventSource.CLOSED) return handlers.onState("reconnecting");
+      failures += 1;
+      handlers.onState(failures >= OFFLINE_AFTER || !navigator.onLine ? "offline" : "reconnecting");
+      retryTimer = setTimeout(connect, RETRY_MS[Math.min(failures, RETRY_MS.length) - 1] ?? 10_000);
+    };
+  };
+
+  connect();
+  return () => {
+    clearTimeout(retryTimer);
+    source?.close();
+  };
+}
+
+async function catchUp(from: () => string, accept: (message: StoredMessage, at: string) => void): Promise<void> {
+  try {
+    const response = await fetch("/api/messages", { cache: "no-store" });
+    const history = historySchema.safeParse(await response.json());
+    if (!history.success || !history.data.epoch) return;
+    const { epoch, messages } = history.data;
+    const current = parsePosition(from());
+    if (current?.epoch && current.epoch !== epoch) return;
+    for (const message of messages.toReversed()) {
+      if (message.seq > (current?.seq ?? 0)) accept(message, formatPosition(epoch, message.seq));
+    }
+  } catch {
+    // The leader's stream brings what comes next; the page shows what it was rendered with.
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
