@@ -1,4 +1,4 @@
-// `npm test [unit|integration|e2e ...]`: type-checks, then runs the chosen suites (all by default). The
+// `npm test [unit|integration|e2e|<test file> ...]`: type-checks, then runs the chosen suites (all by default). The
 // integration and browser suites get a Kafka broker and a redis-server of their own, on free ports and in
 // a temporary directory, so that a running `npm run local` is left alone.
 import { spawn } from "node:child_process";
@@ -19,11 +19,14 @@ const bin = (name: string) => path.join(PROJECT_ROOT, "node_modules", ".bin", na
 const running: ManagedProcess[] = [];
 
 async function main(): Promise<number> {
+  // Suites by name, or single files (tests/e2e/faults.test.ts), which bring their suite's setup.
   const asked = process.argv.slice(2);
-  const unknown = asked.filter((name) => !SUITES.includes(name as Suite));
-  if (unknown.length > 0) throw new Error(`Unknown suite ${unknown.join(", ")}: choose from ${SUITES.join(", ")}.`);
-  const suites = SUITES.filter((suite) => asked.length === 0 || asked.includes(suite));
-  const files = suites.flatMap(testFiles);
+  const askedFiles = asked.filter((name) => name.endsWith(".test.ts"));
+  const suiteOf = (file: string) => SUITES.find((suite) => file.split(path.sep).includes(suite));
+  const unknown = asked.filter((name) => (askedFiles.includes(name) ? !suiteOf(name) : !SUITES.includes(name as Suite)));
+  if (unknown.length > 0) throw new Error(`Unknown suite or file ${unknown.join(", ")}: choose from ${SUITES.join(", ")} or tests/<suite>/*.test.ts.`);
+  const suites = SUITES.filter((suite) => asked.length === 0 || asked.includes(suite) || askedFiles.some((file) => suiteOf(file) === suite));
+  const files = [...suites.filter((suite) => asked.length === 0 || asked.includes(suite)).flatMap(testFiles), ...askedFiles];
 
   say("Type-checking…");
   if ((await run(bin("tsc"), ["--noEmit"])) !== 0) return 1;

@@ -112,7 +112,9 @@ test("with Kafka down the page says the post failed; with Redis fine it is still
     await view.open(isolated.url);
     await view.send("nobody will read this");
     await view.alerts.filter({ hasText: "Kafka did not accept the message" }).waitFor({ timeout: 10_000 });
-    assert.equal(await view.text.inputValue(), "nobody will read this", "the text is kept for another try");
+    const unsent = view.outgoing("nobody will read this");
+    assert.match(await unsent.innerText(), /Not sent/);
+    assert.equal(await unsent.getByRole("button", { name: "Retry" }).count(), 1, "the message waits for another try");
   } finally {
     await context.close();
   }

@@ -15,8 +15,11 @@ export function board(page: Page) {
     name: page.getByLabel("Your name"),
     text: page.getByRole("textbox", { name: "Message", exact: true }),
     post: page.getByRole("button", { name: "Post" }),
-    messages: page.getByRole("log", { name: "Messages" }).getByRole("listitem"),
-    message: (text: string) => page.getByRole("log", { name: "Messages" }).getByRole("listitem").filter({ hasText: text }),
+    /** Stored messages, as they came back from the board. */
+    messages: page.getByRole("log", { name: "Messages" }).locator("li[data-seq]"),
+    message: (text: string) => page.getByRole("log", { name: "Messages" }).locator("li[data-seq]").filter({ hasText: text }),
+    /** This window's messages on their way: sending, or failed with a Retry. */
+    outgoing: (text: string) => page.getByRole("log", { name: "Messages" }).locator("li[data-outgoing]").filter({ hasText: text }),
     alerts: page.getByRole("alert"),
     async open(url: string) {
       await page.goto(url);

@@ -5,6 +5,7 @@ import path from "node:path";
 import type { KafkaMessage } from "kafkajs";
 import { Redis } from "ioredis";
 import { createKafka } from "../../src/lib/kafka/client";
+import { messageSchema } from "../../src/lib/messages/schema";
 import { storeKeys, type StoreKeys } from "../../src/lib/store/keys";
 import { PROJECT_ROOT } from "../../scripts/stack/paths";
 import { startProcess, type ManagedProcess } from "../../scripts/stack/processes";
@@ -102,4 +103,35 @@ export async function readTopic(topic: string, count: number): Promise<KafkaMess
   } finally {
     await consumer.disconnect();
   }
+}
+
+/** POST /api/messages as a script would; resolves to the status and the body. */
+export async function postMessage(url: string, body: unknown): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${url}/api/messages`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/** Posts a message that must be accepted; resolves to its id. */
+export async function postAccepted(url: string, text: string): Promise<string> {
+  const { status, body } = await postMessage(url, { text });
+  if (status !== 201) throw new Error(`POST answered ${status}: ${JSON.stringify(body)}`);
+  return messageSchema.parse(body).id;
+}
+
+/** Things a test started, stopped in reverse order even when the test fails. */
+export function cleanupList() {
+  const steps: (() => Promise<unknown> | unknown)[] = [];
+  return {
+    add<T>(thing: T, stop: (thing: T) => Promise<unknown> | unknown): T {
+      steps.push(() => stop(thing));
+      return thing;
+    },
+    async run() {
+      for (const step of steps.splice(0).reverse()) await step();
+    },
+  };
 }

@@ -3,7 +3,14 @@ import { test } from "node:test";
 import { insertMessage } from "../../src/lib/messages/board-order";
 import { formatPosition, parsePosition, START } from "../../src/lib/messages/position";
 import type { History, StoredMessage } from "../../src/lib/messages/schema";
+import { BoardHub } from "../../src/lib/realtime/board-hub";
 import { encodeComment, encodeEvent } from "../../src/lib/realtime/sse";
+import type { Head } from "../../src/lib/store/message-store";
+import { uuidFromBytes, newMessageId } from "../../src/lib/messages/message-id";
+import { messageIdSchema } from "../../src/lib/messages/schema";
+import { EventEmitter } from "node:events";
+import type { Redis } from "ioredis";
+import { waitFor } from "../../scripts/stack/wait";
 import { encodeBoardEvent, Viewer } from "../../src/lib/realtime/viewer";
 
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
@@ -97,4 +104,74 @@ test("the board list stays newest first, without duplicates, within its limit", 
     list.map((message) => message.seq),
     [5, 4, 3, 2],
   );
+});
+
+test("a viewer that is sent a position past the next one ends its stream rather than skip", () => {
+  const { viewer, seqs, closed } = recordingViewer("e-2");
+  viewer.catchUp(history("e", 3));
+  live(viewer, "e", 5);
+  assert.deepEqual(seqs(), [3]);
+  assert.ok(closed(), "the browser resumes from 3 and catches up");
+});
+
+/** The hub's Redis subscriber, reduced to what the hub uses: events in, subscribe, disconnect. */
+class Subscriber extends EventEmitter {
+  subscribe = async () => 1;
+  disconnect() {}
+  publish(epoch: string, seq: number) {
+    this.emit("message", "board", JSON.stringify({ epoch, message: stored(seq) }));
+  }
+}
+
+function hubWith(store: { history: () => Promise<History>; head?: () => Promise<Head | null> }) {
+  const subscriber = new Subscriber();
+  const silent = { info() {}, warn() {}, error() {} };
+  const hub = new BoardHub({
+    subscriber: subscriber as unknown as Redis,
+    channel: "board",
+    readHistory: store.history,
+    readHead: store.head ?? (async () => null),
+    heartbeatMs: 60_000,
+    checkMs: 5,
+    log: silent,
+  });
+  const watcher = recordingViewer("e-1");
+  watcher.viewer.catchUp(history("e", 1));
+  hub.add(watcher.viewer);
+  return { hub, subscriber, ...watcher };
+}
+
+test("the hub fills a gap in live positions from history, holding later events until then", async () => {
+  let readHistory: (value: History) => void = () => {};
+  const { hub, subscriber, seqs } = hubWith({ history: () => new Promise((resolve) => (readHistory = resolve)) });
+  try {
+    subscriber.publish("e", 2);
+    subscriber.publish("e", 4); // 3 was lost on the way
+    subscriber.publish("e", 5);
+    assert.deepEqual(seqs(), [2], "nothing past the gap before it is filled");
+    readHistory(history("e", 4));
+    await waitFor("the fill", () => seqs().length === 4);
+    assert.deepEqual(seqs(), [2, 3, 4, 5]);
+  } finally {
+    hub.close();
+  }
+});
+
+test("the hub fetches a message that was stored but never published to it", async () => {
+  const { hub, subscriber, seqs } = hubWith({ history: async () => history("e", 3), head: async () => ({ epoch: "e", seq: 3 }) });
+  try {
+    subscriber.publish("e", 2);
+    await waitFor("the missing message", () => seqs().includes(3));
+    assert.deepEqual(seqs(), [2, 3]);
+  } finally {
+    hub.close();
+  }
+});
+
+test("message ids are UUIDs the schema accepts, also when built from random bytes", () => {
+  assert.ok(messageIdSchema.safeParse(newMessageId()).success);
+  for (const fill of [0x00, 0xff, 0x5a]) {
+    const id = uuidFromBytes(new Uint8Array(16).fill(fill));
+    assert.ok(messageIdSchema.safeParse(id).success, id);
+  }
 });

@@ -8,6 +8,7 @@ export type ErrorCode =
   | "unsupported_media_type"
   | "kafka_unavailable"
   | "store_unavailable"
+  | "shutting_down"
   | "internal";
 
 /** An error with its HTTP answer. Route handlers throw these; `errorResponse` turns them into JSON. */
@@ -41,4 +42,10 @@ export type ErrorBody = z.infer<typeof errorBodySchema>;
 
 export function errorBody(error: ApiError): ErrorBody {
   return { error: { code: error.code, message: error.message, ...(error.fields && { fields: error.fields }) } };
+}
+
+/** This instance is shutting down; the client should try again, which a load balancer sends elsewhere. */
+export function shuttingDown(): Response {
+  const error = new ApiError(503, "shutting_down", "This server is restarting; try again in a moment.");
+  return Response.json(errorBody(error), { status: 503, headers: { Connection: "close", "Retry-After": "1" } });
 }

@@ -5,11 +5,12 @@ import { errorFields } from "../log";
 import { createMessage } from "../messages/create";
 import { newMessageSchema, type History, type Message } from "../messages/schema";
 import { services } from "../web/services";
-import { ApiError, errorBody, invalid } from "./api-error";
+import { ApiError, errorBody, invalid, shuttingDown } from "./api-error";
 import { readJsonBody } from "./json-body";
 
 /** Validates, produces to Kafka, and answers 201 only once the broker has acknowledged the message. */
 export async function postMessage(request: Request): Promise<Response> {
+  if (services().closing) return shuttingDown();
   return answer(async () => {
     const parsed = newMessageSchema.safeParse(await readJsonBody(request));
     if (!parsed.success) throw invalid("invalid_message", parsed.error);

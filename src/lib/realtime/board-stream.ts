@@ -1,7 +1,7 @@
 import "server-only";
 import { errorFields } from "../log";
 import { parsePosition } from "../messages/position";
-import { ApiError, errorBody } from "../http/api-error";
+import { ApiError, errorBody, shuttingDown } from "../http/api-error";
 import { services } from "../web/services";
 import { encodeRetry, SSE_HEADERS } from "./sse";
 import { Viewer } from "./viewer";
@@ -13,7 +13,8 @@ const RECONNECT_AFTER_MS = 1000;
  * reconnect, or `?after=` on a first connection), then every new message as it is stored.
  */
 export async function openBoardStream(request: Request): Promise<Response> {
-  const { hub, history, log } = services();
+  const { hub, history, log, closing } = services();
+  if (closing) return shuttingDown();
   const resumeFrom =
     parsePosition(request.headers.get("last-event-id")) ?? parsePosition(new URL(request.url).searchParams.get("after"));
   try {

@@ -19,6 +19,8 @@ export type Services = {
   redis: Redis;
   hub: BoardHub;
   history(limit?: number): Promise<History>;
+  /** True once the process is shutting down: new posts and streams are refused so they go elsewhere. */
+  readonly closing: boolean;
   close(): Promise<void>;
 };
 
@@ -49,6 +51,7 @@ function createServices(): Services {
   });
   const producer = new MessageProducer(createKafka(config.KAFKA_BROKERS, `${config.KAFKA_CLIENT_ID}-web`), config.KAFKA_TOPIC);
 
+  let closing = false;
   return {
     config,
     log,
@@ -57,7 +60,11 @@ function createServices(): Services {
     redis,
     hub,
     history,
+    get closing() {
+      return closing;
+    },
     async close() {
+      closing = true;
       hub.close();
       await producer.disconnect().catch((error: unknown) => log.warn("producer disconnect failed", errorFields(error)));
       redis.disconnect();
