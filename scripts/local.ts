@@ -93,6 +93,8 @@ ${webPorts.map((port) => `    Board     http://localhost:${port}`).join("\n")}
     Kafka     ${broker.brokers.join(",")}   topic ${config.KAFKA_TOPIC}, ${consumers} consumer(s) in group ${config.KAFKA_CONSUMER_GROUP}
     Redis     ${config.REDIS_URL}   try: redis-cli -p ${redisPort} LRANGE ${config.REDIS_MESSAGES_KEY} 0 -1
     Data      ${path.relative(PROJECT_ROOT, LOCAL_DIR)}/ (kept between runs)
+    Processes ${started.map((child) => `${child.name} ${child.pid}`).join(", ")}
+              (each is a process group: \`kill -9 -- -<pid>\` crashes one, as in the README's experiments)
 
   Press Ctrl+C to stop everything.
 `);
