@@ -1,5 +1,9 @@
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const { closeServicesOnSignals } = await import("./lib/web/services");
+  const [{ recordPeerAddresses }, { closeServicesOnSignals }] = await Promise.all([
+    import("./lib/http/client-address"),
+    import("./lib/web/services"),
+  ]);
+  recordPeerAddresses();
   closeServicesOnSignals();
 }

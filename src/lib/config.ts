@@ -26,6 +26,17 @@ export const configSchema = z.object({
   MESSAGES_LIMIT: count(100, 10_000),
   MESSAGES_DEDUPE_WINDOW: count(10_000, 10_000_000),
   SSE_HEARTBEAT_MS: count(15_000, 300_000),
+  POSTS_PER_MINUTE: count(30, 1_000_000),
+  POST_BURST: count(10, 1_000_000),
+  STREAMS_PER_CLIENT: count(20, 1_000_000),
+  STREAMS_PER_PROCESS: count(10_000, 1_000_000),
+  STREAM_BUFFER_BYTES: count(1024 * 1024, 1024 * 1024 * 1024),
+  TRUSTED_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  ALLOWED_ORIGINS: z
+    .string()
+    .default("")
+    .transform((value) => value.split(",").map((origin) => origin.trim()).filter(Boolean))
+    .pipe(z.array(z.url().transform((origin) => new URL(origin).origin))),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -98,6 +98,18 @@ test("markup in a message is shown as text and runs nothing", async () => {
     await view.message("<script>").waitFor({ timeout: 10_000 });
     assert.notEqual(await page.title(), "pwned");
     assert.equal(await page.locator("ol img").count(), 0);
+
+    // Even markup that did reach the page could not run a script: the policy only runs scripts with the
+    // page's nonce.
+    const ran = await page.evaluate(async () => {
+      const blocked = new Promise<string>((resolve) => document.addEventListener("securitypolicyviolation", (event) => resolve(event.violatedDirective), { once: true }));
+      const script = document.createElement("script");
+      script.textContent = "document.title = 'pwned'";
+      document.body.append(script);
+      return { directive: await blocked, title: document.title };
+    });
+    assert.match(ran.directive, /^script-src/);
+    assert.notEqual(ran.title, "pwned");
   } finally {
     await context.close();
   }

@@ -24,6 +24,15 @@ test("limits: 1,000 characters of text, 40 of author, no control characters, no 
   assert.ok(refused({ text: "hi", author: "a".repeat(41) }));
   assert.ok(refused({ text: "ring \u0007 bell" }));
   assert.ok(refused({ text: "hi", id: "chosen-by-client" }));
+  assert.ok(refused({ text: "hi", seq: 1 }));
+  assert.ok(refused(JSON.parse('{"text":"hi","__proto__":{"polluted":true}}')));
+  assert.ok(refused({ text: "half a pair \ud800" }), "a lone surrogate is no text");
+  assert.ok(refused({ text: "hi", author: "\udc00" }));
+  assert.ok(!refused({ text: "a whole pair \ud83d\ude00" }));
+  assert.ok(refused({ text: "hi", author: "\u202egnp.exe" }), "no bidirectional override");
+  assert.ok(refused({ text: "\u200b\u200d" }), "nothing visible");
+  assert.ok(!refused({ text: "שלום \u200f!" }), "right-to-left text with a direction mark is fine");
+  assert.ok(!refused({ text: "hi", id: "5f0c6d3e-8a51-4c1b-9f3e-2b7d4a6c8e10" }), "a client may choose its message's id");
 });
 
 test("a message gets an id, a timestamp, its board and a default author", () => {

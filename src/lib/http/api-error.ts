@@ -9,6 +9,11 @@ export type ErrorCode =
   | "kafka_unavailable"
   | "store_unavailable"
   | "shutting_down"
+  | "cross_origin"
+  | "method_not_allowed"
+  | "too_many_requests"
+  | "too_many_streams"
+  | "server_busy"
   | "internal";
 
 /** An error with its HTTP answer. Route handlers throw these; `errorResponse` turns them into JSON. */
@@ -18,9 +23,20 @@ export class ApiError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly fields?: Record<string, string>,
+    readonly headers?: Record<string, string>,
   ) {
     super(message);
   }
+}
+
+/** The JSON answer for an ApiError, with its status and headers. */
+export function errorResponse(error: ApiError): Response {
+  return Response.json(errorBody(error), { status: error.status, headers: error.headers });
+}
+
+/** Too many: try again after `seconds`. */
+export function tooMany(code: "too_many_requests" | "too_many_streams", message: string, seconds: number): ApiError {
+  return new ApiError(429, code, message, undefined, { "Retry-After": String(seconds) });
 }
 
 export function invalid(code: "invalid_message" | "invalid_query", error: z.ZodError): ApiError {
@@ -46,6 +62,13 @@ export function errorBody(error: ApiError): ErrorBody {
 
 /** This instance is shutting down; the client should try again, which a load balancer sends elsewhere. */
 export function shuttingDown(): Response {
-  const error = new ApiError(503, "shutting_down", "This server is restarting; try again in a moment.");
-  return Response.json(errorBody(error), { status: 503, headers: { Connection: "close", "Retry-After": "1" } });
+  return errorResponse(
+    new ApiError(503, "shutting_down", "This server is restarting; try again in a moment.", undefined, { Connection: "close", "Retry-After": "1" }),
+  );
+}
+
+/** For the methods a route does not serve: JSON like every other error, and the methods it does. */
+export function methodNotAllowed(allowed: readonly string[]): () => Response {
+  const allow = allowed.join(", ");
+  return () => errorResponse(new ApiError(405, "method_not_allowed", `Use ${allow} here.`, undefined, { Allow: allow }));
 }

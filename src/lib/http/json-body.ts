@@ -11,7 +11,13 @@ export async function readJsonBody(request: Request): Promise<unknown> {
   }
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) throw tooLarge();
-  const text = await readText(request.body);
+  let text: string;
+  try {
+    text = await readText(request.body);
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    throw new ApiError(400, "invalid_json", "The request body is not valid UTF-8");
+  }
   try {
     return JSON.parse(text);
   } catch {
@@ -21,7 +27,7 @@ export async function readJsonBody(request: Request): Promise<unknown> {
 
 async function readText(body: ReadableStream<Uint8Array> | null): Promise<string> {
   if (!body) return "";
-  const decoder = new TextDecoder();
+  const decoder = new TextDecoder("utf-8", { fatal: true });
   const reader = body.getReader();
   let bytes = 0;
   let text = "";

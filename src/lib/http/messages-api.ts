@@ -5,16 +5,26 @@ import { errorFields } from "../log";
 import { createMessage } from "../messages/create";
 import { newMessageSchema, type History, type Message } from "../messages/schema";
 import { services } from "../web/services";
-import { ApiError, errorBody, invalid, shuttingDown } from "./api-error";
+import { ApiError, errorResponse, invalid, shuttingDown, tooMany } from "./api-error";
+import { clientAddress } from "./client-address";
+import { checkOrigin } from "./origin";
 import { readJsonBody } from "./json-body";
 
-/** Validates, produces to Kafka, and answers 201 only once the broker has acknowledged the message. */
+/**
+ * Checks where the post comes from and how often, validates it, produces it to Kafka, and answers 201 only
+ * once the broker has acknowledged the message. Cheap refusals come first, before the body is read.
+ */
 export async function postMessage(request: Request): Promise<Response> {
   if (services().closing) return shuttingDown();
   return answer(async () => {
+    const { config, producer, postLimiter } = services();
+    checkOrigin(request, config.ALLOWED_ORIGINS, config.TRUSTED_PROXY_HOPS);
+    const rate = await postLimiter.take(clientAddress(request, config.TRUSTED_PROXY_HOPS));
+    if (!rate.allowed) {
+      throw tooMany("too_many_requests", `Too many posts; try again in ${rate.retryAfterSeconds} s.`, rate.retryAfterSeconds);
+    }
     const parsed = newMessageSchema.safeParse(await readJsonBody(request));
     if (!parsed.success) throw invalid("invalid_message", parsed.error);
-    const { config, producer } = services();
     const message: Message = createMessage(parsed.data, config.BOARD_ID);
     try {
       await producer.publish(message);
@@ -56,8 +66,8 @@ async function answer(handle: () => Promise<Response>): Promise<Response> {
   try {
     return await handle();
   } catch (error) {
-    if (error instanceof ApiError) return Response.json(errorBody(error), { status: error.status });
+    if (error instanceof ApiError) return errorResponse(error);
     services().log.error("unexpected error", errorFields(error));
-    return Response.json(errorBody(new ApiError(500, "internal", "Something went wrong on our side")), { status: 500 });
+    return errorResponse(new ApiError(500, "internal", "Something went wrong on our side"));
   }
 }

@@ -4,8 +4,13 @@ export const TEXT_MAX_LENGTH = 1000;
 export const AUTHOR_MAX_LENGTH = 40;
 export const ANONYMOUS_AUTHOR = "Anonymous";
 
-// Newline and tab are the only control characters a message may carry.
-const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/;
+// Newline and tab are the only control characters a message may carry. The bidirectional embeddings,
+// overrides and isolates count as control characters too: they can make a name or text read as another.
+const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/;
+// Something to see: not only spaces and invisible format characters (zero-width space, joiners, marks).
+const VISIBLE = /[^\s\p{Cf}]/u;
+// Half of a surrogate pair is no character at all; JSON lets a client send one alone ("\ud800").
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 const cleanText = (label: string, max: number) =>
   z
@@ -16,7 +21,9 @@ const cleanText = (label: string, max: number) =>
         .string()
         .min(1, `${label} must not be empty`)
         .max(max, `${label} must be at most ${max} characters`)
-        .refine((value) => !CONTROL_CHARACTERS.test(value), `${label} must not contain control characters`),
+        .refine((value) => !CONTROL_CHARACTERS.test(value), `${label} must not contain control characters`)
+        .refine((value) => !LONE_SURROGATE.test(value), `${label} must be valid Unicode text`)
+        .refine((value) => VISIBLE.test(value), `${label} must contain something visible`),
     );
 
 export const messageTextSchema = cleanText("text", TEXT_MAX_LENGTH);

@@ -4,7 +4,9 @@ import { createKafka } from "../kafka/client";
 import { MessageProducer } from "../kafka/producer";
 import { createLogger, errorFields, type Logger } from "../log";
 import type { History } from "../messages/schema";
+import { RateLimiter } from "../http/rate-limit";
 import { BoardHub } from "../realtime/board-hub";
+import { StreamGate } from "../realtime/stream-gate";
 import { storeKeys, type StoreKeys } from "../store/keys";
 import { readHead, readHistory } from "../store/message-store";
 import { createRedis } from "../store/redis";
@@ -18,6 +20,8 @@ export type Services = {
   producer: MessageProducer;
   redis: Redis;
   hub: BoardHub;
+  postLimiter: RateLimiter;
+  streamGate: StreamGate;
   history(limit?: number): Promise<History>;
   /** True once the process is shutting down: new posts and streams are refused so they go elsewhere. */
   readonly closing: boolean;
@@ -51,6 +55,9 @@ function createServices(): Services {
   });
   const producer = new MessageProducer(createKafka(config.KAFKA_BROKERS, `${config.KAFKA_CLIENT_ID}-web`), config.KAFKA_TOPIC);
 
+  const postLimiter = new RateLimiter(redis, keys.rate, { perMinute: config.POSTS_PER_MINUTE, burst: config.POST_BURST }, log);
+  const streamGate = new StreamGate({ perClient: config.STREAMS_PER_CLIENT, perProcess: config.STREAMS_PER_PROCESS });
+
   let closing = false;
   return {
     config,
@@ -59,6 +66,8 @@ function createServices(): Services {
     producer,
     redis,
     hub,
+    postLimiter,
+    streamGate,
     history,
     get closing() {
       return closing;

@@ -1,6 +1,10 @@
+import { methodNotAllowed } from "@/lib/http/api-error";
 import { getMessages, postMessage } from "@/lib/http/messages-api";
 
 export const dynamic = "force-dynamic";
 
 export const POST = (request: Request) => postMessage(request);
 export const GET = (request: Request) => getMessages(request, "history");
+export const PUT = methodNotAllowed(["GET", "POST"]);
+export const PATCH = PUT;
+export const DELETE = PUT;

@@ -1,0 +1,42 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { clientAddress, PEER_ADDRESS_HEADER } from "../../src/lib/http/client-address";
+import { checkOrigin } from "../../src/lib/http/origin";
+import { ApiError } from "../../src/lib/http/api-error";
+import { StreamGate } from "../../src/lib/realtime/stream-gate";
+
+const request = (headers: Record<string, string>) => new Request("http://board.test/api/messages", { method: "POST", headers });
+
+test("the client address is the connection's unless proxies are trusted; a forged X-Forwarded-For changes nothing", () => {
+  const forged = request({ [PEER_ADDRESS_HEADER]: "10.0.0.1", "x-forwarded-for": "1.2.3.4" });
+  assert.equal(clientAddress(forged, 0), "10.0.0.1");
+  const proxied = request({ [PEER_ADDRESS_HEADER]: "10.0.0.254", "x-forwarded-for": "6.6.6.6, 203.0.113.7" });
+  assert.equal(clientAddress(proxied, 1), "203.0.113.7", "the address the one trusted proxy saw");
+  assert.equal(clientAddress(proxied, 2), "6.6.6.6");
+});
+
+test("posts from pages of other sites are refused; our own pages and clients without an Origin pass", () => {
+  const refused = (headers: Record<string, string>, allowed: string[] = []) =>
+    assert.throws(() => checkOrigin(request(headers), allowed, 0), (error: unknown) => error instanceof ApiError && error.status === 403);
+  checkOrigin(request({ host: "board.test" }), [], 0);
+  checkOrigin(request({ host: "board.test", origin: "http://board.test" }), [], 0);
+  checkOrigin(request({ host: "board.test", origin: "https://partner.example" }), ["https://partner.example"], 0);
+  refused({ host: "board.test", origin: "https://evil.example" });
+  refused({ host: "board.test", origin: "null" });
+  refused({ host: "board.test", "sec-fetch-site": "cross-site" });
+  refused({ host: "board.test", origin: "http://board.test.evil.example" });
+});
+
+test("streams are limited per client and per process, and a closed stream frees its place", () => {
+  const gate = new StreamGate({ perClient: 2, perProcess: 3 });
+  const first = gate.admit("a");
+  assert.ok(first.admitted);
+  assert.ok(gate.admit("a").admitted);
+  assert.deepEqual(gate.admit("a"), { admitted: false, reason: "client" });
+  assert.ok(gate.admit("b").admitted);
+  assert.deepEqual(gate.admit("c"), { admitted: false, reason: "process" });
+  first.release();
+  first.release(); // twice is once
+  assert.equal(gate.open, 2);
+  assert.ok(gate.admit("c").admitted);
+});
