@@ -45,13 +45,19 @@ export class RateLimiter {
    * Kafka), since refusing everyone would be worse than limiting no one for a while.
    */
   async take(client: string): Promise<RateDecision> {
+    // Connection lost: do not make the post wait for a reconnect that may take seconds.
+    if (["reconnecting", "close", "end"].includes(this.redis.status)) return this.unchecked(`Redis is ${this.redis.status}`);
     try {
       const reply = await this.redis.eval(TOKEN_BUCKET, 1, `${this.prefix}:${client}`, this.limits.burst, this.limits.perMinute);
       const [allowed, waitMs] = Array.isArray(reply) ? reply.map(Number) : [1, 0];
       return allowed === 1 ? { allowed: true } : { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((waitMs ?? 1000) / 1000)) };
     } catch (error) {
-      this.log.warn("rate limit not checked: Redis unreachable", errorFields(error));
-      return { allowed: true };
+      return this.unchecked(String(errorFields(error).error));
     }
+  }
+
+  private unchecked(why: string): RateDecision {
+    this.log.warn("rate limit not checked: Redis unreachable", { why });
+    return { allowed: true };
   }
 }
