@@ -11,7 +11,7 @@ const securityHeaders = [
 const nextConfig: NextConfig = {
   poweredByHeader: false,
   // Long-lived network clients: load them from node_modules at run time instead of bundling them.
-  serverExternalPackages: ["kafkajs", "ioredis"],
+  serverExternalPackages: ["kafkajs", "ioredis", "pino", "prom-client"],
   async headers() {
     return [
       { source: "/:path*", headers: securityHeaders },

@@ -5,7 +5,8 @@ import { parseArgs } from "node:util";
 import nextEnv from "@next/env";
 import { ConfigError, parseConfig } from "../src/lib/config";
 import { createKafka } from "../src/lib/kafka/client";
-import { ensureTopic } from "../src/lib/kafka/topics";
+import { ensureBoardTopics } from "../src/lib/kafka/topics";
+import { startInspectorProxy } from "./stack/inspector-proxy";
 import { ensureKafkaJars, startKafkaBroker } from "./stack/kafka-broker";
 import { LOCAL_DIR, PROJECT_ROOT } from "./stack/paths";
 import { ensureCommands, ensureJava17, JAVA, MAVEN, MissingPrerequisite, REDIS } from "./stack/prerequisites";
@@ -16,7 +17,8 @@ import { isPortFree, waitFor } from "./stack/wait";
 const say = (line: string) => console.log(`[local] ${line}`);
 const bin = (name: string) => path.join(PROJECT_ROOT, "node_modules", ".bin", name);
 const started: ManagedProcess[] = [];
-const appEnv = { NEXT_TELEMETRY_DISABLED: "1" };
+const INSPECTOR_PORT = 8080;
+const appEnv = { NEXT_TELEMETRY_DISABLED: "1", LOG_FORMAT: process.env.LOG_FORMAT || "pretty" };
 
 async function main() {
   const startedAt = Date.now();
@@ -47,6 +49,7 @@ async function main() {
     [kafkaPort + 1, "Kafka's controller"],
     [redisPort, "Redis"],
     ...webPorts.map((port): [number, string] => [port, "the web app"]),
+    [INSPECTOR_PORT, "the Kafka inspector"],
   ]);
   ensureKafkaJars(say);
   if (production) {
@@ -60,13 +63,12 @@ async function main() {
     track(startRedisServer({ port: redisPort, dataDir: redisDir, output: { prefix: "[redis]" } })),
     track(startKafkaBroker({ home: path.join(LOCAL_DIR, "kafka"), port: kafkaPort, controllerPort: kafkaPort + 1, output: { prefix: "[kafka]" } })),
   ]);
-  const setup = createKafka(broker.brokers, "local-setup");
-  await ensureTopic(setup, config.KAFKA_TOPIC, config.KAFKA_TOPIC_PARTITIONS);
-  await ensureTopic(setup, config.KAFKA_DLQ_TOPIC, 1);
+  await ensureBoardTopics(createKafka(broker.brokers, "local-setup"), config);
 
   for (let i = 1; i <= consumers; i++) {
     const name = consumers > 1 ? `consumer-${i}` : "consumer";
-    track(startProcess(name, bin("tsx"), ["scripts/start-consumer.ts"], { cwd: PROJECT_ROOT, env: appEnv, output: { prefix: `[${name}]` } }));
+    const env = { ...appEnv, CONSUMER_METRICS_PORT: String(config.CONSUMER_METRICS_PORT && config.CONSUMER_METRICS_PORT + i - 1) };
+    track(startProcess(name, bin("tsx"), ["scripts/start-consumer.ts"], { cwd: PROJECT_ROOT, env, output: { prefix: `[${name}]` } }));
   }
   for (const port of webPorts) {
     const name = webCount > 1 ? `web-${port}` : "web";
@@ -78,6 +80,7 @@ async function main() {
       waitFor(`the web app on port ${port}`, async () => (await fetch(`http://127.0.0.1:${port}/`)).ok, { timeoutMs: 180_000, intervalMs: 500 }),
     ),
   );
+  (await startInspectorProxy(INSPECTOR_PORT, firstWebPort)).unref();
   for (const child of started) {
     void child.exited.then((code) => {
       if (!stopping) say(`${child.name} exited (${code}); the rest keeps running. Ctrl+C stops everything.`);
@@ -88,10 +91,12 @@ async function main() {
   console.log(`
   Message board is up (${seconds} s)${production ? "" : ", in development mode"}:
 ${webPorts.map((port) => `    Board     http://localhost:${port}`).join("\n")}
-    API       http://localhost:${firstWebPort}/api/messages
+    Inspector http://localhost:${INSPECTOR_PORT}   (also http://localhost:${firstWebPort}/inspect)
+    API       http://localhost:${firstWebPort}/api/messages   health: /api/health, /api/ready, metrics: /api/metrics
     Stream    http://localhost:${firstWebPort}/api/messages/stream
     Kafka     ${broker.brokers.join(",")}   topic ${config.KAFKA_TOPIC}, ${consumers} consumer(s) in group ${config.KAFKA_CONSUMER_GROUP}
     Redis     ${config.REDIS_URL}   try: redis-cli -p ${redisPort} LRANGE ${config.REDIS_MESSAGES_KEY} 0 -1
+    Metrics   http://localhost:${firstWebPort}/api/metrics${config.CONSUMER_METRICS_PORT ? `, consumer(s) from http://localhost:${config.CONSUMER_METRICS_PORT}/metrics` : ""}
     Data      ${path.relative(PROJECT_ROOT, LOCAL_DIR)}/ (kept between runs)
     Processes ${started.map((child) => `${child.name} ${child.pid}`).join(", ")}
               (each is a process group: \`kill -9 -- -<pid>\` crashes one, as in the README's experiments)

@@ -1,7 +1,9 @@
 import { formatFullTime, formatRelativeTime } from "@/lib/messages/format-time";
-import type { StoredMessage } from "@/lib/messages/schema";
+import { pipelineStages } from "@/lib/messages/pipeline-stages";
+import type { BoardMessage } from "./useBoardStream";
 
-export function MessageItem({ message, now }: { message: StoredMessage; now: Date }) {
+export function MessageItem({ message, now }: { message: BoardMessage; now: Date }) {
+  const stages = pipelineStages(message);
   return (
     <li className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm" data-seq={message.seq}>
       <div className="mb-1 flex items-baseline justify-between gap-3">
@@ -17,6 +19,18 @@ export function MessageItem({ message, now }: { message: StoredMessage; now: Dat
       </div>
       {/* Text is rendered as text, never as markup; line breaks are kept. */}
       <p className="whitespace-pre-wrap break-words text-slate-800">{message.text}</p>
+      <details className="mt-2 text-xs text-board-muted">
+        <summary className="cursor-pointer select-none">
+          Pipeline: partition {message.partition}, offset {message.offset}
+        </summary>
+        <ol aria-label="Pipeline stages" className="mt-1 flex flex-wrap gap-x-3 gap-y-1 font-mono">
+          {stages.map(({ stage, ms }) => (
+            <li key={stage}>
+              {stage} {ms === undefined ? "–" : `+${ms} ms`}
+            </li>
+          ))}
+        </ol>
+      </details>
     </li>
   );
 }

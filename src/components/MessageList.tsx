@@ -1,14 +1,14 @@
 "use client";
 
 import { useEffect, useState } from "react";
-import type { StoredMessage } from "@/lib/messages/schema";
 import { MessageItem } from "./MessageItem";
 import { OutgoingItem } from "./OutgoingItem";
 import type { Outgoing } from "./useOutbox";
+import type { BoardMessage } from "./useBoardStream";
 
 const TICK_MS = 30_000;
 
-type Props = { messages: StoredMessage[]; outbox: Outgoing[]; onRetry(id: string): void };
+type Props = { messages: BoardMessage[]; outbox: Outgoing[]; onRetry(id: string): void };
 
 export function MessageList({ messages, outbox, onRetry }: Props) {
   const now = useNow();

@@ -8,9 +8,12 @@ import { openBoardFeed, type ConnectionState } from "./board-feed";
 
 export type { ConnectionState };
 
+/** A message as this page has it; `deliveredAt` is when it arrived here live (not for history). */
+export type BoardMessage = StoredMessage & { deliveredAt?: number };
+
 /** The board's messages: the history the page was rendered with, kept current by the shared live feed. */
 export function useBoardStream(initial: History | null, limit: number) {
-  const [messages, setMessages] = useState<StoredMessage[]>(initial?.messages ?? []);
+  const [messages, setMessages] = useState<BoardMessage[]>(initial?.messages ?? []);
   const [state, setState] = useState<ConnectionState>("connecting");
   const [mustReload, setMustReload] = useState(false);
   const start = useRef(startPosition(initial));
@@ -18,7 +21,7 @@ export function useBoardStream(initial: History | null, limit: number) {
   useEffect(
     () =>
       openBoardFeed(start.current, {
-        onMessage: (message) => setMessages((current) => insertMessage(current, message, limit)),
+        onMessage: (message) => setMessages((current) => insertMessage<BoardMessage>(current, { ...message, deliveredAt: Date.now() }, limit)),
         onState: setState,
         onReset: () => setMustReload(true),
       }),

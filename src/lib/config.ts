@@ -1,5 +1,8 @@
 import { z } from "zod";
 
+export const logLevelSchema = z.enum(["debug", "info", "warn", "error"]).default("info");
+export const logFormatSchema = z.enum(["json", "pretty"]).default("json");
+
 const count = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 const name = (fallback: string) => z.string().trim().min(1).default(fallback);
 
@@ -18,6 +21,7 @@ export const configSchema = z.object({
   KAFKA_TOPIC_PARTITIONS: count(3, 1000),
   KAFKA_DLQ_TOPIC: name("message-board.dlq"),
   KAFKA_CONSUMER_GROUP: name("message-board-store"),
+  CONSUMER_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(10_000),
   BOARD_ID: name("main"),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
@@ -26,6 +30,8 @@ export const configSchema = z.object({
   MESSAGES_LIMIT: count(100, 10_000),
   MESSAGES_DEDUPE_WINDOW: count(10_000, 10_000_000),
   SSE_HEARTBEAT_MS: count(15_000, 300_000),
+  LOG_LEVEL: logLevelSchema,
+  LOG_FORMAT: logFormatSchema,
   POSTS_PER_MINUTE: count(30, 1_000_000),
   POST_BURST: count(10, 1_000_000),
   STREAMS_PER_CLIENT: count(20, 1_000_000),

@@ -25,7 +25,7 @@ after(async () => {
 function recordingLog(): Logger & { lines: string[] } {
   const lines: string[] = [];
   const record = (message: string) => void lines.push(message);
-  return { lines, info: record, warn: record, error: record };
+  return { lines, debug: record, info: record, warn: record, error: record };
 }
 
 async function consumerFor(names: Names, redis: Redis, log: Logger = recordingLog()): Promise<BoardConsumer> {

@@ -1,17 +1,17 @@
 // The post rate limit on the real redis-server: shared by whoever uses the same Redis.
 import assert from "node:assert/strict";
+import { silentLog } from "../support/silent-log";
 import { after, test } from "node:test";
 import { RateLimiter } from "../../src/lib/http/rate-limit";
 import { createRedis } from "../../src/lib/store/redis";
 import { freePort, testRedis, uniqueNames } from "../support/stack";
 
-const silent = { info() {}, warn() {}, error() {} };
 const clients = [testRedis(), testRedis()];
 after(() => clients.forEach((redis) => redis.disconnect()));
 
 test("a burst is allowed, the next post waits, and two instances draw from one bucket", async () => {
   const prefix = uniqueNames("rate").keys.rate;
-  const [a, b] = clients.map((redis) => new RateLimiter(redis, prefix, { perMinute: 6, burst: 4 }, silent));
+  const [a, b] = clients.map((redis) => new RateLimiter(redis, prefix, { perMinute: 6, burst: 4 }, silentLog));
   const decisions = [];
   for (let i = 0; i < 5; i++) decisions.push(await (i % 2 === 0 ? a! : b!).take("203.0.113.7"));
   assert.deepEqual(decisions.slice(0, 4), Array(4).fill({ allowed: true }));
@@ -24,7 +24,7 @@ test("with Redis unreachable, posts are let through rather than refused", async 
   const down = createRedis(`redis://127.0.0.1:${await freePort()}`, "rate-test");
   down.on("error", () => {});
   try {
-    const limiter = new RateLimiter(down, "rate", { perMinute: 1, burst: 1 }, silent);
+    const limiter = new RateLimiter(down, "rate", { perMinute: 1, burst: 1 }, silentLog);
     assert.deepEqual(await limiter.take("203.0.113.7"), { allowed: true });
   } finally {
     down.disconnect();

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { silentLog } from "../support/silent-log";
 import { test } from "node:test";
 import { insertMessage } from "../../src/lib/messages/board-order";
 import { formatPosition, parsePosition, START } from "../../src/lib/messages/position";
@@ -125,15 +126,14 @@ class Subscriber extends EventEmitter {
 
 function hubWith(store: { history: () => Promise<History>; head?: () => Promise<Head | null> }) {
   const subscriber = new Subscriber();
-  const silent = { info() {}, warn() {}, error() {} };
-  const hub = new BoardHub({
+    const hub = new BoardHub({
     subscriber: subscriber as unknown as Redis,
     channel: "board",
     readHistory: store.history,
     readHead: store.head ?? (async () => null),
     heartbeatMs: 60_000,
     checkMs: 5,
-    log: silent,
+    log: silentLog,
   });
   const watcher = recordingViewer("e-1");
   watcher.viewer.catchUp(history("e", 1));

@@ -1,4 +1,5 @@
 import "server-only";
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { KafkaUnavailableError } from "../kafka/producer";
 import { errorFields } from "../log";
@@ -16,8 +17,9 @@ import { readJsonBody } from "./json-body";
  */
 export async function postMessage(request: Request): Promise<Response> {
   if (services().closing) return shuttingDown();
-  return answer(async () => {
-    const { config, producer, postLimiter } = services();
+  const requestId = requestIdOf(request);
+  const response = await answer(async () => {
+    const { config, producer, postLimiter, metrics, log } = services();
     checkOrigin(request, config.ALLOWED_ORIGINS, config.TRUSTED_PROXY_HOPS);
     const rate = await postLimiter.take(clientAddress(request, config.TRUSTED_PROXY_HOPS));
     if (!rate.allowed) {
@@ -26,16 +28,31 @@ export async function postMessage(request: Request): Promise<Response> {
     const parsed = newMessageSchema.safeParse(await readJsonBody(request));
     if (!parsed.success) throw invalid("invalid_message", parsed.error);
     const message: Message = createMessage(parsed.data, config.BOARD_ID);
+    const stopTimer = metrics.produceSeconds.startTimer();
     try {
-      await producer.publish(message);
+      const { partition, offset } = await producer.publish(message, requestId);
+      stopTimer();
+      metrics.accepted.inc();
+      log.debug("accepted message", { id: message.id, partition, offset, requestId });
     } catch (error) {
       if (error instanceof KafkaUnavailableError) {
+        log.warn("post refused: Kafka unavailable", { requestId, ...errorFields(error) });
         throw new ApiError(503, "kafka_unavailable", "Kafka did not accept the message; it was not posted. Try again shortly.");
       }
       throw error;
     }
     return Response.json(message, { status: 201 });
-  });
+  }, true);
+  response.headers.set("X-Request-Id", requestId);
+  return response;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,64}$/;
+
+/** The caller's request id if it looks like one (a proxy may have set it), else a new one. */
+function requestIdOf(request: Request): string {
+  const given = request.headers.get("x-request-id");
+  return given && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
 const historyQuerySchema = z.object({
@@ -62,11 +79,15 @@ export async function readStoredHistory(limit?: number): Promise<History> {
   }
 }
 
-async function answer(handle: () => Promise<Response>): Promise<Response> {
+/** Runs a handler and turns what it throws into a JSON error; `rejection`: count refusals as rejected posts. */
+async function answer(handle: () => Promise<Response>, rejection = false): Promise<Response> {
   try {
     return await handle();
   } catch (error) {
-    if (error instanceof ApiError) return errorResponse(error);
+    if (error instanceof ApiError) {
+      if (rejection) services().metrics.rejected.inc({ reason: error.code });
+      return errorResponse(error);
+    }
     services().log.error("unexpected error", errorFields(error));
     return errorResponse(new ApiError(500, "internal", "Something went wrong on our side"));
   }

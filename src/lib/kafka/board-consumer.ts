@@ -1,11 +1,12 @@
-import type { Batch, Kafka } from "kafkajs";
+import type { Batch, Kafka, KafkaMessage } from "kafkajs";
 import type { Redis } from "ioredis";
 import { errorFields, type Logger } from "../log";
 import type { StoreKeys } from "../store/keys";
 import { appendRecords, type ConsumedRecord, type StoreLimits } from "../store/message-store";
 import { sendDeadLetters, type DeadLetter } from "./dead-letters";
 import { DurableProducer } from "./producer";
-import { decodeRecord } from "./record";
+import { decodeRecord, REQUEST_ID_HEADER } from "./record";
+import type { ConsumerMetrics } from "../metrics/consumer-metrics";
 
 export type BoardConsumerOptions = {
   kafka: Kafka;
@@ -17,6 +18,7 @@ export type BoardConsumerOptions = {
   sessionTimeoutMs?: number;
   limits: StoreLimits;
   log: Logger;
+  metrics?: ConsumerMetrics;
 };
 
 export type BoardConsumer = { stop(): Promise<void> };
@@ -30,7 +32,7 @@ const RETRY_MAX_MS = 2000;
  * stored), and applying a batch twice changes nothing.
  */
 export async function startBoardConsumer(options: BoardConsumerOptions): Promise<BoardConsumer> {
-  const { kafka, topic, deadLetterTopic, groupId, log } = options;
+  const { kafka, topic, deadLetterTopic, groupId, log, metrics } = options;
   const sessionTimeout = options.sessionTimeoutMs ?? 10_000;
   const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout, heartbeatInterval: Math.floor(sessionTimeout / 3) });
   const deadLetters = new DurableProducer(kafka);
@@ -46,15 +48,22 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
   await consumer.run({
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
-      const { records, dead } = sortBatch(batch);
-      const retry = { heartbeat, giveUp: () => !isRunning() || isStale(), log };
-      await untilDone("dead-letter write", () => sendDeadLetters(deadLetters, deadLetterTopic, topic, dead), retry);
+      const { records, dead } = sortBatch(batch, Date.now());
+      const retry = { heartbeat, giveUp: () => !isRunning() || isStale(), log, onFailure: () => metrics?.redisErrors.inc() };
+      metrics?.consumed.inc(batch.messages.length);
+      await untilDone("dead-letter write", () => sendDeadLetters(deadLetters, deadLetterTopic, topic, dead), { ...retry, onFailure: undefined });
       for (const { partition, record, reason } of dead) {
-        log.warn("dead-lettered a record that is not a message", { topic, partition, offset: record.offset, reason });
+        log.warn("dead-lettered a record that is not a message", { topic, partition, offset: record.offset, reason, requestId: requestIdOf(record) });
       }
-      await untilDone("Redis write", () => appendRecords(options.redis, options.keys, options.limits, topic, records), retry);
+      metrics?.deadLettered.inc(dead.length);
+      const stored = await untilDone("Redis write", () => appendRecords(options.redis, options.keys, options.limits, topic, records), retry);
+      metrics?.stored.inc(stored);
+      for (const { partition, offset, message, requestId } of records) {
+        log.debug("stored message", { id: message.id, partition, offset, requestId });
+      }
       resolveOffset(batch.lastOffset());
       await commitOffsetsIfNecessary();
+      metrics?.lag.set({ partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset()) - 1));
     },
   });
   return {
@@ -67,32 +76,51 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
   };
 }
 
-function sortBatch(batch: Batch): { records: ConsumedRecord[]; dead: DeadLetter[] } {
-  const records: ConsumedRecord[] = [];
+type Consumed = ConsumedRecord & { requestId: string | undefined };
+
+function sortBatch(batch: Batch, consumedAt: number): { records: Consumed[]; dead: DeadLetter[] } {
+  const records: Consumed[] = [];
   const dead: DeadLetter[] = [];
   for (const record of batch.messages) {
     const decoded = decodeRecord(record.value);
-    if (decoded.ok) records.push({ partition: batch.partition, offset: record.offset, message: decoded.message });
-    else dead.push({ partition: batch.partition, record, reason: decoded.reason });
+    if (!decoded.ok) {
+      dead.push({ partition: batch.partition, record, reason: decoded.reason });
+      continue;
+    }
+    // On a topic with message.timestamp.type=LogAppendTime the timestamp is when the broker appended it.
+    const appendedAt = Number(record.timestamp);
+    records.push({
+      partition: batch.partition,
+      offset: record.offset,
+      message: decoded.message,
+      appendedAt: Number.isFinite(appendedAt) && appendedAt > 0 ? appendedAt : undefined,
+      consumedAt,
+      requestId: requestIdOf(record),
+    });
   }
   return { records, dead };
+}
+
+function requestIdOf(record: KafkaMessage): string | undefined {
+  return record.headers?.[REQUEST_ID_HEADER]?.toString();
 }
 
 /**
  * Redis or the broker being down is not the record's fault: keep the batch, back off and try again,
  * heartbeating so that the group does not hand the partition to someone else meanwhile.
  */
-async function untilDone(
+async function untilDone<T>(
   what: string,
-  step: () => Promise<unknown>,
-  { heartbeat, giveUp, log }: { heartbeat: () => Promise<void>; giveUp: () => boolean; log: Logger },
-): Promise<void> {
+  step: () => Promise<T>,
+  { heartbeat, giveUp, log, onFailure }: { heartbeat: () => Promise<void>; giveUp: () => boolean; log: Logger; onFailure?: () => void },
+): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await step();
+      const result = await step();
       if (attempt > 1) log.info(`${what} succeeded again`, { attempts: attempt });
-      return;
+      return result;
     } catch (error) {
+      onFailure?.();
       if (giveUp()) throw error;
       const delayMs = Math.min(RETRY_FIRST_MS * 2 ** (attempt - 1), RETRY_MAX_MS);
       log.warn(`${what} failed; retrying`, { ...errorFields(error), attempt, delayMs });

@@ -64,8 +64,8 @@ export class MessageProducer extends DurableProducer {
     super(kafka);
   }
 
-  async publish(message: Message): Promise<Acknowledgement> {
-    const [metadata] = await this.send(this.topic, [encodeRecord(message)]);
+  async publish(message: Message, requestId?: string): Promise<Acknowledgement> {
+    const [metadata] = await this.send(this.topic, [encodeRecord(message, requestId)]);
     if (!metadata) throw new KafkaUnavailableError("the broker answered without a partition");
     return { partition: metadata.partition, offset: String(metadata.baseOffset ?? metadata.offset) };
   }

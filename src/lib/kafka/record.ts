@@ -10,9 +10,12 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * so every viewer of a board sees its messages in the one order the broker accepted them. (Keying by
  * message id would spread a board over partitions and lose that order.)
  */
-export function encodeRecord(message: Message): { key: string; value: string } {
-  return { key: message.board, value: JSON.stringify(message) };
+export function encodeRecord(message: Message, requestId?: string): { key: string; value: string; headers?: Record<string, string> } {
+  return { key: message.board, value: JSON.stringify(message), ...(requestId && { headers: { [REQUEST_ID_HEADER]: requestId } }) };
 }
+
+/** The record header that carries the id of the HTTP request that posted it, for following it in logs. */
+export const REQUEST_ID_HEADER = "request-id";
 
 /** Anything can sit on a topic; only a valid message comes out of here. */
 export function decodeRecord(value: Buffer | null): DecodedRecord {

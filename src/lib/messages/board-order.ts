@@ -4,7 +4,7 @@ import type { StoredMessage } from "./schema";
  * Adds a message to a newest-first list ordered by position, once: a message already present (the same
  * position, delivered again after a reconnect) leaves the list as it is. Keeps at most `limit` messages.
  */
-export function insertMessage(messages: StoredMessage[], message: StoredMessage, limit: number): StoredMessage[] {
+export function insertMessage<T extends StoredMessage>(messages: T[], message: T, limit: number): T[] {
   const index = messages.findIndex((existing) => existing.seq <= message.seq);
   if (index !== -1 && messages[index]?.seq === message.seq) return messages;
   const at = index === -1 ? messages.length : index;

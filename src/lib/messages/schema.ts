@@ -61,6 +61,11 @@ export const storedMessageSchema = messageSchema.extend({
   seq: z.number().int().positive(),
   partition: z.number().int().nonnegative(),
   offset: z.string().regex(/^\d+$/),
+  // When each stage of the pipeline had it, in milliseconds since the epoch (`createdAt` is when the web app
+  // accepted it): appended to the topic (the record's timestamp), read by the consumer, stored in Redis.
+  appendedAt: z.number().optional(),
+  consumedAt: z.number().optional(),
+  storedAt: z.number().optional(),
 });
 export type StoredMessage = z.infer<typeof storedMessageSchema>;
 

@@ -16,6 +16,8 @@ export type BoardHubOptions = {
   /** How often to compare the store's newest position with the newest event received. */
   checkMs?: number;
   log: Logger;
+  /** Told how many viewers each event was written to. */
+  onSent?: (viewers: number) => void;
 };
 
 /**
@@ -114,6 +116,7 @@ export class BoardHub {
     this.last = { epoch: event.epoch, seq: event.message.seq };
     const frame = encodeBoardEvent(event);
     for (const viewer of this.viewers) viewer.deliver(event, frame);
+    this.options.onSent?.(this.viewers.size);
   }
 
   /**

@@ -10,7 +10,7 @@
  *
  * KEYS: list, seq counter, applied-offsets hash, epoch, recent-ids sorted set
  * ARGV: list cap, channel, partition field, epoch to use if the store has none, number of ids to remember,
- *       then offset/id/entry triples in offset order, each entry a JSON object without `seq`.
+ *       then offset/id/entry triples in offset order, each entry a JSON object without `seq` and `storedAt`.
  * Returns the number of messages stored.
  */
 export const APPEND_SCRIPT = `
@@ -19,6 +19,8 @@ if not epoch then
   epoch = ARGV[4]
   redis.call('SET', KEYS[4], epoch)
 end
+local clock = redis.call('TIME')
+local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local applied = tonumber(redis.call('HGET', KEYS[3], ARGV[3]) or '-1')
 local last = applied
 local stored = 0
@@ -28,7 +30,7 @@ for i = 6, #ARGV, 3 do
     last = offset
     if not redis.call('ZSCORE', KEYS[5], ARGV[i + 1]) then
       local seq = redis.call('INCR', KEYS[2])
-      local entry = '{"seq":' .. seq .. ',' .. string.sub(ARGV[i + 2], 2)
+      local entry = '{"seq":' .. seq .. ',"storedAt":' .. now .. ',' .. string.sub(ARGV[i + 2], 2)
       redis.call('LPUSH', KEYS[1], entry)
       redis.call('ZADD', KEYS[5], seq, ARGV[i + 1])
       redis.call('PUBLISH', ARGV[2], '{"epoch":"' .. epoch .. '","message":' .. entry .. '}')

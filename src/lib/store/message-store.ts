@@ -6,8 +6,8 @@ import type { StoreKeys } from "./keys";
 
 const APPEND_SHA = createHash("sha1").update(APPEND_SCRIPT).digest("hex");
 
-/** A validated record, ready to store: where Kafka kept it and what it says. */
-export type ConsumedRecord = { partition: number; offset: string; message: Message };
+/** A validated record, ready to store: where Kafka kept it, what it says, and when it got this far. */
+export type ConsumedRecord = { partition: number; offset: string; message: Message; appendedAt?: number; consumedAt?: number };
 
 /** How many messages the list keeps, and how many recent ids are remembered to refuse a second copy. */
 export type StoreLimits = { history: number; dedupeWindow: number };
@@ -30,9 +30,9 @@ export async function appendRecords(
   const first = records[0];
   if (!first) return 0;
   const args: (string | number)[] = [limits.history, keys.channel, `${topic}:${first.partition}`, newEpoch(), limits.dedupeWindow];
-  for (const { partition, offset, message } of records) {
+  for (const { partition, offset, message, appendedAt, consumedAt } of records) {
     if (partition !== first.partition) throw new Error("appendRecords takes records of one partition");
-    args.push(offset, message.id, JSON.stringify({ ...message, partition, offset }));
+    args.push(offset, message.id, JSON.stringify({ ...message, partition, offset, appendedAt, consumedAt }));
   }
   const keyArgs = [keys.list, keys.seq, keys.applied, keys.epoch, keys.ids];
   try {

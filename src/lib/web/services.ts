@@ -11,8 +11,14 @@ import { storeKeys, type StoreKeys } from "../store/keys";
 import { readHead, readHistory } from "../store/message-store";
 import { createRedis } from "../store/redis";
 import type { Redis } from "ioredis";
+import type { Admin } from "kafkajs";
+import { createWebMetrics, type WebMetrics } from "../metrics/web-metrics";
+import { TopicTail } from "../kafka/topic-tail";
 
-/** The web process's long-lived clients: one producer, one Redis connection, one Redis subscriber. */
+/**
+ * The web process's long-lived clients: one producer, one Redis connection, one Redis subscriber, and a
+ * Kafka admin client for the readiness check and the inspector, connected on first use.
+ */
 export type Services = {
   config: Config;
   log: Logger;
@@ -22,6 +28,10 @@ export type Services = {
   hub: BoardHub;
   postLimiter: RateLimiter;
   streamGate: StreamGate;
+  metrics: WebMetrics;
+  admin(): Promise<Admin>;
+  /** The topic's newest records, for the inspector; follows the topic from its first use. */
+  tail: TopicTail;
   history(limit?: number): Promise<History>;
   /** True once the process is shutting down: new posts and streams are refused so they go elsewhere. */
   readonly closing: boolean;
@@ -42,7 +52,11 @@ function createServices(): Services {
   const log = createLogger("web");
   const keys = storeKeys(config);
   const redis = createRedis(config.REDIS_URL, "message-board-web");
-  redis.on("error", (error) => log.warn("Redis connection error", errorFields(error)));
+  let metrics: WebMetrics | undefined;
+  redis.on("error", (error) => {
+    metrics?.redisErrors.inc();
+    log.warn("Redis connection error", errorFields(error));
+  });
   const history = (limit = config.MESSAGES_LIMIT) => readHistory(redis, keys, limit);
   const subscriber = createRedis(config.REDIS_URL, "message-board-web-subscriber");
   const hub = new BoardHub({
@@ -52,8 +66,22 @@ function createServices(): Services {
     readHead: () => readHead(redis, keys),
     heartbeatMs: config.SSE_HEARTBEAT_MS,
     log,
+    onSent: (viewers) => metrics?.eventsSent.inc(viewers),
   });
-  const producer = new MessageProducer(createKafka(config.KAFKA_BROKERS, `${config.KAFKA_CLIENT_ID}-web`), config.KAFKA_TOPIC);
+  metrics = createWebMetrics(() => hub.viewerCount);
+  const kafka = createKafka(config.KAFKA_BROKERS, `${config.KAFKA_CLIENT_ID}-web`);
+  const producer = new MessageProducer(kafka, config.KAFKA_TOPIC);
+  const tail = new TopicTail(kafka, config.KAFKA_TOPIC, log);
+  const adminClient = kafka.admin();
+  let adminConnected: Promise<Admin> | undefined;
+  const admin = () =>
+    (adminConnected ??= adminClient.connect().then(
+      () => adminClient,
+      (error: unknown) => {
+        adminConnected = undefined;
+        throw error;
+      },
+    ));
 
   const postLimiter = new RateLimiter(redis, keys.rate, { perMinute: config.POSTS_PER_MINUTE, burst: config.POST_BURST }, log);
   const streamGate = new StreamGate({ perClient: config.STREAMS_PER_CLIENT, perProcess: config.STREAMS_PER_PROCESS });
@@ -68,6 +96,9 @@ function createServices(): Services {
     hub,
     postLimiter,
     streamGate,
+    metrics,
+    admin,
+    tail,
     history,
     get closing() {
       return closing;
@@ -76,6 +107,7 @@ function createServices(): Services {
       closing = true;
       hub.close();
       await producer.disconnect().catch((error: unknown) => log.warn("producer disconnect failed", errorFields(error)));
+      await Promise.all([adminClient.disconnect(), tail.stop()]).catch(() => {});
       redis.disconnect();
     },
   };

@@ -1,0 +1,5 @@
+import { metricsText } from "@/lib/http/ops-api";
+
+export const dynamic = "force-dynamic";
+
+export const GET = () => metricsText();

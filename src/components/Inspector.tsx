@@ -1,0 +1,113 @@
+"use client";
+
+import { useEffect, useState, type ReactNode } from "react";
+import { inspectionSchema, type Inspection } from "@/lib/inspection";
+
+const REFRESH_MS = 1500;
+
+/** The topic, the consumer group and the newest records, refreshed while the page is open. */
+export function Inspector() {
+  const [view, setView] = useState<Inspection | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let stopped = false;
+    const refresh = async () => {
+      try {
+        const response = await fetch("/api/inspect", { cache: "no-store" });
+        const body: unknown = await response.json();
+        const parsed = inspectionSchema.safeParse(body);
+        if (parsed.success) {
+          setView(parsed.data);
+          setProblem(null);
+        } else setProblem(`The inspector answered ${response.status}: Kafka may be unreachable.`);
+      } catch {
+        setProblem("The web app cannot be reached.");
+      }
+      if (!stopped) timer = setTimeout(refresh, REFRESH_MS);
+    };
+    void refresh();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, []);
+
+  if (!view) return <p className="text-board-muted">{problem ?? "Asking Kafka…"}</p>;
+  const { topic, group, deadLetters, latest } = view;
+  return (
+    <div className="flex flex-col gap-6">
+      {problem && (
+        <p role="alert" className="rounded-lg bg-amber-50 px-3 py-2 text-sm text-board-warn">
+          {problem} Showing what it said last.
+        </p>
+      )}
+      <Section title={`Topic ${topic.topic}`} note={`${topic.records} records held · dead-letter topic ${deadLetters.topic}: ${deadLetters.records}`}>
+        <Table
+          label="Partitions"
+          head={["partition", "leader", "replicas", "low", "high-water mark"]}
+          rows={topic.partitions.map((p) => [p.partition, p.leader, p.replicas, p.low, p.high])}
+        />
+      </Section>
+      <Section title={`Consumer group ${group.groupId}`} note={`${group.state} · ${group.members.length} member(s) · lag ${group.totalLag}`}>
+        <Table
+          label="Members"
+          head={["member", "client", "host", "partitions"]}
+          rows={group.members.map((m) => [m.memberId.slice(-12), m.clientId, m.host, m.partitions.join(", ") || "none"])}
+        />
+        <Table label="Lag" head={["partition", "committed", "high-water mark", "lag"]} rows={group.lag.map((l) => [l.partition, l.committed, l.high, l.lag])} />
+      </Section>
+      <Section title="Newest records" note="as Kafka holds them, stored or not">
+        <Table
+          label="Newest records"
+          head={["partition", "offset", "time", "request id", "value"]}
+          rows={latest.map((r) => [r.partition, r.offset, new Date(Number(r.timestamp)).toLocaleTimeString(), r.headers["request-id"] ?? "", r.value])}
+        />
+      </Section>
+    </div>
+  );
+}
+
+function Section({ title, note, children }: { title: string; note: string; children: ReactNode }) {
+  return (
+    <section className="flex flex-col gap-3 rounded-2xl border border-slate-200 bg-white p-4 shadow-sm">
+      <div className="flex flex-wrap items-baseline justify-between gap-2">
+        <h2 className="text-lg font-semibold">{title}</h2>
+        <span className="text-sm text-board-muted" data-testid={`${title.split(" ")[0]?.toLowerCase()}-note`}>
+          {note}
+        </span>
+      </div>
+      {children}
+    </section>
+  );
+}
+
+function Table({ label, head, rows }: { label: string; head: string[]; rows: (string | number)[][] }) {
+  return (
+    <div className="overflow-x-auto">
+      <table aria-label={label} className="w-full text-left text-sm">
+        <thead className="text-board-muted">
+          <tr>
+            {head.map((cell) => (
+              <th key={cell} scope="col" className="px-2 py-1 font-medium">
+                {cell}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((row, i) => (
+            <tr key={i} className="border-t border-slate-100">
+              {row.map((cell, j) => (
+                <td key={j} className="max-w-md truncate px-2 py-1 font-mono text-xs">
+                  {cell}
+                </td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}

@@ -1,0 +1,30 @@
+import { z } from "zod";
+
+/** What the inspector shows; the page parses it with this schema. */
+export const inspectionSchema = z.object({
+  at: z.number(),
+  topic: z.object({
+    topic: z.string(),
+    records: z.number(),
+    partitions: z.array(z.object({ partition: z.number(), leader: z.number(), replicas: z.number(), low: z.string(), high: z.string() })),
+  }),
+  deadLetters: z.object({ topic: z.string(), records: z.number() }),
+  group: z.object({
+    groupId: z.string(),
+    state: z.string(),
+    members: z.array(z.object({ memberId: z.string(), clientId: z.string(), host: z.string(), partitions: z.array(z.number()) })),
+    lag: z.array(z.object({ partition: z.number(), committed: z.string(), high: z.string(), lag: z.number() })),
+    totalLag: z.number(),
+  }),
+  latest: z.array(
+    z.object({
+      partition: z.number(),
+      offset: z.string(),
+      timestamp: z.string(),
+      key: z.string().nullable(),
+      value: z.string(),
+      headers: z.record(z.string(), z.string()),
+    }),
+  ),
+});
+export type Inspection = z.infer<typeof inspectionSchema>;

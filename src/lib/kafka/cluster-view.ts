@@ -1,0 +1,58 @@
+import { AssignerProtocol, type Admin } from "kafkajs";
+
+export type PartitionView = { partition: number; leader: number; replicas: number; low: string; high: string };
+export type TopicView = { topic: string; partitions: PartitionView[]; records: number };
+export type GroupView = {
+  groupId: string;
+  state: string;
+  members: { memberId: string; clientId: string; host: string; partitions: number[] }[];
+  lag: { partition: number; committed: string; high: string; lag: number }[];
+  totalLag: number;
+};
+
+/** Partitions with their leaders and offsets; `records` is what the topic still holds (high minus low). */
+export async function describeTopic(admin: Admin, topic: string): Promise<TopicView> {
+  const [{ topics }, offsets] = await Promise.all([admin.fetchTopicMetadata({ topics: [topic] }), admin.fetchTopicOffsets(topic)]);
+  const metadata = topics[0]?.partitions ?? [];
+  const partitions = offsets
+    .map(({ partition, low, high }) => {
+      const meta = metadata.find((entry) => entry.partitionId === partition);
+      return { partition, leader: meta?.leader ?? -1, replicas: meta?.replicas.length ?? 0, low, high };
+    })
+    .sort((a, b) => a.partition - b.partition);
+  return { topic, partitions, records: partitions.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0) };
+}
+
+/** A consumer group's state, members and how far behind the end of `topic` it is, per partition. */
+export async function describeGroup(admin: Admin, groupId: string, topic: string): Promise<GroupView> {
+  const [{ groups }, [committed], ends] = await Promise.all([
+    admin.describeGroups([groupId]),
+    admin.fetchOffsets({ groupId, topics: [topic] }),
+    admin.fetchTopicOffsets(topic),
+  ]);
+  const group = groups[0];
+  const members = (group?.members ?? []).map((member) => ({
+    memberId: member.memberId,
+    clientId: member.clientId,
+    host: member.clientHost,
+    partitions: assignedPartitions(member.memberAssignment, topic),
+  }));
+  const lag = ends
+    .map(({ partition, high, low }) => {
+      const offset = committed?.partitions.find((entry) => entry.partition === partition)?.offset ?? "-1";
+      // Nothing committed yet: everything the partition holds is still to be read.
+      const from = Number(offset) >= 0 ? Number(offset) : Number(low);
+      return { partition, committed: offset, high, lag: Math.max(0, Number(high) - from) };
+    })
+    .sort((a, b) => a.partition - b.partition);
+  return { groupId, state: group?.state ?? "Unknown", members, lag, totalLag: lag.reduce((sum, entry) => sum + entry.lag, 0) };
+}
+
+/** The partitions of `topic` in a member's assignment, as the consumer protocol encodes it. */
+function assignedPartitions(assignment: Buffer, topic: string): number[] {
+  try {
+    return [...(AssignerProtocol.MemberAssignment.decode(assignment)?.assignment[topic] ?? [])].sort((a, b) => a - b);
+  } catch {
+    return []; // an assignment of another protocol
+  }
+}

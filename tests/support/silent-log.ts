@@ -1,0 +1,3 @@
+import type { Logger } from "../../src/lib/log";
+
+export const silentLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
