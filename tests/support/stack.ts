@@ -1,6 +1,7 @@
 // What the tests share: the Kafka broker and Redis that `npm test` started, names of their own for each
 // test, and helpers that start the real consumer and web processes against them.
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { KafkaMessage } from "kafkajs";
 import { Redis } from "ioredis";
@@ -70,15 +71,19 @@ export function testRedis(url = stack.redisUrl): Redis {
 const logFile = (name: string) => path.join(stack.workDir, `${name}.log`);
 
 /** `npm run kafka:consumer`'s script, as its own process; resolves once it has joined its group. */
-export async function startConsumerProcess(env: Record<string, string>, name = "consumer"): Promise<ManagedProcess> {
+export async function startConsumerProcess(env: Record<string, string>, name = "consumer"): Promise<ManagedProcess & { metricsUrl: string }> {
+  const metricsPort = await freePort();
   const consumer = startProcess(name, path.join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["scripts/start-consumer.ts"], {
     cwd: PROJECT_ROOT,
-    env,
+    env: { CONSUMER_METRICS_PORT: String(metricsPort), ...env },
     output: { file: logFile(name) },
   });
   await waitFor(`${name} to join its group`, () => consumer.recentOutput().includes("joined consumer group"), { timeoutMs: 60_000 });
-  return consumer;
+  return { ...consumer, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
 }
+
+/** What a process has logged so far, from its log file. */
+export const logOf = (name: string) => readFileSync(logFile(name), "utf8");
 
 /** The production build (`next start`) on a free port; resolves once it serves the board. */
 export async function startWebProcess(env: Record<string, string>, name = "web"): Promise<ManagedProcess & { url: string }> {

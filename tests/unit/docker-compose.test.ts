@@ -42,6 +42,7 @@ test("the topics are created with the app's names and partitions, not auto-creat
   assert.match(args, new RegExp(`--topic ${defaults.KAFKA_TOPIC} --partitions ${defaults.KAFKA_TOPIC_PARTITIONS}\\b`));
   assert.match(args, new RegExp(`--topic ${defaults.KAFKA_DLQ_TOPIC.replaceAll(".", "\\.")} --partitions 1\\b`));
   assert.equal(args.match(/--if-not-exists/g)?.length, 2);
+  assert.match(args, /--replication-factor 1 --config message\.timestamp\.type=LogAppendTime &&/, "as ensureBoardTopics creates it");
 });
 
 test("Redis keeps an append-only file on a volume, on the app's port", () => {
