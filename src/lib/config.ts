@@ -1,7 +1,8 @@
 import { z } from "zod";
 
 export const logLevelSchema = z.enum(["debug", "info", "warn", "error"]).default("info");
-export const logFormatSchema = z.enum(["json", "pretty"]).default("json");
+// Unset: readable in a terminal, JSON when the output goes to a file or a log shipper.
+export const logFormatSchema = z.enum(["json", "pretty"]).optional();
 
 const count = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 const name = (fallback: string) => z.string().trim().min(1).default(fallback);

@@ -23,7 +23,7 @@ const readable = {
 
 /**
  * One logger per process: JSON lines (`time`, `level`, `scope`, `msg`, fields) that log shippers and `jq`
- * read as they are, or readable lines with LOG_FORMAT=pretty (what `npm run local` uses). LOG_LEVEL picks
+ * read as they are, or readable lines with LOG_FORMAT=pretty (the default in a terminal). LOG_LEVEL picks
  * the least severe level written (info by default; debug adds a line per message). Made on first use, so
  * that a process can load its .env files first.
  */
@@ -39,7 +39,7 @@ function rootLogger(): pino.Logger {
       timestamp: pino.stdTimeFunctions.epochTime,
       formatters: { level: (_label, number) => ({ level: number }) },
     },
-    format.success && format.data === "pretty" ? readable : pino.destination({ sync: true }),
+    (format.success && format.data ? format.data === "pretty" : process.stdout.isTTY) ? readable : pino.destination({ sync: true }),
   );
   return root;
 }

@@ -5,6 +5,7 @@ import { after, test } from "node:test";
 import { inspectionSchema } from "../../src/lib/inspection";
 import { storedMessageSchema } from "../../src/lib/messages/schema";
 import { readHistory } from "../../src/lib/store/message-store";
+import { startInspectorProxy } from "../../scripts/stack/inspector-proxy";
 import { board, launchBrowser } from "../support/browser";
 import {
   appEnv,
@@ -152,6 +153,14 @@ test("the inspector shows lag rising while the consumer is stopped and falling w
 
   consumer = await startConsumerProcess(env, "inspect-consumer-again");
   await groupNote.filter({ hasText: "lag 0" }).waitFor({ timeout: 30_000 });
+
+  // What `npm run local` serves on 8080: the same inspector, through a small proxy.
+  const port = await freePort();
+  cleanup.add(await startInspectorProxy(port, Number(new URL(web.url).port)), (server) => server.close());
+  const home = await fetch(`http://127.0.0.1:${port}/`, { redirect: "manual" });
+  assert.equal(home.headers.get("location"), "/inspect");
+  await page.goto(`http://127.0.0.1:${port}/`);
+  await groupNote.filter({ hasText: "lag 0" }).waitFor({ timeout: 15_000 });
 });
 
 test("each message shows its partition, offset and the time spent in each stage of the pipeline", async () => {
