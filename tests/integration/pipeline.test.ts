@@ -200,3 +200,20 @@ test("offsets are committed only after Redis has the messages; a Redis outage de
   const { messages } = await readHistory(redis, names.keys, 100);
   assert.deepEqual(messages.map((message) => message.text), ["during", "before"]);
 });
+
+test("posts made at once share the broker's round trips, each acknowledged with its own offset, in the order made", async () => {
+  const { names, producer } = await newBoard("coalesced");
+  const redis = testRedis();
+  cleanup.push(() => redis.disconnect());
+  await consumerFor(names, redis);
+  const messages = Array.from({ length: 200 }, (_, i) => createMessage({ text: `together ${i}` }, "main"));
+  const acks = await Promise.all(messages.map((message) => producer.publish(message)));
+  assert.deepEqual(
+    acks.map((ack) => Number(ack.offset)),
+    acks.map((_, i) => i),
+    "consecutive offsets in the order publish was called",
+  );
+  await waitFor("all 200 stored", async () => (await redis.get(names.keys.seq)) === "200");
+  const { messages: stored } = await readHistory(redis, names.keys, 100);
+  assert.deepEqual(stored.map((message) => message.id), messages.slice(100).map((message) => message.id).reverse());
+});

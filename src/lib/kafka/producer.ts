@@ -55,8 +55,21 @@ export class DurableProducer {
   }
 }
 
-/** The web process's one producer: messages onto the board's topic. */
+type Pending = { key: string; record: KafkaRecord; bytes: number; resolve(ack: Acknowledgement): void; reject(error: unknown): void };
+
+// Kafka refuses a record batch over 1 MB by default; stay well below it.
+const MAX_BATCH_BYTES = 512 * 1024;
+
+/**
+ * The web process's one producer: messages onto the board's topic. Posts that arrive while a send is in
+ * flight wait for it and then go together in one request (group commit): one post alone is sent at once,
+ * many at a time share the broker's round trip, and each is answered when its own batch is acknowledged.
+ * The idempotent producer allows one request in flight, so this is what lets ingest grow with load.
+ */
 export class MessageProducer extends DurableProducer {
+  private readonly waiting: Pending[] = [];
+  private sending = false;
+
   constructor(
     kafka: Kafka,
     private readonly topic: string,
@@ -64,9 +77,41 @@ export class MessageProducer extends DurableProducer {
     super(kafka);
   }
 
-  async publish(message: Message, requestId?: string): Promise<Acknowledgement> {
-    const [metadata] = await this.send(this.topic, [encodeRecord(message, requestId)]);
-    if (!metadata) throw new KafkaUnavailableError("the broker answered without a partition");
-    return { partition: metadata.partition, offset: String(metadata.baseOffset ?? metadata.offset) };
+  publish(message: Message, requestId?: string): Promise<Acknowledgement> {
+    const record = encodeRecord(message, requestId);
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ key: record.key, record, bytes: Buffer.byteLength(record.value) + 100, resolve, reject });
+      if (!this.sending) void this.sendWaiting();
+    });
+  }
+
+  private async sendWaiting(): Promise<void> {
+    this.sending = true;
+    while (this.waiting.length > 0) {
+      const batch = this.takeBatch();
+      try {
+        // One key, one partition: the records sit there in order, from the base offset on.
+        const [metadata] = await this.send(this.topic, batch.map((pending) => pending.record));
+        if (!metadata) throw new KafkaUnavailableError("the broker answered without a partition");
+        const base = BigInt(metadata.baseOffset ?? metadata.offset ?? "0");
+        batch.forEach((pending, i) => pending.resolve({ partition: metadata.partition, offset: String(base + BigInt(i)) }));
+      } catch (error) {
+        for (const pending of batch) pending.reject(error);
+      }
+    }
+    this.sending = false;
+  }
+
+  /** The longest run of waiting records with the first one's key, within the size limit. */
+  private takeBatch(): Pending[] {
+    const key = this.waiting[0]?.key;
+    let bytes = 0;
+    let count = 0;
+    for (const pending of this.waiting) {
+      if (pending.key !== key || (count > 0 && bytes + pending.bytes > MAX_BATCH_BYTES)) break;
+      bytes += pending.bytes;
+      count++;
+    }
+    return this.waiting.splice(0, count);
   }
 }
