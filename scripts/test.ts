@@ -5,12 +5,10 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { ensureKafkaJars, startKafkaBroker } from "./stack/kafka-broker";
 import { PROJECT_ROOT } from "./stack/paths";
-import { CHROMIUM, ensureCommands, ensureJava17, JAVA, MAVEN, onPath, REDIS } from "./stack/prerequisites";
+import { startOwnStack } from "./stack/own-stack";
+import { CHROMIUM, onPath } from "./stack/prerequisites";
 import type { ManagedProcess } from "./stack/processes";
-import { startRedisServer } from "./stack/redis-server";
-import { freePort } from "./stack/wait";
 
 const SUITES = ["unit", "integration", "e2e"] as const;
 type Suite = (typeof SUITES)[number];
@@ -35,21 +33,9 @@ async function main(): Promise<number> {
   const needsStack = suites.some((suite) => suite !== "unit");
   const work = mkdtempSync(path.join(os.tmpdir(), "message-board-test-"));
   if (needsStack) {
-    ensureCommands(suites.includes("e2e") ? [JAVA, MAVEN, REDIS, CHROMIUM] : [JAVA, MAVEN, REDIS], say);
-    ensureJava17();
-    ensureKafkaJars(say);
-    say(`Starting Kafka and Redis for the tests (logs in ${work})…`);
-    const [redis, kafka] = await Promise.all([
-      startRedisServer({ port: await freePort(), dataDir: path.join(work, "redis"), output: { file: path.join(work, "redis.log") } }),
-      startKafkaBroker({
-        home: path.join(work, "kafka"),
-        port: await freePort(),
-        controllerPort: await freePort(),
-        output: { file: path.join(work, "kafka.log") },
-      }),
-    ]);
-    running.push(redis, kafka);
-    Object.assign(env, { TEST_KAFKA_BROKERS: kafka.brokers.join(","), TEST_REDIS_URL: redis.url, TEST_WORK_DIR: work });
+    const stack = await startOwnStack(work, say, suites.includes("e2e") ? [CHROMIUM] : []);
+    running.push(...stack.processes);
+    Object.assign(env, { TEST_KAFKA_BROKERS: stack.brokers.join(","), TEST_REDIS_URL: stack.redisUrl, TEST_WORK_DIR: work });
   }
   if (suites.includes("e2e")) {
     env.CHROMIUM_PATH = onPath("chromium") ?? "/usr/bin/chromium";

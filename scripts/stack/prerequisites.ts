@@ -6,7 +6,7 @@ export class MissingPrerequisite extends Error {
   override name = "MissingPrerequisite";
 }
 
-type Requirement = { command: string; debianPackage: string; neededFor: string };
+export type Requirement = { command: string; debianPackage: string; neededFor: string };
 
 export const JAVA: Requirement = { command: "java", debianPackage: "openjdk-17-jre-headless", neededFor: "run the Kafka broker" };
 export const MAVEN: Requirement = { command: "mvn", debianPackage: "maven", neededFor: "download the Kafka broker" };

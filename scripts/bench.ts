@@ -1,0 +1,364 @@
+// `npm run bench [-- --size tiny|full] [--runs N] [--no-build] [--out FILE]`: measures the pipeline against
+// a Kafka broker and redis-server of its own and compares each scenario with a naive design
+// (scripts/bench/naive.ts). Prints a table and writes the figures, machine and settings as JSON.
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { Redis } from "ioredis";
+import { startBoardConsumer } from "../src/lib/kafka/board-consumer";
+import { createKafka } from "../src/lib/kafka/client";
+import { ensureBoardTopics } from "../src/lib/kafka/topics";
+import { createMessage } from "../src/lib/messages/create";
+import { storeKeys } from "../src/lib/store/keys";
+import { createRedis } from "../src/lib/store/redis";
+import { closedLoop, figure, groupRss, openViewer, post, quantile, type Figure } from "./bench/measure";
+import { startNaiveConsumer } from "./bench/naive";
+import { startOwnStack } from "./stack/own-stack";
+import { PROJECT_ROOT } from "./stack/paths";
+import { startProcess, type ManagedProcess } from "./stack/processes";
+import { freePort, waitFor } from "./stack/wait";
+
+const SIZES = {
+  tiny: { runs: 1, ingestMs: 300, concurrency: [1, 4], rates: [50], rateMs: 500, viewers: [20], baselineViewers: 20, broadcasts: 2, backlog: 500, baselineBacklog: 200 },
+  full: { runs: 3, ingestMs: 5000, concurrency: [1, 16, 128], rates: [100, 1000], rateMs: 5000, viewers: [1000, 5000, 10000], baselineViewers: 1000, broadcasts: 5, backlog: 100_000, baselineBacklog: 20_000 },
+};
+
+const { values: options } = parseArgs({
+  options: { size: { type: "string", default: "full" }, runs: { type: "string" }, "no-build": { type: "boolean", default: false }, out: { type: "string" } },
+});
+if (options.size !== "tiny" && options.size !== "full") throw new Error(`--size is tiny or full, not ${options.size}`);
+const size = { ...SIZES[options.size], ...(options.runs && { runs: Number(options.runs) }) };
+const say = (line: string) => console.log(`[bench] ${line}`);
+const bin = (name: string) => path.join(PROJECT_ROOT, "node_modules", ".bin", name);
+const running: ManagedProcess[] = [];
+const results: Record<string, unknown> = {};
+const rows: [string, string, string, string][] = [];
+
+function row(scenario: string, product: Figure, baseline: Figure | undefined, unit: string, lowerIsBetter = false) {
+  const show = (f: Figure) => `${round(f.median)} ${unit} (${round(f.min)}–${round(f.max)})`;
+  const ratio = baseline ? (lowerIsBetter ? baseline.median / product.median : product.median / baseline.median) : NaN;
+  rows.push([scenario, show(product), baseline ? show(baseline) : "–", Number.isFinite(ratio) ? `${ratio.toFixed(1)}×` : "–"]);
+}
+const round = (value: number) => (Math.abs(value) >= 100 ? Math.round(value).toLocaleString("en") : Number(value.toPrecision(3)).toString());
+
+async function repeat<T>(runs: number, once: (run: number) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let run = 0; run < runs; run++) out.push(await once(run));
+  return out;
+}
+
+async function main() {
+  const work = mkdtempSync(path.join(os.tmpdir(), "message-board-bench-"));
+  const reuse = process.env.TEST_KAFKA_BROKERS && process.env.TEST_REDIS_URL;
+  const stack = reuse
+    ? { brokers: process.env.TEST_KAFKA_BROKERS!.split(","), redisUrl: process.env.TEST_REDIS_URL! }
+    : await startOwnStack(work, say).then((own) => (running.push(...own.processes), own));
+  if (!options["no-build"]) {
+    say("Building the web app…");
+    await runToEnd(startProcess("build", bin("next"), ["build"], { env: { NEXT_TELEMETRY_DISABLED: "1" }, output: { file: path.join(work, "build.log") } }));
+  }
+  const kafka = createKafka(stack.brokers, "bench");
+  const redis = new Redis(stack.redisUrl);
+  redis.on("error", () => {});
+  let board = 0;
+  /** A fresh topic, group, list and channel, so that runs do not see each other. */
+  const fresh = async () => {
+    const id = `bench-${process.pid}-${++board}`;
+    const env = {
+      KAFKA_BROKERS: stack.brokers.join(","),
+      REDIS_URL: stack.redisUrl,
+      KAFKA_TOPIC: id,
+      KAFKA_DLQ_TOPIC: `${id}.dlq`,
+      KAFKA_CONSUMER_GROUP: `${id}-store`,
+      REDIS_MESSAGES_KEY: `${id}:messages`,
+      REDIS_CHANNEL: `${id}:new`,
+      POSTS_PER_MINUTE: "1000000",
+      POST_BURST: "1000000",
+      STREAMS_PER_CLIENT: "100000",
+      STREAMS_PER_PROCESS: "100000",
+      NEXT_TELEMETRY_DISABLED: "1",
+      LOG_LEVEL: "warn",
+    };
+    await ensureBoardTopics(kafka, { KAFKA_TOPIC: id, KAFKA_TOPIC_PARTITIONS: 3, KAFKA_DLQ_TOPIC: `${id}.dlq` });
+    return { id, env, keys: storeKeys({ REDIS_MESSAGES_KEY: env.REDIS_MESSAGES_KEY, REDIS_CHANNEL: env.REDIS_CHANNEL }) };
+  };
+  const web = async (env: Record<string, string>, name: string) => {
+    const port = await freePort();
+    const child = startProcess(name, bin("next"), ["start", "-p", String(port), "-H", "127.0.0.1"], { cwd: PROJECT_ROOT, env, output: { file: path.join(work, `${name}.log`) } });
+    running.push(child);
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor(name, async () => (await fetch(`${url}/api/health`)).ok, { timeoutMs: 60_000 });
+    return { ...child, url };
+  };
+  const naiveServer = async (board: Awaited<ReturnType<typeof fresh>>, name: string) => {
+    const port = await freePort();
+    const args = ["scripts/bench/naive.ts", String(port), stack.brokers.join(","), stack.redisUrl, board.env.KAFKA_TOPIC, board.env.REDIS_CHANNEL];
+    const child = startProcess(name, bin("tsx"), args, { cwd: PROJECT_ROOT, output: { file: path.join(work, `${name}.log`) } });
+    running.push(child);
+    await waitFor(name, () => child.recentOutput().includes("naive server ready"), { timeoutMs: 60_000 });
+    return { ...child, url: `http://127.0.0.1:${port}` };
+  };
+  const consumerProcess = async (env: Record<string, string>, name: string) => {
+    const child = startProcess(name, bin("tsx"), ["scripts/start-consumer.ts"], { cwd: PROJECT_ROOT, env: { ...env, CONSUMER_METRICS_PORT: "0", LOG_LEVEL: "info" }, output: { file: path.join(work, `${name}.log`) } });
+    running.push(child);
+    await waitFor(name, () => child.recentOutput().includes("joined consumer group"), { timeoutMs: 60_000 });
+    return child;
+  };
+  const stop = async (...children: ManagedProcess[]) => {
+    await Promise.all(children.map((child) => child.stop()));
+    for (const child of children) running.splice(running.indexOf(child), 1);
+  };
+
+  // 1. Ingest: POSTs answered after the broker's ack, by closed-loop clients.
+  say("Ingest…");
+  const ingest: Record<string, unknown> = {};
+  for (const clients of size.concurrency) {
+    const measure = async (naive: boolean) => {
+      const board = await fresh();
+      const server = naive ? await naiveServer(board, `ingest-naive-${clients}`) : await web(board.env, `ingest-web-${clients}`);
+      await closedLoop(server.url, clients, Math.min(500, size.ingestMs)); // warm up: connections, JIT
+      const runs = await repeat(size.runs, () => closedLoop(server.url, clients, size.ingestMs));
+      await stop(server);
+      return { perSecond: figure(runs.map((r) => r.perSecond)), p50: figure(runs.map((r) => r.p50)), p99: figure(runs.map((r) => r.p99)), failed: runs.reduce((sum, r) => sum + r.failed, 0) };
+    };
+    const product = await measure(false);
+    const baseline = await measure(true);
+    ingest[clients] = { product, baseline };
+    row(`ingest, ${clients} client(s)`, product.perSecond, baseline.perSecond, "msg/s");
+    row(`  POST latency p50, ${clients}`, product.p50, baseline.p50, "ms", true);
+    row(`  POST latency p99, ${clients}`, product.p99, baseline.p99, "ms", true);
+  }
+  results.ingest = ingest;
+
+  // 2. End to end: POST sent -> event received by a viewer, at fixed offered rates.
+  say("End to end…");
+  const endToEnd: Record<string, unknown> = {};
+  for (const rate of size.rates) {
+    const measure = async (naive: boolean) => {
+      const board = await fresh();
+      let server: ManagedProcess & { url: string };
+      let consumer: { stop(): Promise<unknown> };
+      if (naive) {
+        server = await naiveServer(board, `e2e-naive-${rate}`);
+        const naiveConsumer = await startNaiveConsumer(stack.brokers, stack.redisUrl, board.id, { list: board.keys.list, channel: board.keys.channel });
+        consumer = { stop: async () => (await naiveConsumer.disconnect(), naiveConsumer.redis.disconnect()) };
+      } else {
+        const child = await consumerProcess(board.env, `e2e-consumer-${rate}`);
+        consumer = { stop: () => stop(child) };
+        server = await web(board.env, `e2e-web-${rate}`);
+      }
+      await offeredRate(server.url, Math.min(rate, 100), 500, "warm-up"); // connections, JIT, first-use loading
+      const runs = await repeat(size.runs, (run) => offeredRate(server.url, rate, size.rateMs, `${run}`));
+      await stop(server);
+      await consumer.stop();
+      return {
+        p50: figure(runs.map((r) => r.p50)),
+        p95: figure(runs.map((r) => r.p95)),
+        p99: figure(runs.map((r) => r.p99)),
+        sent: runs.map((r) => r.sent),
+        arrived: runs.map((r) => r.arrived),
+      };
+    };
+    const product = await measure(false);
+    const baseline = await measure(true);
+    endToEnd[rate] = { product, baseline };
+    for (const q of ["p50", "p95", "p99"] as const) row(`end to end ${q} at ${rate}/s`, product[q], baseline[q], "ms", true);
+    rows.push([`  arrived at ${rate}/s`, `${sum(product.arrived)} of ${sum(product.sent)}`, `${sum(baseline.arrived)} of ${sum(baseline.sent)}`, ""]);
+  }
+  results.endToEnd = endToEnd;
+
+  // 3. Fan-out: many plain-HTTP viewers on one web process; how long a broadcast takes to reach them all.
+  say("Fan-out…");
+  const fanOut: Record<string, unknown> = {};
+  for (const viewers of size.viewers) {
+    const measure = async (naive: boolean, count: number) => {
+      const board = await fresh();
+      const consumer = await consumerProcess(board.env, `fanout-consumer-${count}-${naive}`);
+      const server = naive ? await naiveServer(board, `fanout-naive-${count}`) : await web(board.env, `fanout-web-${count}`);
+      // Warm up (first-use loading, JIT) with a few viewers and a broadcast, so that memory counts viewers only.
+      const warm = await Promise.all(Array.from({ length: 20 }, () => openViewer(server.url, () => {})));
+      await post(server.url, `{"text":"warm-up"}`);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      for (const viewer of warm) viewer.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const before = groupRss(server.pid);
+      const arrivals = new Map<string, number[]>();
+      const open = [];
+      for (let i = 0; i < count; i += 200) {
+        open.push(
+          ...(await Promise.all(
+            Array.from({ length: Math.min(200, count - i) }, () =>
+              openViewer(server.url, (chunk) => {
+                const marker = /fanout-(\d+)/.exec(chunk)?.[1];
+                if (marker) arrivals.get(marker)?.push(performance.now());
+              }),
+            ),
+          )),
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500)); // let every stream finish its catch-up
+      const perViewer = (groupRss(server.pid) - before) / count;
+      const redisClients = String(await redis.client("LIST")).split("\n").filter((line) => /name=(message-board-web|naive-viewer)/.test(line)).length;
+      const p50s: number[] = [];
+      const p99s: number[] = [];
+      for (let b = 0; b < size.broadcasts; b++) {
+        arrivals.set(String(b), []);
+        const sent = performance.now();
+        await post(server.url, `{"text":"fanout-${b}"}`);
+        await waitFor(`broadcast ${b} to reach ${count}`, () => (arrivals.get(String(b))?.length ?? 0) >= count, { timeoutMs: 60_000, intervalMs: 20 });
+        const times = arrivals.get(String(b))!.map((at) => at - sent);
+        p50s.push(quantile(times, 0.5));
+        p99s.push(quantile(times, 0.99));
+      }
+      for (const viewer of open) viewer.destroy();
+      await stop(server, consumer);
+      return { viewers: count, p50: figure(p50s), p99: figure(p99s), bytesPerViewer: perViewer, redisConnections: redisClients };
+    };
+    const product = await measure(false, viewers);
+    const baseline = viewers === size.baselineViewers ? await measure(true, viewers) : undefined;
+    fanOut[viewers] = { product, baseline };
+    row(`fan-out p50 to ${viewers.toLocaleString("en")} viewers`, product.p50, baseline?.p50, "ms", true);
+    row(`fan-out p99 to ${viewers.toLocaleString("en")} viewers`, product.p99, baseline?.p99, "ms", true);
+    rows.push([`  memory per viewer, Redis connections`, `${round(product.bytesPerViewer / 1024)} KB, ${product.redisConnections}`, baseline ? `${round(baseline.bytesPerViewer / 1024)} KB, ${baseline.redisConnections}` : "–", ""]);
+  }
+  results.fanOut = fanOut;
+
+  // 4. Consumer: a backlog waiting in Kafka, drained into Redis.
+  say("Consumer…");
+  const drain = async (naive: boolean, backlog: number) => {
+    const board = await fresh();
+    await produceBacklog(kafka, board.id, backlog);
+    const started = performance.now();
+    if (naive) {
+      const consumer = await startNaiveConsumer(stack.brokers, stack.redisUrl, board.id, { list: board.keys.list, channel: board.keys.channel });
+      await waitFor("the naive consumer to drain", async () => Number(await redis.get(`${board.keys.list}:count`)) >= backlog, { timeoutMs: 600_000, intervalMs: 50 });
+      const elapsed = performance.now() - started;
+      await consumer.disconnect();
+      consumer.redis.disconnect();
+      return (backlog / elapsed) * 1000;
+    }
+    const store = createRedis(stack.redisUrl, "bench-consumer");
+    const consumer = await startBoardConsumer({
+      kafka,
+      redis: store,
+      keys: board.keys,
+      topic: board.id,
+      deadLetterTopic: `${board.id}.dlq`,
+      groupId: `${board.id}-store`,
+      limits: { history: 100, dedupeWindow: 10_000 },
+      log: { debug() {}, info() {}, warn() {}, error: console.error },
+    });
+    await waitFor("the consumer to drain", async () => Number(await redis.get(board.keys.seq)) >= backlog, { timeoutMs: 600_000, intervalMs: 50 });
+    const elapsed = performance.now() - started;
+    await consumer.stop();
+    store.disconnect();
+    return (backlog / elapsed) * 1000;
+  };
+  const consumerProduct = figure(await repeat(size.runs, () => drain(false, size.backlog)));
+  const consumerBaseline = figure(await repeat(size.runs, () => drain(true, size.baselineBacklog)));
+  results.consumer = { backlog: size.backlog, baselineBacklog: size.baselineBacklog, product: consumerProduct, baseline: consumerBaseline };
+  row(`consumer, backlog ${size.backlog.toLocaleString("en")} (naive: ${size.baselineBacklog.toLocaleString("en")})`, consumerProduct, consumerBaseline, "rec/s");
+
+  redis.disconnect();
+  printTable();
+  const out = options.out ?? path.join(PROJECT_ROOT, ".local", "bench", `bench-${options.size}.json`);
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify({ at: new Date().toISOString(), machine: machine(), size: options.size, settings: size, results }, null, 2)}\n`);
+  say(`Figures written to ${path.relative(PROJECT_ROOT, out)}`);
+  rmSync(work, { recursive: true, force: true });
+}
+
+/** Posts at `rate` per second for `ms`, not waiting for answers, and times each to its arrival on a stream. */
+async function offeredRate(url: string, rate: number, ms: number, tag: string) {
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  let buffer = "";
+  const viewer = await openViewer(url, (chunk) => {
+    buffer += chunk;
+    for (const match of buffer.matchAll(/"text":"e2e-[^"]*?-(\d+)"/g)) {
+      const at = sentAt.get(match[1]!);
+      if (at !== undefined) {
+        latencies.push(performance.now() - at);
+        sentAt.delete(match[1]!);
+      }
+    }
+    buffer = buffer.slice(buffer.lastIndexOf("\n\n") + 1);
+  });
+  await new Promise((resolve) => setTimeout(resolve, 200)); // the stream's catch-up
+  const total = Math.round((rate * ms) / 1000);
+  const start = performance.now();
+  const posts: Promise<unknown>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    sentAt.set(String(i), performance.now());
+    posts.push(post(url, `{"text":"e2e-${tag}-${i}"}`));
+  }
+  await Promise.allSettled(posts);
+  await waitFor("the last arrivals", () => sentAt.size === 0, { timeoutMs: 10_000, intervalMs: 20 }).catch(() => undefined);
+  viewer.destroy();
+  return { sent: total, arrived: latencies.length, p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95), p99: quantile(latencies, 0.99) };
+}
+
+async function produceBacklog(kafka: ReturnType<typeof createKafka>, topic: string, count: number) {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  for (let i = 0; i < count; i += 1000) {
+    const messages = Array.from({ length: Math.min(1000, count - i) }, (_, j) => ({ key: "main", value: JSON.stringify(createMessage({ text: `backlog ${i + j}` }, "main")) }));
+    await producer.send({ topic, acks: -1, messages });
+  }
+  await producer.disconnect();
+}
+
+const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+
+function printTable() {
+  const head: [string, string, string, string] = ["scenario", "this board (median, min–max)", "naive baseline", "ratio"];
+  const widths = head.map((cell, i) => Math.max(cell.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join("  ");
+  console.log(`\n${line(head)}\n${widths.map((w) => "-".repeat(w)).join("  ")}\n${rows.map(line).join("\n")}\n`);
+}
+
+function machine() {
+  return {
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    platform: `${os.type()} ${os.release()}`,
+    node: process.version,
+    versions: Object.fromEntries(["next", "react", "kafkajs", "ioredis"].map((name) => [name, packageVersion(name)])),
+    kafka: "4.2.2",
+  };
+}
+
+function packageVersion(name: string): string {
+  try {
+    return (JSON.parse(readFileSync(path.join(PROJECT_ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+function runToEnd(child: ManagedProcess): Promise<void> {
+  return child.exited.then((code) => {
+    if (code !== 0) throw new Error(`${child.name} failed (${code}):\n${child.recentOutput()}`);
+  });
+}
+
+async function stopAll() {
+  await Promise.all(running.splice(0).map((child) => child.stop(20_000)));
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void stopAll().then(() => process.exit(130)));
+main()
+  .then(() => 0)
+  .catch((error: unknown) => {
+    console.error(`[bench] ${error instanceof Error ? error.stack : String(error)}`);
+    return 1;
+  })
+  .then(async (code) => {
+    await stopAll();
+    process.exit(code);
+  });

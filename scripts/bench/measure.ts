@@ -1,0 +1,83 @@
+import { Agent, request, type ClientRequest } from "node:http";
+
+// Posts reuse a bounded pool of connections, as a load balancer would: opening a connection per request at
+// thousands a second overflows the server's accept queue and measures the kernel's SYN retries instead.
+const posting = new Agent({ keepAlive: true, maxSockets: 256 });
+
+/** POST /api/messages with a JSON body; resolves to the status once the whole answer is read. */
+export function post(url: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}/api/messages`, { method: "POST", agent: posting, headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) } }, (response) => {
+      response.resume();
+      response.on("end", () => resolve(response.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+import { readdirSync, readFileSync } from "node:fs";
+
+/** The q-th quantile (0..1) of some numbers, by nearest rank. */
+export function quantile(values: readonly number[], q: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+}
+
+/** A figure over several runs: the median, with the smallest and largest beside it. */
+export type Figure = { median: number; min: number; max: number; runs: number[] };
+export function figure(runs: readonly number[]): Figure {
+  return { median: quantile(runs, 0.5), min: Math.min(...runs), max: Math.max(...runs), runs: [...runs] };
+}
+
+/** Posts as fast as `clients` sequential clients can for `ms`; each post is answered after the broker ack. */
+export async function closedLoop(url: string, clients: number, ms: number): Promise<{ perSecond: number; p50: number; p99: number; failed: number }> {
+  const latencies: number[] = [];
+  let failed = 0;
+  const end = performance.now() + ms;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async (_, client) => {
+      for (let i = 0; performance.now() < end; i++) {
+        const sent = performance.now();
+        const status = await post(url, `{"text":"ingest ${client} ${i}"}`).catch(() => 0);
+        if (status === 201) latencies.push(performance.now() - sent);
+        else failed++;
+      }
+    }),
+  );
+  const elapsed = performance.now() - started;
+  return { perSecond: (latencies.length / elapsed) * 1000, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), failed };
+}
+
+/** A plain-HTTP stream viewer that calls `onData` with each chunk; no parsing beyond what the caller does. */
+export function openViewer(url: string, onData: (chunk: string) => void): Promise<ClientRequest> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${url}/api/messages/stream`, { agent: false }, (response) => {
+      if (response.statusCode !== 200) return reject(new Error(`stream answered ${response.statusCode}`));
+      response.setEncoding("utf8");
+      response.on("data", onData);
+      resolve(req);
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** Resident memory of every process in a process group, in bytes. */
+export function groupRss(pgid: number): number {
+  let total = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[2]) !== pgid) continue;
+      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${entry}/status`, "utf8"))?.[1];
+      total += Number(rss ?? 0) * 1024;
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return total;
+}

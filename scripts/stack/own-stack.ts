@@ -1,0 +1,29 @@
+import path from "node:path";
+import { ensureKafkaJars, startKafkaBroker } from "./kafka-broker";
+import { ensureCommands, ensureJava17, JAVA, MAVEN, REDIS, type Requirement } from "./prerequisites";
+import type { ManagedProcess } from "./processes";
+import { startRedisServer } from "./redis-server";
+import { freePort } from "./wait";
+
+export type OwnStack = { brokers: string[]; redisUrl: string; processes: ManagedProcess[] };
+
+/**
+ * A Kafka broker and a redis-server of their own, on free ports, with data and logs in `work`: what the
+ * tests and the benchmark run against, so that a running `npm run local` is left alone.
+ */
+export async function startOwnStack(work: string, say: (line: string) => void, extra: Requirement[] = []): Promise<OwnStack> {
+  ensureCommands([JAVA, MAVEN, REDIS, ...extra], say);
+  ensureJava17();
+  ensureKafkaJars(say);
+  say(`Starting Kafka and Redis (logs in ${work})…`);
+  const [redis, kafka] = await Promise.all([
+    startRedisServer({ port: await freePort(), dataDir: path.join(work, "redis"), output: { file: path.join(work, "redis.log") } }),
+    startKafkaBroker({
+      home: path.join(work, "kafka"),
+      port: await freePort(),
+      controllerPort: await freePort(),
+      output: { file: path.join(work, "kafka.log") },
+    }),
+  ]);
+  return { brokers: kafka.brokers, redisUrl: redis.url, processes: [redis, kafka] };
+}
