@@ -16,7 +16,7 @@ import { closedLoop, figure, groupRss, openViewer, post, quantile, type Figure }
 import { startNaiveConsumer } from "./bench/naive";
 import { startOwnStack } from "./stack/own-stack";
 import { PROJECT_ROOT } from "./stack/paths";
-import { startProcess, type ManagedProcess } from "./stack/processes";
+import { runScript, runToEnd, startProcess, type ManagedProcess } from "./stack/processes";
 import { freePort, waitFor } from "./stack/wait";
 
 const SIZES = {
@@ -341,24 +341,4 @@ function packageVersion(name: string): string {
   }
 }
 
-function runToEnd(child: ManagedProcess): Promise<void> {
-  return child.exited.then((code) => {
-    if (code !== 0) throw new Error(`${child.name} failed (${code}):\n${child.recentOutput()}`);
-  });
-}
-
-async function stopAll() {
-  await Promise.all(running.splice(0).map((child) => child.stop(20_000)));
-}
-
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void stopAll().then(() => process.exit(130)));
-main()
-  .then(() => 0)
-  .catch((error: unknown) => {
-    console.error(`[bench] ${error instanceof Error ? error.stack : String(error)}`);
-    return 1;
-  })
-  .then(async (code) => {
-    await stopAll();
-    process.exit(code);
-  });
+runScript("bench", running, () => main().then(() => 0));

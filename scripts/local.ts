@@ -10,7 +10,7 @@ import { startInspectorProxy } from "./stack/inspector-proxy";
 import { ensureKafkaJars, startKafkaBroker } from "./stack/kafka-broker";
 import { LOCAL_DIR, PROJECT_ROOT } from "./stack/paths";
 import { ensureCommands, ensureJava17, JAVA, MAVEN, MissingPrerequisite, REDIS } from "./stack/prerequisites";
-import { startProcess, type ManagedProcess } from "./stack/processes";
+import { runToEnd, startProcess, type ManagedProcess } from "./stack/processes";
 import { startRedisServer } from "./stack/redis-server";
 import { isPortFree, waitFor } from "./stack/wait";
 
@@ -123,11 +123,6 @@ async function stopAll(exitCode: number) {
   await Promise.all(started.filter((child) => !apps.includes(child)).map((child) => child.stop(30_000)));
   say("Stopped. Data is kept in .local/; `npm run local` picks it up again.");
   process.exit(exitCode);
-}
-
-async function runToEnd(child: ManagedProcess) {
-  const code = await child.exited;
-  if (code !== 0) throw new Error(`${child.name} failed (${code})`);
 }
 
 function positive(value: string, flag: string): number {

@@ -8,7 +8,7 @@ import path from "node:path";
 import { PROJECT_ROOT } from "./stack/paths";
 import { startOwnStack } from "./stack/own-stack";
 import { CHROMIUM, onPath } from "./stack/prerequisites";
-import type { ManagedProcess } from "./stack/processes";
+import { runScript, type ManagedProcess } from "./stack/processes";
 
 const SUITES = ["unit", "integration", "e2e"] as const;
 type Suite = (typeof SUITES)[number];
@@ -65,17 +65,4 @@ function run(command: string, args: string[], env: Record<string, string> = {}):
   });
 }
 
-async function stopAll() {
-  await Promise.all(running.splice(0).map((child) => child.stop(20_000)));
-}
-
-for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void stopAll().then(() => process.exit(130)));
-main()
-  .catch((error: unknown) => {
-    console.error(`[test] ${error instanceof Error ? error.message : String(error)}`);
-    return 1;
-  })
-  .then(async (code) => {
-    await stopAll();
-    process.exit(code);
-  });
+runScript("test", running, main);

@@ -77,3 +77,27 @@ export function startProcess(name: string, command: string, args: string[], opti
   };
   return { name, pid, exited, stop, kill, recentOutput: () => recent.join("\n") };
 }
+
+/** Waits for a one-off process and fails with its last lines if it did not succeed. */
+export async function runToEnd(child: ManagedProcess): Promise<void> {
+  const code = await child.exited;
+  if (code !== 0) throw new Error(`${child.name} failed (${code}):\n${child.recentOutput()}`);
+}
+
+/**
+ * Runs a script's `main` to its exit code, stopping the processes it started (listed in `running`) at the
+ * end, on an error, and on Ctrl+C or SIGTERM.
+ */
+export function runScript(label: string, running: ManagedProcess[], main: () => Promise<number>): void {
+  const stopAll = () => Promise.all(running.splice(0).map((child) => child.stop(20_000)));
+  for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void stopAll().then(() => process.exit(130)));
+  main()
+    .catch((error: unknown) => {
+      console.error(`[${label}] ${error instanceof Error ? error.message : String(error)}`);
+      return 1;
+    })
+    .then(async (code) => {
+      await stopAll();
+      process.exit(code);
+    });
+}
