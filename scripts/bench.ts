@@ -14,6 +14,7 @@ import { storeKeys } from "../src/lib/store/keys";
 import { createRedis } from "../src/lib/store/redis";
 import { closedLoop, figure, groupRss, openViewer, post, quantile, type Figure } from "./bench/measure";
 import { startNaiveConsumer } from "./bench/naive";
+import { startConsumerApp, startWebApp } from "./stack/app-processes";
 import { startOwnStack } from "./stack/own-stack";
 import { PROJECT_ROOT } from "./stack/paths";
 import { runScript, runToEnd, startProcess, type ManagedProcess } from "./stack/processes";
@@ -83,28 +84,17 @@ async function main() {
     await ensureBoardTopics(kafka, { KAFKA_TOPIC: id, KAFKA_TOPIC_PARTITIONS: 3, KAFKA_DLQ_TOPIC: `${id}.dlq` });
     return { id, env, keys: storeKeys({ REDIS_MESSAGES_KEY: env.REDIS_MESSAGES_KEY, REDIS_CHANNEL: env.REDIS_CHANNEL }) };
   };
-  const web = async (env: Record<string, string>, name: string) => {
-    const port = await freePort();
-    const child = startProcess(name, bin("next"), ["start", "-p", String(port), "-H", "127.0.0.1"], { cwd: PROJECT_ROOT, env, output: { file: path.join(work, `${name}.log`) } });
-    running.push(child);
-    const url = `http://127.0.0.1:${port}`;
-    await waitFor(name, async () => (await fetch(`${url}/api/health`)).ok, { timeoutMs: 60_000 });
-    return { ...child, url };
-  };
+  const logTo = (name: string) => ({ file: path.join(work, `${name}.log`) });
+  const track = <T extends ManagedProcess>(child: T) => (running.push(child), child);
+  const web = async (env: Record<string, string>, name: string) => track(await startWebApp(name, env, logTo(name)));
   const naiveServer = async (board: Awaited<ReturnType<typeof fresh>>, name: string) => {
     const port = await freePort();
     const args = ["scripts/bench/naive.ts", String(port), stack.brokers.join(","), stack.redisUrl, board.env.KAFKA_TOPIC, board.env.REDIS_CHANNEL];
-    const child = startProcess(name, bin("tsx"), args, { cwd: PROJECT_ROOT, output: { file: path.join(work, `${name}.log`) } });
-    running.push(child);
+    const child = track(startProcess(name, bin("tsx"), args, { cwd: PROJECT_ROOT, output: logTo(name) }));
     await waitFor(name, () => child.recentOutput().includes("naive server ready"), { timeoutMs: 60_000 });
     return { ...child, url: `http://127.0.0.1:${port}` };
   };
-  const consumerProcess = async (env: Record<string, string>, name: string) => {
-    const child = startProcess(name, bin("tsx"), ["scripts/start-consumer.ts"], { cwd: PROJECT_ROOT, env: { ...env, CONSUMER_METRICS_PORT: "0", LOG_LEVEL: "info" }, output: { file: path.join(work, `${name}.log`) } });
-    running.push(child);
-    await waitFor(name, () => child.recentOutput().includes("joined consumer group"), { timeoutMs: 60_000 });
-    return child;
-  };
+  const consumerProcess = async (env: Record<string, string>, name: string) => track(await startConsumerApp(name, env, logTo(name)));
   const stop = async (...children: ManagedProcess[]) => {
     await Promise.all(children.map((child) => child.stop()));
     for (const child of children) running.splice(running.indexOf(child), 1);

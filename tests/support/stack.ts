@@ -8,8 +8,7 @@ import { Redis } from "ioredis";
 import { createKafka } from "../../src/lib/kafka/client";
 import { messageSchema } from "../../src/lib/messages/schema";
 import { storeKeys, type StoreKeys } from "../../src/lib/store/keys";
-import { PROJECT_ROOT } from "../../scripts/stack/paths";
-import { startProcess, type ManagedProcess } from "../../scripts/stack/processes";
+import { startConsumerApp, startWebApp } from "../../scripts/stack/app-processes";
 import { freePort, waitFor } from "../../scripts/stack/wait";
 
 export { waitFor, freePort };
@@ -70,33 +69,15 @@ export function testRedis(url = stack.redisUrl): Redis {
 
 const logFile = (name: string) => path.join(stack.workDir, `${name}.log`);
 
-/** `npm run kafka:consumer`'s script, as its own process; resolves once it has joined its group. */
-export async function startConsumerProcess(env: Record<string, string>, name = "consumer"): Promise<ManagedProcess & { metricsUrl: string }> {
-  const metricsPort = await freePort();
-  const consumer = startProcess(name, path.join(PROJECT_ROOT, "node_modules", ".bin", "tsx"), ["scripts/start-consumer.ts"], {
-    cwd: PROJECT_ROOT,
-    env: { CONSUMER_METRICS_PORT: String(metricsPort), ...env },
-    output: { file: logFile(name) },
-  });
-  await waitFor(`${name} to join its group`, () => consumer.recentOutput().includes("joined consumer group"), { timeoutMs: 60_000 });
-  return { ...consumer, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
-}
+/** `npm run kafka:consumer`'s script, as its own process, logging to the test run's directory. */
+export const startConsumerProcess = (env: Record<string, string>, name = "consumer") => startConsumerApp(name, env, { file: logFile(name) });
+
+/** The production build (`next start`) on a free port, logging to the test run's directory. */
+export const startWebProcess = (env: Record<string, string>, name = "web") => startWebApp(name, env, { file: logFile(name) });
 
 /** What a process has logged so far, from its log file. */
 export const logOf = (name: string) => readFileSync(logFile(name), "utf8");
 
-/** The production build (`next start`) on a free port; resolves once it serves the board. */
-export async function startWebProcess(env: Record<string, string>, name = "web"): Promise<ManagedProcess & { url: string }> {
-  const port = await freePort();
-  const web = startProcess(name, path.join(PROJECT_ROOT, "node_modules", ".bin", "next"), ["start", "-p", String(port), "-H", "127.0.0.1"], {
-    cwd: PROJECT_ROOT,
-    env,
-    output: { file: logFile(name) },
-  });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(`${name} on port ${port}`, async () => (await fetch(`${url}/api/messages?limit=1`)).status < 500, { timeoutMs: 60_000 });
-  return { ...web, url };
-}
 
 /** The first `count` records of a topic, read by a consumer group of its own. */
 export async function readTopic(topic: string, count: number): Promise<KafkaMessage[]> {
