@@ -10,10 +10,11 @@ export async function inspect(): Promise<Response> {
   const { admin, config, tail, log } = services();
   try {
     const client = await admin();
+    const ends = await client.fetchTopicOffsets(config.KAFKA_TOPIC);
     const [topic, deadLetters, group, latest] = await Promise.all([
-      describeTopic(client, config.KAFKA_TOPIC),
+      describeTopic(client, config.KAFKA_TOPIC, ends),
       describeTopic(client, config.KAFKA_DLQ_TOPIC).catch(() => ({ topic: config.KAFKA_DLQ_TOPIC, records: 0 })),
-      describeGroup(client, config.KAFKA_CONSUMER_GROUP, config.KAFKA_TOPIC),
+      describeGroup(client, config.KAFKA_CONSUMER_GROUP, config.KAFKA_TOPIC, ends),
       tail.latest(),
     ]);
     const body: Inspection = { at: Date.now(), topic, deadLetters: { topic: deadLetters.topic, records: deadLetters.records }, group, latest };

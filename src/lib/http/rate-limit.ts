@@ -1,5 +1,6 @@
 import type { Redis } from "ioredis";
 import { errorFields, type Logger } from "../log";
+import { LuaScript } from "../store/lua-script";
 
 /**
  * A token bucket in Redis, so that every web instance draws from the same one: `burst` tokens, refilled at
@@ -8,7 +9,7 @@ import { errorFields, type Logger } from "../log";
  * KEYS: bucket   ARGV: burst, per minute
  * Returns { 1, 0 } when allowed, { 0, milliseconds until a token is back } when not.
  */
-const TOKEN_BUCKET = `
+const TOKEN_BUCKET = new LuaScript(`
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local burst = tonumber(ARGV[1])
@@ -27,7 +28,7 @@ redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', now)
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst / perMs) + 1000)
 if wait > 0 then return { 0, wait } end
 return { 1, 0 }
-`;
+`);
 
 export type RateDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 export type RateLimits = { perMinute: number; burst: number };
@@ -48,7 +49,7 @@ export class RateLimiter {
     // Connection lost: do not make the post wait for a reconnect that may take seconds.
     if (["reconnecting", "close", "end"].includes(this.redis.status)) return this.unchecked(`Redis is ${this.redis.status}`);
     try {
-      const reply = await this.redis.eval(TOKEN_BUCKET, 1, `${this.prefix}:${client}`, this.limits.burst, this.limits.perMinute);
+      const reply = await TOKEN_BUCKET.run(this.redis, [`${this.prefix}:${client}`], [this.limits.burst, this.limits.perMinute]);
       const [allowed, waitMs] = Array.isArray(reply) ? reply.map(Number) : [1, 0];
       return allowed === 1 ? { allowed: true } : { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((waitMs ?? 1000) / 1000)) };
     } catch (error) {

@@ -49,14 +49,17 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
       const { records, dead } = sortBatch(batch, Date.now());
-      const retry = { heartbeat, giveUp: () => !isRunning() || isStale(), log, onFailure: () => metrics?.redisErrors.inc() };
+      const retry = { heartbeat, giveUp: () => !isRunning() || isStale(), log };
       metrics?.consumed.inc(batch.messages.length);
-      await untilDone("dead-letter write", () => sendDeadLetters(deadLetters, deadLetterTopic, topic, dead), { ...retry, onFailure: undefined });
+      await untilDone("dead-letter write", () => sendDeadLetters(deadLetters, deadLetterTopic, topic, dead), retry);
       for (const { partition, record, reason } of dead) {
         log.warn("dead-lettered a record that is not a message", { topic, partition, offset: record.offset, reason, requestId: requestIdOf(record) });
       }
       metrics?.deadLettered.inc(dead.length);
-      const stored = await untilDone("Redis write", () => appendRecords(options.redis, options.keys, options.limits, topic, records), retry);
+      const stored = await untilDone("Redis write", () => appendRecords(options.redis, options.keys, options.limits, topic, records), {
+        ...retry,
+        onFailure: () => metrics?.redisErrors.inc(),
+      });
       metrics?.stored.inc(stored);
       for (const { partition, offset, message, requestId } of records) {
         log.debug("stored message", { id: message.id, partition, offset, requestId });

@@ -1,5 +1,8 @@
 import { AssignerProtocol, type Admin } from "kafkajs";
 
+/** The low and high offsets of each partition, as the admin client reports them; pass them in to ask once. */
+type Ends = Awaited<ReturnType<Admin["fetchTopicOffsets"]>>;
+
 export type PartitionView = { partition: number; leader: number; replicas: number; low: string; high: string };
 export type TopicView = { topic: string; partitions: PartitionView[]; records: number };
 export type GroupView = {
@@ -11,8 +14,8 @@ export type GroupView = {
 };
 
 /** Partitions with their leaders and offsets; `records` is what the topic still holds (high minus low). */
-export async function describeTopic(admin: Admin, topic: string): Promise<TopicView> {
-  const [{ topics }, offsets] = await Promise.all([admin.fetchTopicMetadata({ topics: [topic] }), admin.fetchTopicOffsets(topic)]);
+export async function describeTopic(admin: Admin, topic: string, ends?: Ends): Promise<TopicView> {
+  const [{ topics }, offsets] = await Promise.all([admin.fetchTopicMetadata({ topics: [topic] }), ends ?? admin.fetchTopicOffsets(topic)]);
   const metadata = topics[0]?.partitions ?? [];
   const partitions = offsets
     .map(({ partition, low, high }) => {
@@ -24,11 +27,11 @@ export async function describeTopic(admin: Admin, topic: string): Promise<TopicV
 }
 
 /** A consumer group's state, members and how far behind the end of `topic` it is, per partition. */
-export async function describeGroup(admin: Admin, groupId: string, topic: string): Promise<GroupView> {
+export async function describeGroup(admin: Admin, groupId: string, topic: string, topicEnds?: Ends): Promise<GroupView> {
   const [{ groups }, [committed], ends] = await Promise.all([
     admin.describeGroups([groupId]),
     admin.fetchOffsets({ groupId, topics: [topic] }),
-    admin.fetchTopicOffsets(topic),
+    topicEnds ?? admin.fetchTopicOffsets(topic),
   ]);
   const group = groups[0];
   const members = (group?.members ?? []).map((member) => ({

@@ -1,10 +1,11 @@
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { storedMessageSchema, type History, type Message, type StoredMessage } from "../messages/schema";
 import { APPEND_SCRIPT } from "./append-script";
 import type { StoreKeys } from "./keys";
+import { LuaScript } from "./lua-script";
 
-const APPEND_SHA = createHash("sha1").update(APPEND_SCRIPT).digest("hex");
+const append = new LuaScript(APPEND_SCRIPT);
 
 /** A validated record, ready to store: where Kafka kept it, what it says, and when it got this far. */
 export type ConsumedRecord = { partition: number; offset: string; message: Message; appendedAt?: number; consumedAt?: number };
@@ -34,14 +35,7 @@ export async function appendRecords(
     if (partition !== first.partition) throw new Error("appendRecords takes records of one partition");
     args.push(offset, message.id, JSON.stringify({ ...message, partition, offset, appendedAt, consumedAt }));
   }
-  const keyArgs = [keys.list, keys.seq, keys.applied, keys.epoch, keys.ids];
-  try {
-    return Number(await redis.evalsha(APPEND_SHA, keyArgs.length, ...keyArgs, ...args));
-  } catch (error) {
-    // A restarted Redis has forgotten its scripts; EVAL loads the script again.
-    if (!(error instanceof Error) || !error.message.startsWith("NOSCRIPT")) throw error;
-    return Number(await redis.eval(APPEND_SCRIPT, keyArgs.length, ...keyArgs, ...args));
-  }
+  return Number(await append.run(redis, [keys.list, keys.seq, keys.applied, keys.epoch, keys.ids], args));
 }
 
 /** Entries that do not parse are left out: one bad entry must not take the board down for its viewers. */
