@@ -1,12 +1,7 @@
 import type { NextConfig } from "next";
+import { API_HEADERS, SECURITY_HEADERS, type HeaderValues } from "./src/lib/http/security-headers";
 
-// On every answer; pages also get a Content-Security-Policy with a nonce from src/proxy.ts.
-const securityHeaders = [
-  { key: "X-Content-Type-Options", value: "nosniff" },
-  { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
-  { key: "X-Frame-Options", value: "DENY" },
-  { key: "Cross-Origin-Opener-Policy", value: "same-origin" },
-];
+const list = (headers: HeaderValues) => Object.entries(headers).map(([key, value]) => ({ key, value }));
 
 const nextConfig: NextConfig = {
   poweredByHeader: false,
@@ -14,9 +9,8 @@ const nextConfig: NextConfig = {
   serverExternalPackages: ["kafkajs", "ioredis", "pino", "prom-client"],
   async headers() {
     return [
-      { source: "/:path*", headers: securityHeaders },
-      // Answers of the API are data, never a document to render or frame.
-      { source: "/api/:path*", headers: [{ key: "Content-Security-Policy", value: "default-src 'none'; frame-ancestors 'none'" }] },
+      { source: "/:path*", headers: list(SECURITY_HEADERS) },
+      { source: "/api/:path*", headers: list(API_HEADERS) },
     ];
   },
 };

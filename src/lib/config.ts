@@ -31,6 +31,7 @@ export const configSchema = z.object({
   MESSAGES_LIMIT: count(100, 10_000),
   MESSAGES_DEDUPE_WINDOW: count(10_000, 10_000_000),
   SSE_HEARTBEAT_MS: count(15_000, 300_000),
+  FRONT_DOOR: z.enum(["on", "off"]).default("on"),
   LOG_LEVEL: logLevelSchema,
   LOG_FORMAT: logFormatSchema,
   POSTS_PER_MINUTE: count(30, 1_000_000),

@@ -125,3 +125,29 @@ test("with Kafka unreachable a post fails fast with 503 and a clear error", asyn
   assert.equal(body.error.code, "kafka_unavailable");
   assert.ok(elapsed < 5000, `answered in ${elapsed} ms`);
 });
+
+test("with FRONT_DOOR=off, Next's route handlers answer posts and streams just as the front door does", async () => {
+  const viaNext = await startWebProcess(appEnv(names, { FRONT_DOOR: "off" }), "api-web-next-routes");
+  started.push(viaNext);
+  const headersOf = (response: Response) =>
+    ["content-type", "content-security-policy", "x-content-type-options", "x-frame-options"].map((name) => response.headers.get(name));
+  for (const url of [web.url, viaNext.url]) {
+    const controller = new AbortController();
+    const stream = await fetch(`${url}/api/messages/stream`, { signal: controller.signal });
+    assert.equal(stream.status, 200);
+    const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
+    const accepted = await fetch(`${url}/api/messages`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text: `via ${url}` }) });
+    assert.equal(accepted.status, 201);
+    assert.deepEqual(headersOf(accepted), ["application/json", "default-src 'none'; frame-ancestors 'none'", "nosniff", "DENY"]);
+    assert.match(accepted.headers.get("x-request-id") ?? "", /^[\w.:-]+$/);
+    const refused = await fetch(`${url}/api/messages`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+    assert.equal(refused.status, 400);
+    assert.equal(((await refused.json()) as { error: { code: string } }).error.code, "invalid_message");
+    let received = "";
+    await waitFor(`the message on ${url}'s stream`, async () => {
+      received += (await reader.read()).value ?? "";
+      return received.includes(`via ${url}`);
+    });
+    controller.abort();
+  }
+});

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { jsonReply, type Reply } from "./call";
+import { toResponse } from "./fetch-call";
 
 export type ErrorCode =
   | "invalid_json"
@@ -16,7 +18,7 @@ export type ErrorCode =
   | "server_busy"
   | "internal";
 
-/** An error with its HTTP answer. Route handlers throw these; `errorResponse` turns them into JSON. */
+/** An error with its HTTP answer. Handlers throw these; `errorReply` turns them into JSON. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -30,8 +32,12 @@ export class ApiError extends Error {
 }
 
 /** The JSON answer for an ApiError, with its status and headers. */
+export function errorReply(error: ApiError): Reply {
+  return jsonReply(error.status, errorBody(error), error.headers);
+}
+
 export function errorResponse(error: ApiError): Response {
-  return Response.json(errorBody(error), { status: error.status, headers: error.headers });
+  return toResponse(errorReply(error));
 }
 
 /** Too many: try again after `seconds`. */
@@ -61,10 +67,8 @@ export function errorBody(error: ApiError): ErrorBody {
 }
 
 /** This instance is shutting down; the client should try again, which a load balancer sends elsewhere. */
-export function shuttingDown(): Response {
-  return errorResponse(
-    new ApiError(503, "shutting_down", "This server is restarting; try again in a moment.", undefined, { Connection: "close", "Retry-After": "1" }),
-  );
+export function shuttingDown(): ApiError {
+  return new ApiError(503, "shutting_down", "This server is restarting; try again in a moment.", undefined, { Connection: "close", "Retry-After": "1" });
 }
 
 /** For the methods a route does not serve: JSON like every other error, and the methods it does. */

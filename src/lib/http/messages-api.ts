@@ -1,12 +1,13 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import { KafkaUnavailableError } from "../kafka/producer";
+import { isKafkaUnavailable } from "../kafka/producer";
 import { errorFields } from "../log";
 import { createMessage } from "../messages/create";
 import { newMessageSchema, type History, type Message } from "../messages/schema";
 import { services } from "../web/services";
-import { ApiError, errorResponse, invalid, shuttingDown, tooMany } from "./api-error";
+import { ApiError, errorReply, invalid, shuttingDown, tooMany } from "./api-error";
+import { jsonReply, searchParams, type Call, type Reply } from "./call";
 import { clientAddress } from "./client-address";
 import { checkOrigin } from "./origin";
 import { readJsonBody } from "./json-body";
@@ -15,17 +16,17 @@ import { readJsonBody } from "./json-body";
  * Checks where the post comes from and how often, validates it, produces it to Kafka, and answers 201 only
  * once the broker has acknowledged the message. Cheap refusals come first, before the body is read.
  */
-export async function postMessage(request: Request): Promise<Response> {
-  if (services().closing) return shuttingDown();
-  const requestId = requestIdOf(request);
-  const response = await answer(async () => {
+export async function postMessage(call: Call): Promise<Reply> {
+  if (services().closing) return errorReply(shuttingDown());
+  const requestId = requestIdOf(call);
+  const reply = await answer(async () => {
     const { config, producer, postLimiter, metrics, log } = services();
-    checkOrigin(request, config.ALLOWED_ORIGINS, config.TRUSTED_PROXY_HOPS);
-    const rate = await postLimiter.take(clientAddress(request, config.TRUSTED_PROXY_HOPS));
+    checkOrigin(call, config.ALLOWED_ORIGINS, config.TRUSTED_PROXY_HOPS);
+    const rate = await postLimiter.take(clientAddress(call, config.TRUSTED_PROXY_HOPS));
     if (!rate.allowed) {
       throw tooMany("too_many_requests", `Too many posts; try again in ${rate.retryAfterSeconds} s.`, rate.retryAfterSeconds);
     }
-    const parsed = newMessageSchema.safeParse(await readJsonBody(request));
+    const parsed = newMessageSchema.safeParse(await readJsonBody(call));
     if (!parsed.success) throw invalid("invalid_message", parsed.error);
     const message: Message = createMessage(parsed.data, config.BOARD_ID);
     const stopTimer = metrics.produceSeconds.startTimer();
@@ -35,23 +36,23 @@ export async function postMessage(request: Request): Promise<Response> {
       metrics.accepted.inc();
       log.debug("accepted message", { id: message.id, partition, offset, requestId });
     } catch (error) {
-      if (error instanceof KafkaUnavailableError) {
+      if (isKafkaUnavailable(error)) {
         log.warn("post refused: Kafka unavailable", { requestId, ...errorFields(error) });
         throw new ApiError(503, "kafka_unavailable", "Kafka did not accept the message; it was not posted. Try again shortly.");
       }
       throw error;
     }
-    return Response.json(message, { status: 201 });
+    return jsonReply(201, message);
   }, true);
-  response.headers.set("X-Request-Id", requestId);
-  return response;
+  reply.headers["X-Request-Id"] = requestId;
+  return reply;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
 
 /** The caller's request id if it looks like one (a proxy may have set it), else a new one. */
-function requestIdOf(request: Request): string {
-  const given = request.headers.get("x-request-id");
+function requestIdOf(call: Call): string {
+  const given = call.headers.get("x-request-id");
   return given && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
@@ -60,13 +61,13 @@ const historyQuerySchema = z.object({
 });
 
 /** The stored messages, newest first. */
-export async function getMessages(request: Request, shape: "history" | "list"): Promise<Response> {
+export async function getMessages(call: Call, shape: "history" | "list"): Promise<Reply> {
   return answer(async () => {
-    const query = historyQuerySchema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
+    const query = historyQuerySchema.safeParse(Object.fromEntries(searchParams(call)));
     if (!query.success) throw invalid("invalid_query", query.error);
     const { config } = services();
     const history = await readStoredHistory(Math.min(query.data.limit ?? config.MESSAGES_LIMIT, config.MESSAGES_LIMIT));
-    return Response.json(shape === "history" ? history : history.messages, { headers: { "Cache-Control": "no-store" } });
+    return jsonReply(200, shape === "history" ? history : history.messages, { "Cache-Control": "no-store" });
   });
 }
 
@@ -80,15 +81,15 @@ export async function readStoredHistory(limit?: number): Promise<History> {
 }
 
 /** Runs a handler and turns what it throws into a JSON error; `rejection`: count refusals as rejected posts. */
-async function answer(handle: () => Promise<Response>, rejection = false): Promise<Response> {
+async function answer(handle: () => Promise<Reply>, rejection = false): Promise<Reply> {
   try {
     return await handle();
   } catch (error) {
     if (error instanceof ApiError) {
       if (rejection) services().metrics.rejected.inc({ reason: error.code });
-      return errorResponse(error);
+      return errorReply(error);
     }
     services().log.error("unexpected error", errorFields(error));
-    return errorResponse(new ApiError(500, "internal", "Something went wrong on our side"));
+    return errorReply(new ApiError(500, "internal", "Something went wrong on our side"));
   }
 }

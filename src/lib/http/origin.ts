@@ -1,11 +1,12 @@
 import { ApiError } from "./api-error";
+import type { Call } from "./call";
 
 /**
  * Refuses a post that a page of another site makes the browser send. Browsers name the page's origin in
  * `Origin` (and say `Sec-Fetch-Site: cross-site`); requests without them, such as curl's, are not from a
  * page and pass.
  */
-export function checkOrigin(request: Request, allowed: readonly string[], trustedHops: number): void {
+export function checkOrigin(request: Pick<Call, "headers">, allowed: readonly string[], trustedHops: number): void {
   const origin = request.headers.get("origin");
   if (!origin) {
     if (request.headers.get("sec-fetch-site") === "cross-site") throw crossOrigin();

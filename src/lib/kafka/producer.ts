@@ -10,6 +10,14 @@ export class KafkaUnavailableError extends Error {
 }
 
 /**
+ * By name rather than instanceof: Next bundles the front door and each route separately, each with its own
+ * copy of this module, and all of them share the one producer that whichever came first created.
+ */
+export function isKafkaUnavailable(error: unknown): boolean {
+  return error instanceof Error && error.name === "KafkaUnavailableError";
+}
+
+/**
  * An idempotent producer that waits for every in-sync replica. Connects on first use (so that `next build`
  * needs no broker) and again after the broker went away.
  */

@@ -51,7 +51,7 @@ function createServices(): Services {
   const config = getConfig();
   const log = createLogger("web");
   const keys = storeKeys(config);
-  const redis = createRedis(config.REDIS_URL, "message-board-web");
+  const redis = createRedis(config.REDIS_URL, "message-board-web", { autoPipelining: true });
   let metrics: WebMetrics | undefined;
   redis.on("error", (error) => {
     metrics?.redisErrors.inc();
