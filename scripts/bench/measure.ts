@@ -1,21 +1,15 @@
-import { Agent, request, type ClientRequest } from "node:http";
-
-// Posts reuse a bounded pool of connections, as a load balancer would: opening a connection per request at
-// thousands a second overflows the server's accept queue and measures the kernel's SYN retries instead.
-const posting = new Agent({ keepAlive: true, maxSockets: 256 });
-
-/** POST /api/messages with a JSON body; resolves to the status once the whole answer is read. */
-export function post(url: string, body: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${url}/api/messages`, { method: "POST", agent: posting, headers: { "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body) } }, (response) => {
-      response.resume();
-      response.on("end", () => resolve(response.statusCode ?? 0));
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
-}
+import { request, type ClientRequest } from "node:http";
 import { readdirSync, readFileSync } from "node:fs";
+import { HttpPool } from "./http-pool";
+
+const pools = new Map<string, HttpPool>();
+
+/** POST /api/messages with a JSON body, on a kept-alive connection; resolves to the answer's status. */
+export function post(url: string, body: string): Promise<number> {
+  let pool = pools.get(url);
+  if (!pool) pools.set(url, (pool = new HttpPool(url)));
+  return pool.post("/api/messages", body);
+}
 
 /** The q-th quantile (0..1) of some numbers, by nearest rank. */
 export function quantile(values: readonly number[], q: number): number {
