@@ -12,7 +12,7 @@ import { ensureBoardTopics } from "../src/lib/kafka/topics";
 import { createMessage } from "../src/lib/messages/create";
 import { storeKeys } from "../src/lib/store/keys";
 import { createRedis } from "../src/lib/store/redis";
-import { closedLoop, figure, groupRss, openViewer, post, quantile, type Figure } from "./bench/measure";
+import { closedLoop, figure, groupCpuSeconds, groupRss, openViewer, post, quantile, type Figure } from "./bench/measure";
 import { startNaiveConsumer } from "./bench/naive";
 import { startConsumerApp, startWebApp } from "./stack/app-processes";
 import { startOwnStack } from "./stack/own-stack";
@@ -55,6 +55,8 @@ async function main() {
   const stack = reuse
     ? { brokers: process.env.TEST_KAFKA_BROKERS!.split(","), redisUrl: process.env.TEST_REDIS_URL! }
     : await startOwnStack(work, say).then((own) => (running.push(...own.processes), own));
+  // The broker's and Redis's processes, to count their CPU time; unknown when reusing a stack.
+  const [redisProcess, kafkaProcess] = "processes" in stack ? stack.processes : [];
   if (!options["no-build"]) {
     say("Building the web app…");
     await runToEnd(startProcess("build", bin("next"), ["build"], { env: { NEXT_TELEMETRY_DISABLED: "1" }, output: { file: path.join(work, "build.log") } }));
@@ -100,6 +102,18 @@ async function main() {
     for (const child of children) running.splice(running.indexOf(child), 1);
   };
 
+  /** CPU seconds used so far by each part of the pipeline, this process (the load client) included. */
+  const cpuSeconds = (webPid: number, consumerPid: number | undefined): Record<string, number> => {
+    const own = process.cpuUsage();
+    return {
+      web: groupCpuSeconds(webPid),
+      ...(consumerPid !== undefined && { consumer: groupCpuSeconds(consumerPid) }),
+      ...(kafkaProcess && { kafka: groupCpuSeconds(kafkaProcess.pid) }),
+      ...(redisProcess && { redis: groupCpuSeconds(redisProcess.pid) }),
+      "load client": (own.user + own.system) / 1e6,
+    };
+  };
+
   // 1. Ingest: POSTs answered after the broker's ack, by closed-loop clients.
   say("Ingest…");
   const ingest: Record<string, unknown> = {};
@@ -129,6 +143,7 @@ async function main() {
       const board = await fresh();
       let server: ManagedProcess & { url: string };
       let consumer: { stop(): Promise<unknown> };
+      let consumerPid: number | undefined; // the naive consumer runs in this process
       if (naive) {
         server = await naiveServer(board, `e2e-naive-${rate}`);
         const naiveConsumer = await startNaiveConsumer(stack.brokers, stack.redisUrl, board.id, { list: board.keys.list, channel: board.keys.channel });
@@ -136,18 +151,25 @@ async function main() {
       } else {
         const child = await consumerProcess(board.env, `e2e-consumer-${rate}`);
         consumer = { stop: () => stop(child) };
+        consumerPid = child.pid;
         server = await web(board.env, `e2e-web-${rate}`);
       }
       await offeredRate(server.url, Math.min(rate, 100), 500, "warm-up"); // connections, JIT, first-use loading
+      const cpuBefore = cpuSeconds(server.pid, consumerPid);
       const runs = await repeat(size.runs, (run) => offeredRate(server.url, rate, size.rateMs, `${run}`));
+      const cpuAfter = cpuSeconds(server.pid, consumerPid);
       await stop(server);
       await consumer.stop();
+      const sent = runs.map((r) => r.sent);
       return {
         p50: figure(runs.map((r) => r.p50)),
         p95: figure(runs.map((r) => r.p95)),
         p99: figure(runs.map((r) => r.p99)),
-        sent: runs.map((r) => r.sent),
+        sent,
         arrived: runs.map((r) => r.arrived),
+        // Where the time goes (from the times each message carries) and who spends the CPU.
+        stages: Object.fromEntries(STAGES.map((stage) => [stage, { p50: quantile(runs.flatMap((r) => r.stages[stage]), 0.5), p99: quantile(runs.flatMap((r) => r.stages[stage]), 0.99) }])),
+        cpuMsPerMessage: Object.fromEntries(Object.entries(cpuAfter).map(([name, seconds]) => [name, ((seconds - (cpuBefore[name] ?? 0)) * 1000) / sum(sent)])),
       };
     };
     const product = await measure(false);
@@ -155,6 +177,10 @@ async function main() {
     endToEnd[rate] = { product, baseline };
     for (const q of ["p50", "p95", "p99"] as const) row(`end to end ${q} at ${rate}/s`, product[q], baseline[q], "ms", true);
     rows.push([`  arrived at ${rate}/s`, `${sum(product.arrived)} of ${sum(product.sent)}`, `${sum(baseline.arrived)} of ${sum(baseline.sent)}`, ""]);
+    const stages = Object.entries(product.stages).map(([stage, { p50, p99 }]) => `${stage} ${round(p50)}/${round(p99)}`);
+    rows.push([`  stages p50/p99 ms at ${rate}/s`, stages.join(", "), "", ""]);
+    const cpu = Object.entries(product.cpuMsPerMessage).map(([name, ms]) => `${name} ${ms.toFixed(2)}`);
+    rows.push([`  CPU ms per message at ${rate}/s`, cpu.join(", "), "", ""]);
   }
   results.endToEnd = endToEnd;
 
@@ -259,21 +285,41 @@ async function main() {
   rmSync(work, { recursive: true, force: true });
 }
 
-/** Posts at `rate` per second for `ms`, not waiting for answers, and times each to its arrival on a stream. */
+// From the POST sent to: accepted by the web app, appended to the topic, read by the consumer, stored in
+// Redis, received by the viewer.
+const STAGES = ["accept", "append", "consume", "store", "deliver"] as const;
+type Stage = (typeof STAGES)[number];
+
+/**
+ * Posts at `rate` per second for `ms`, not waiting for answers, and times each to its arrival on a stream;
+ * the stage times each message carries split that time (the naive design's messages carry none).
+ */
 async function offeredRate(url: string, rate: number, ms: number, tag: string) {
   const sentAt = new Map<string, number>();
   const latencies: number[] = [];
+  const stages = Object.fromEntries(STAGES.map((stage) => [stage, [] as number[]])) as Record<Stage, number[]>;
+  const marker = new RegExp(`^e2e-${tag}-(\\d+)$`);
   let buffer = "";
   const viewer = await openViewer(url, (chunk) => {
+    const now = performance.now();
     buffer += chunk;
-    for (const match of buffer.matchAll(/"text":"e2e-[^"]*?-(\d+)"/g)) {
-      const at = sentAt.get(match[1]!);
-      if (at !== undefined) {
-        latencies.push(performance.now() - at);
-        sentAt.delete(match[1]!);
+    let end: number;
+    while ((end = buffer.indexOf("\n\n")) !== -1) {
+      const data = /^data: (.*)$/m.exec(buffer.slice(0, end))?.[1];
+      buffer = buffer.slice(end + 2);
+      const message = data ? (JSON.parse(data) as { text?: string; createdAt?: string; appendedAt?: number; consumedAt?: number; storedAt?: number }) : {};
+      const i = marker.exec(message.text ?? "")?.[1];
+      const at = i === undefined ? undefined : sentAt.get(i);
+      if (i === undefined || at === undefined) continue;
+      latencies.push(now - at);
+      sentAt.delete(i);
+      const { createdAt, appendedAt, consumedAt, storedAt } = message;
+      if (createdAt && appendedAt && consumedAt && storedAt) {
+        const accepted = Date.parse(createdAt);
+        const times = [performance.timeOrigin + at, accepted, appendedAt, consumedAt, storedAt, performance.timeOrigin + now];
+        STAGES.forEach((stage, k) => stages[stage].push(times[k + 1]! - times[k]!));
       }
     }
-    buffer = buffer.slice(buffer.lastIndexOf("\n\n") + 1);
   });
   await new Promise((resolve) => setTimeout(resolve, 200)); // the stream's catch-up
   const total = Math.round((rate * ms) / 1000);
@@ -289,7 +335,7 @@ async function offeredRate(url: string, rate: number, ms: number, tag: string) {
   await Promise.allSettled(posts);
   await waitFor("the last arrivals", () => sentAt.size === 0, { timeoutMs: 10_000, intervalMs: 20 }).catch(() => undefined);
   viewer.destroy();
-  return { sent: total, arrived: latencies.length, p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95), p99: quantile(latencies, 0.99) };
+  return { sent: total, arrived: latencies.length, p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95), p99: quantile(latencies, 0.99), stages };
 }
 
 async function produceBacklog(kafka: ReturnType<typeof createKafka>, topic: string, count: number) {

@@ -5,13 +5,21 @@ import { connect, type Socket } from "node:net";
  * can do, as load generators do (wrk, autocannon): node's own client costs about as much CPU per request
  * as the server being measured, and on one machine it would take that CPU from the server.
  * Answers must carry Content-Length or be chunked; a connection is used by one request at a time.
+ *
+ * At most `maxConnections` are open, as with a load balancer's pool: opening one per request at thousands
+ * a second overflows the server's accept queue and measures the kernel's SYN retries instead.
  */
 export class HttpPool {
   private readonly idle: Connection[] = [];
+  private readonly queued: ((connection: Connection | undefined) => void)[] = [];
+  private open = 0;
   private readonly host: string;
   private readonly port: number;
 
-  constructor(url: string) {
+  constructor(
+    url: string,
+    private readonly maxConnections = 256,
+  ) {
     const { hostname, port } = new URL(url);
     this.host = hostname;
     this.port = Number(port);
@@ -19,15 +27,44 @@ export class HttpPool {
 
   /** POSTs a JSON body; resolves to the status once the whole answer is read. */
   async post(path: string, body: string): Promise<number> {
+    const connection = await this.take();
+    const head = `POST ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
+    try {
+      const { status, reusable } = await connection.exchange(head + body);
+      this.give(reusable ? connection : undefined);
+      if (!reusable) connection.close();
+      return status;
+    } catch (error) {
+      this.give(undefined);
+      throw error;
+    }
+  }
+
+  private async take(): Promise<Connection> {
     let connection = this.idle.pop();
     // A server closes connections that stay idle (Node's keep-alive timeout is 5 s).
-    while (connection?.closed) connection = this.idle.pop();
-    connection ??= await Connection.open(this.host, this.port);
-    const head = `POST ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
-    const { status, reusable } = await connection.exchange(head + body);
-    if (reusable) this.idle.push(connection);
-    else connection.close();
-    return status;
+    while (connection?.closed) {
+      this.open--;
+      connection = this.idle.pop();
+    }
+    if (connection) return connection;
+    if (this.open >= this.maxConnections) {
+      const handed = await new Promise<Connection | undefined>((resolve) => this.queued.push(resolve));
+      if (handed) return handed;
+    }
+    this.open++;
+    return Connection.open(this.host, this.port).catch((error: unknown) => {
+      this.open--;
+      throw error;
+    });
+  }
+
+  /** A connection is free again (or, when undefined, gone): to the next waiting request, or to the idle ones. */
+  private give(connection: Connection | undefined): void {
+    if (!connection) this.open--;
+    const next = this.queued.shift();
+    if (next) next(connection);
+    else if (connection) this.idle.push(connection);
   }
 
   close(): void {

@@ -60,15 +60,25 @@ export function openViewer(url: string, onData: (chunk: string) => void): Promis
 
 /** Resident memory of every process in a process group, in bytes. */
 export function groupRss(pgid: number): number {
+  return sumOverGroup(pgid, (pid) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024);
+}
+
+const TICKS_PER_SECOND = 100; // USER_HZ, which Linux fixes at 100 for /proc
+
+/** CPU time used so far by every process in a process group, in seconds. */
+export function groupCpuSeconds(pgid: number): number {
+  return sumOverGroup(pgid, (_pid, fields) => (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND);
+}
+
+/** `fields`: /proc/<pid>/stat after the command name, so fields[2] is the process group, [11] utime, [12] stime. */
+function sumOverGroup(pgid: number, measure: (pid: string, fields: string[]) => number): number {
   let total = 0;
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[2]) !== pgid) continue;
-      const rss = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${entry}/status`, "utf8"))?.[1];
-      total += Number(rss ?? 0) * 1024;
+      if (Number(fields[2]) === pgid) total += measure(entry, fields);
     } catch {
       // The process ended while we looked.
     }
