@@ -1,6 +1,6 @@
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
-  const [{ getConfig }, { openFrontDoor }, { closeServicesOnSignals }] = await Promise.all([
+  const [{ getConfig }, { openFrontDoor }, { closeServicesOnSignals, connectProducer }] = await Promise.all([
     import("./lib/config"),
     import("./lib/web/front-door"),
     import("./lib/web/services"),
@@ -8,4 +8,5 @@ export async function register(): Promise<void> {
   // Development keeps Next's route handlers, which reload as their code changes.
   openFrontDoor({ hotRoutes: process.env.NODE_ENV === "production" && getConfig().FRONT_DOOR === "on" });
   closeServicesOnSignals();
+  connectProducer();
 }

@@ -4,7 +4,7 @@ import { after, before, test } from "node:test";
 import { Redis } from "ioredis";
 import type { ManagedProcess } from "../../scripts/stack/processes";
 import { historySchema, messageSchema, storedMessageSchema } from "../../src/lib/messages/schema";
-import { appEnv, freePort, startConsumerProcess, startWebProcess, testRedis, uniqueNames, waitFor } from "../support/stack";
+import { appEnv, freePort, logOf, startConsumerProcess, startWebProcess, testRedis, uniqueNames, waitFor } from "../support/stack";
 
 const names = uniqueNames("api");
 const started: ManagedProcess[] = [];
@@ -26,6 +26,8 @@ const post = (body: string, contentType = "application/json", path = "/api/messa
   fetch(`${web.url}${path}`, { method: "POST", headers: { "Content-Type": contentType }, body });
 
 test("a post is answered with the message once Kafka has it, and is then stored", async () => {
+  // Connected at start-up, before any post, so that the first posts do not wait for the handshake.
+  await waitFor("the web app to connect to Kafka", () => logOf("api-web").includes("connected to Kafka"));
   const response = await post(JSON.stringify({ text: "  hello from the API  ", author: "Cy" }));
   assert.equal(response.status, 201);
   const message = messageSchema.parse(await response.json());
@@ -124,6 +126,7 @@ test("with Kafka unreachable a post fails fast with 503 and a clear error", asyn
   const body = (await response.json()) as { error: { code: string; message: string } };
   assert.equal(body.error.code, "kafka_unavailable");
   assert.ok(elapsed < 5000, `answered in ${elapsed} ms`);
+  await waitFor("the web app to say that Kafka is unreachable", () => logOf("api-web-no-kafka").includes("Kafka is unreachable; posts are refused until it is back"));
 });
 
 test("with FRONT_DOOR=off, Next's route handlers answer posts and streams just as the front door does", async () => {

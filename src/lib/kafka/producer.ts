@@ -54,7 +54,8 @@ export class DurableProducer {
     await this.producer.disconnect();
   }
 
-  private connect(): Promise<void> {
+  /** Connects now rather than on the first send; if that fails, the first send tries again. */
+  connect(): Promise<void> {
     this.connected ??= this.producer.connect().catch((error: unknown) => {
       this.connected = undefined;
       throw error;

@@ -114,6 +114,18 @@ function createServices(): Services {
 }
 
 /**
+ * Connects the producer at start-up, so that the first posts after a start do not wait for the broker's
+ * handshake (a second or so, with every post behind them), and says at once whether Kafka is reachable.
+ */
+export function connectProducer(): void {
+  const { producer, log, config } = services();
+  producer.connect().then(
+    () => log.info("connected to Kafka", { brokers: config.KAFKA_BROKERS }),
+    (error: unknown) => log.warn("Kafka is unreachable; posts are refused until it is back", { brokers: config.KAFKA_BROKERS, ...errorFields(error) }),
+  );
+}
+
+/**
  * Next closes its HTTP server on SIGTERM and SIGINT; this closes what the app opened beside it, which also
  * ends open streams, so that the server's close is not held up by them.
  */
