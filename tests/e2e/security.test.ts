@@ -192,6 +192,23 @@ test("streams are limited per client address and per process; a viewer that does
   await closed;
 });
 
+test("a viewer whose catch-up is larger than the stream's buffer gets all of it and stays connected", async () => {
+  // Through Next's route handler the whole catch-up sits in the stream's queue at once (the front door
+  // hands much of it to the kernel), so this is where counting the catch-up against the buffer would show.
+  const small = cleanup.add(await startWebProcess({ ...appEnv(names), FRONT_DOOR: "off", STREAM_BUFFER_BYTES: "65536" }, "security-web-small-buffer"), (process) => process.stop());
+  const big = "€".repeat(1000); // 3 KB of UTF-8: 40 of them are about twice the buffer
+  const ids: string[] = [];
+  for (let i = 0; i < 40; i += 8) ids.push(...(await Promise.all(Array.from({ length: 8 }, () => postAccepted(small.url, big)))));
+  const redis = cleanup.add(testRedis(), (client) => client.disconnect());
+  await waitFor("the 40 to be stored", async () => {
+    const stored = (await redis.lrange(names.list, 0, -1)).join("\n");
+    return ids.every((id) => stored.includes(id));
+  });
+  const viewer = cleanup.add(watchBoard([small.url], { after: "start" }), (watching) => watching.close());
+  await waitFor("the whole catch-up", () => ids.every((id) => viewer.messages.some((message) => message.id === id)));
+  assert.equal(viewer.connections, 1, "never disconnected");
+});
+
 test("answers carry a CSP with a fresh nonce on pages and hardening headers everywhere; other sites cannot post", async () => {
   const page = await fetch(`${open.url}/`);
   const policy = page.headers.get("content-security-policy") ?? "";

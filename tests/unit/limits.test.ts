@@ -3,6 +3,7 @@ import { test } from "node:test";
 import { clientAddress, PEER_ADDRESS_HEADER } from "../../src/lib/http/client-address";
 import { checkOrigin } from "../../src/lib/http/origin";
 import { ApiError } from "../../src/lib/http/api-error";
+import { BacklogLimit } from "../../src/lib/realtime/backlog-limit";
 import { StreamGate } from "../../src/lib/realtime/stream-gate";
 
 const request = (headers: Record<string, string>) => new Request("http://board.test/api/messages", { method: "POST", headers });
@@ -39,4 +40,16 @@ test("streams are limited per client and per process, and a closed stream frees 
   first.release(); // twice is once
   assert.equal(gate.open, 2);
   assert.ok(gate.admit("c").admitted);
+});
+
+test("a viewer may take a catch-up larger than the stream's buffer; once it has, falling behind by more lets it go", () => {
+  const backlog = new BacklogLimit(100);
+  assert.equal(backlog.exceeded(101), true, "no catch-up: the limit itself");
+  backlog.catchingUp();
+  for (const queued of [50, 300, 500]) assert.equal(backlog.exceeded(queued), false, "the catch-up being written");
+  backlog.caughtUp(500);
+  assert.equal(backlog.exceeded(600), false, "the catch-up and the limit on top");
+  assert.equal(backlog.exceeded(601), true, "more than that");
+  assert.equal(backlog.exceeded(80), false, "drained under the limit");
+  assert.equal(backlog.exceeded(101), true, "from then on, the limit itself");
 });

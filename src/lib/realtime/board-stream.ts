@@ -5,6 +5,7 @@ import { ApiError, errorReply, shuttingDown, tooMany } from "../http/api-error";
 import { searchParams, type Call, type StreamOpening, type StreamSink } from "../http/call";
 import { clientAddress } from "../http/client-address";
 import { services } from "../web/services";
+import { BacklogLimit } from "./backlog-limit";
 import { encodeRetry, SSE_HEADERS } from "./sse";
 import { Viewer } from "./viewer";
 
@@ -40,6 +41,7 @@ export async function openBoardStream(call: Call): Promise<StreamOpening> {
 
   const attach = (sink: StreamSink) => {
     let open = true;
+    const backlog = new BacklogLimit(config.STREAM_BUFFER_BYTES);
     const viewer = new Viewer(
       {
         send: (frame) => {
@@ -47,7 +49,7 @@ export async function openBoardStream(call: Call): Promise<StreamOpening> {
           sink.write(frame);
           // A viewer that does not read would make us hold every message for it: let it go, and let its
           // browser reconnect and catch up from history once it can keep up.
-          if (sink.queuedBytes() > config.STREAM_BUFFER_BYTES) {
+          if (backlog.exceeded(sink.queuedBytes())) {
             log.warn("disconnected a viewer that does not keep up", { client, queuedBytes: sink.queuedBytes() });
             end(new Error("viewer too slow"));
           }
@@ -70,7 +72,11 @@ export async function openBoardStream(call: Call): Promise<StreamOpening> {
     sink.write(encodeRetry(RECONNECT_AFTER_MS));
     hub.add(viewer);
     history().then(
-      (stored) => viewer.catchUp(stored),
+      (stored) => {
+        backlog.catchingUp();
+        viewer.catchUp(stored);
+        backlog.caughtUp(sink.queuedBytes());
+      },
       (error: unknown) => {
         log.warn("stream closed: history read failed", errorFields(error));
         end();
