@@ -66,6 +66,11 @@ export function errorBody(error: ApiError): ErrorBody {
   return { error: { code: error.code, message: error.message, ...(error.fields && { fields: error.fields }) } };
 }
 
+/** Something failed that no check foresaw; the details go to the log, not to the client. */
+export function internalError(): ApiError {
+  return new ApiError(500, "internal", "Something went wrong on our side");
+}
+
 /** This instance is shutting down; the client should try again, which a load balancer sends elsewhere. */
 export function shuttingDown(): ApiError {
   return new ApiError(503, "shutting_down", "This server is restarting; try again in a moment.", undefined, { Connection: "close", "Retry-After": "1" });

@@ -6,7 +6,7 @@ import { errorFields } from "../log";
 import { createMessage } from "../messages/create";
 import { newMessageSchema, type History, type Message } from "../messages/schema";
 import { services } from "../web/services";
-import { ApiError, errorReply, invalid, shuttingDown, tooMany } from "./api-error";
+import { ApiError, errorReply, internalError, invalid, shuttingDown, tooMany } from "./api-error";
 import { jsonReply, searchParams, type Call, type Reply } from "./call";
 import { clientAddress } from "./client-address";
 import { checkOrigin } from "./origin";
@@ -90,6 +90,6 @@ async function answer(handle: () => Promise<Reply>, rejection = false): Promise<
       return errorReply(error);
     }
     services().log.error("unexpected error", errorFields(error));
-    return errorReply(new ApiError(500, "internal", "Something went wrong on our side"));
+    return errorReply(internalError());
   }
 }

@@ -1,7 +1,7 @@
 import "server-only";
 import { Server, type IncomingMessage, type ServerResponse } from "node:http";
 import { errorFields } from "../log";
-import { ApiError, errorReply } from "../http/api-error";
+import { errorReply, internalError } from "../http/api-error";
 import type { Call, Reply, StreamOpening } from "../http/call";
 import { PEER_ADDRESS_HEADER } from "../http/client-address";
 import { postMessage } from "../http/messages-api";
@@ -66,7 +66,8 @@ function callOf(request: IncomingMessage): Call {
   };
 }
 
-const headersOf = (own: Record<string, string>) => ({ ...SECURITY_HEADERS, ...API_HEADERS, ...own });
+const API_ANSWER_HEADERS = { ...SECURITY_HEADERS, ...API_HEADERS };
+const headersOf = (own: Record<string, string>) => ({ ...API_ANSWER_HEADERS, ...own });
 
 function send(response: ServerResponse, reply: Reply): void {
   response.writeHead(reply.status, { ...headersOf(reply.headers), "Content-Length": Buffer.byteLength(reply.body) }).end(reply.body);
@@ -89,5 +90,5 @@ function stream(response: ServerResponse, opening: StreamOpening): void {
 function fail(response: ServerResponse, error: unknown): void {
   services().log.error("unexpected error", errorFields(error));
   if (response.headersSent) response.destroy();
-  else send(response, errorReply(new ApiError(500, "internal", "Something went wrong on our side")));
+  else send(response, errorReply(internalError()));
 }
