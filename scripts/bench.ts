@@ -6,8 +6,9 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
-import { startBoardConsumer } from "../src/lib/kafka/board-consumer";
+import { startBoardConsumer } from "../src/lib/consumer/board-consumer";
 import { createKafka } from "../src/lib/kafka/client";
+import { createLogger } from "../src/lib/log";
 import { ensureBoardTopics } from "../src/lib/kafka/topics";
 import { createMessage } from "../src/lib/messages/create";
 import { storeKeys } from "../src/lib/store/keys";
@@ -21,8 +22,34 @@ import { runScript, runToEnd, startProcess, type ManagedProcess } from "./stack/
 import { freePort, waitFor } from "./stack/wait";
 
 const SIZES = {
-  tiny: { runs: 1, warmUpRecords: 1000, warmUpMs: 300, ingestMs: 300, concurrency: [1, 4], rates: [50], rateMs: 500, viewers: [20], baselineViewers: 20, broadcasts: 2, backlog: 500, baselineBacklog: 200 },
-  full: { runs: 3, warmUpRecords: 50_000, warmUpMs: 5000, ingestMs: 5000, concurrency: [1, 16, 128], rates: [100, 1000], rateMs: 5000, viewers: [1000, 5000, 10000], baselineViewers: 1000, broadcasts: 5, backlog: 100_000, baselineBacklog: 20_000 },
+  tiny: {
+    runs: 1,
+    warmUpRecords: 1000,
+    warmUpMs: 300,
+    ingestMs: 300,
+    concurrency: [1, 4],
+    rates: [50],
+    rateMs: 500,
+    viewers: [20],
+    baselineViewers: 20,
+    broadcasts: 2,
+    backlog: 500,
+    baselineBacklog: 200,
+  },
+  full: {
+    runs: 3,
+    warmUpRecords: 50_000,
+    warmUpMs: 5000,
+    ingestMs: 5000,
+    concurrency: [1, 16, 128],
+    rates: [100, 1000],
+    rateMs: 5000,
+    viewers: [1000, 5000, 10000],
+    baselineViewers: 1000,
+    broadcasts: 5,
+    backlog: 100_000,
+    baselineBacklog: 20_000,
+  },
 };
 
 const { values: options } = parseArgs({
@@ -31,6 +58,7 @@ const { values: options } = parseArgs({
 if (options.size !== "tiny" && options.size !== "full") throw new Error(`--size is tiny or full, not ${options.size}`);
 const size = { ...SIZES[options.size], ...(options.runs && { runs: Number(options.runs) }) };
 const say = (line: string) => console.log(`[bench] ${line}`);
+const quiet = createLogger("bench", { LOG_LEVEL: "error", LOG_FORMAT: "pretty" });
 const bin = (name: string) => path.join(PROJECT_ROOT, "node_modules", ".bin", name);
 const running: ManagedProcess[] = [];
 const results: Record<string, unknown> = {};
@@ -61,7 +89,7 @@ async function main() {
     say("Building the web app…");
     await runToEnd(startProcess("build", bin("next"), ["build"], { env: { NEXT_TELEMETRY_DISABLED: "1" }, output: { file: path.join(work, "build.log") } }));
   }
-  const kafka = createKafka(stack.brokers, "bench");
+  const kafka = createKafka(stack.brokers, "bench", quiet);
   const redis = new Redis(stack.redisUrl);
   redis.on("error", () => {});
   let board = 0;
@@ -88,7 +116,7 @@ async function main() {
   };
   const logTo = (name: string) => ({ file: path.join(work, `${name}.log`) });
   const track = <T extends ManagedProcess>(child: T) => (running.push(child), child);
-  const web = async (env: Record<string, string>, name: string) => track(await startWebApp(name, env, logTo(name)));
+  const web = (env: Record<string, string>, name: string) => startWebApp(name, env, { output: logTo(name), onStart: track });
   const naiveServer = async (board: Awaited<ReturnType<typeof fresh>>, name: string) => {
     const port = await freePort();
     const args = ["scripts/bench/naive.ts", String(port), stack.brokers.join(","), stack.redisUrl, board.env.KAFKA_TOPIC, board.env.REDIS_CHANNEL];
@@ -96,10 +124,13 @@ async function main() {
     await waitFor(name, () => child.recentOutput().includes("naive server ready"), { timeoutMs: 60_000 });
     return { ...child, url: `http://127.0.0.1:${port}` };
   };
-  const consumerProcess = async (env: Record<string, string>, name: string) => track(await startConsumerApp(name, env, logTo(name)));
+  const consumerProcess = (env: Record<string, string>, name: string) => startConsumerApp(name, env, { output: logTo(name), onStart: track });
   const stop = async (...children: ManagedProcess[]) => {
     await Promise.all(children.map((child) => child.stop()));
-    for (const child of children) running.splice(running.indexOf(child), 1);
+    for (const child of children) {
+      const at = running.findIndex((started) => started.pid === child.pid);
+      if (at !== -1) running.splice(at, 1);
+    }
   };
 
   /** CPU seconds used so far by each part of the pipeline, this process (the load client) included. */
@@ -121,7 +152,7 @@ async function main() {
   await produceBacklog(kafka, warmUp.id, size.warmUpRecords);
   const single = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await single.connect();
-  for (const end = performance.now() + size.warmUpMs; performance.now() < end; ) {
+  for (const end = performance.now() + size.warmUpMs; performance.now() < end;) {
     await single.send({ topic: warmUp.id, acks: -1, messages: [{ key: "main", value: "warm-up" }] });
   }
   await single.disconnect();
@@ -136,7 +167,12 @@ async function main() {
       await closedLoop(server.url, clients, Math.min(500, size.ingestMs)); // warm up: connections, JIT
       const runs = await repeat(size.runs, () => closedLoop(server.url, clients, size.ingestMs));
       await stop(server);
-      return { perSecond: figure(runs.map((r) => r.perSecond)), p50: figure(runs.map((r) => r.p50)), p99: figure(runs.map((r) => r.p99)), failed: runs.reduce((sum, r) => sum + r.failed, 0) };
+      return {
+        perSecond: figure(runs.map((r) => r.perSecond)),
+        p50: figure(runs.map((r) => r.p50)),
+        p99: figure(runs.map((r) => r.p99)),
+        failed: runs.reduce((sum, r) => sum + r.failed, 0),
+      };
     };
     const product = await measure(false);
     const baseline = await measure(true);
@@ -180,7 +216,21 @@ async function main() {
         sent,
         arrived: runs.map((r) => r.arrived),
         // Where the time goes (from the times each message carries) and who spends the CPU.
-        stages: Object.fromEntries(STAGES.map((stage) => [stage, { p50: quantile(runs.flatMap((r) => r.stages[stage]), 0.5), p99: quantile(runs.flatMap((r) => r.stages[stage]), 0.99) }])),
+        stages: Object.fromEntries(
+          STAGES.map((stage) => [
+            stage,
+            {
+              p50: quantile(
+                runs.flatMap((r) => r.stages[stage]),
+                0.5,
+              ),
+              p99: quantile(
+                runs.flatMap((r) => r.stages[stage]),
+                0.99,
+              ),
+            },
+          ]),
+        ),
         cpuMsPerMessage: Object.fromEntries(Object.entries(cpuAfter).map(([name, seconds]) => [name, ((seconds - (cpuBefore[name] ?? 0)) * 1000) / sum(sent)])),
       };
     };
@@ -227,7 +277,9 @@ async function main() {
       }
       await new Promise((resolve) => setTimeout(resolve, 500)); // let every stream finish its catch-up
       const perViewer = (groupRss(server.pid) - before) / count;
-      const redisClients = String(await redis.client("LIST")).split("\n").filter((line) => /name=(message-board-web|naive-viewer)/.test(line)).length;
+      const redisClients = String(await redis.client("LIST"))
+        .split("\n")
+        .filter((line) => /name=(message-board-web|naive-viewer)/.test(line)).length;
       const p50s: number[] = [];
       const p99s: number[] = [];
       for (let b = 0; b < size.broadcasts; b++) {
@@ -248,7 +300,12 @@ async function main() {
     fanOut[viewers] = { product, baseline };
     row(`fan-out p50 to ${viewers.toLocaleString("en")} viewers`, product.p50, baseline?.p50, "ms", true);
     row(`fan-out p99 to ${viewers.toLocaleString("en")} viewers`, product.p99, baseline?.p99, "ms", true);
-    rows.push([`  memory per viewer, Redis connections`, `${round(product.bytesPerViewer / 1024)} KB, ${product.redisConnections}`, baseline ? `${round(baseline.bytesPerViewer / 1024)} KB, ${baseline.redisConnections}` : "–", ""]);
+    rows.push([
+      `  memory per viewer, Redis connections`,
+      `${round(product.bytesPerViewer / 1024)} KB, ${product.redisConnections}`,
+      baseline ? `${round(baseline.bytesPerViewer / 1024)} KB, ${baseline.redisConnections}` : "–",
+      "",
+    ]);
   }
   results.fanOut = fanOut;
 
@@ -260,7 +317,10 @@ async function main() {
     const started = performance.now();
     if (naive) {
       const consumer = await startNaiveConsumer(stack.brokers, stack.redisUrl, board.id, { list: board.keys.list, channel: board.keys.channel });
-      await waitFor("the naive consumer to drain", async () => Number(await redis.get(`${board.keys.list}:count`)) >= backlog, { timeoutMs: 600_000, intervalMs: 50 });
+      await waitFor("the naive consumer to drain", async () => Number(await redis.get(`${board.keys.list}:count`)) >= backlog, {
+        timeoutMs: 600_000,
+        intervalMs: 50,
+      });
       const elapsed = performance.now() - started;
       await consumer.disconnect();
       consumer.redis.disconnect();
@@ -275,7 +335,7 @@ async function main() {
       deadLetterTopic: `${board.id}.dlq`,
       groupId: `${board.id}-store`,
       limits: { history: 100, dedupeWindow: 10_000 },
-      log: { debug() {}, info() {}, warn() {}, error: console.error },
+      log: quiet,
     });
     await waitFor("the consumer to drain", async () => Number(await redis.get(board.keys.seq)) >= backlog, { timeoutMs: 600_000, intervalMs: 50 });
     const elapsed = performance.now() - started;
@@ -286,7 +346,12 @@ async function main() {
   const consumerProduct = figure(await repeat(size.runs, () => drain(false, size.backlog)));
   const consumerBaseline = figure(await repeat(size.runs, () => drain(true, size.baselineBacklog)));
   results.consumer = { backlog: size.backlog, baselineBacklog: size.baselineBacklog, product: consumerProduct, baseline: consumerBaseline };
-  row(`consumer, backlog ${size.backlog.toLocaleString("en")} (naive: ${size.baselineBacklog.toLocaleString("en")})`, consumerProduct, consumerBaseline, "rec/s");
+  row(
+    `consumer, backlog ${size.backlog.toLocaleString("en")} (naive: ${size.baselineBacklog.toLocaleString("en")})`,
+    consumerProduct,
+    consumerBaseline,
+    "rec/s",
+  );
 
   redis.disconnect();
   printTable();
@@ -354,7 +419,10 @@ async function produceBacklog(kafka: ReturnType<typeof createKafka>, topic: stri
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   for (let i = 0; i < count; i += 1000) {
-    const messages = Array.from({ length: Math.min(1000, count - i) }, (_, j) => ({ key: "main", value: JSON.stringify(createMessage({ text: `backlog ${i + j}` }, "main")) }));
+    const messages = Array.from({ length: Math.min(1000, count - i) }, (_, j) => ({
+      key: "main",
+      value: JSON.stringify(createMessage({ text: `backlog ${i + j}` }, "main")),
+    }));
     await producer.send({ topic, acks: -1, messages });
   }
   await producer.disconnect();

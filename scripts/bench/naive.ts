@@ -29,7 +29,7 @@ export async function startNaiveServer(port: number, brokers: string[], redisUrl
     if (request.method === "GET" && request.url?.startsWith("/api/messages/stream")) {
       const subscriber = new Redis(redisUrl, { connectionName: "naive-viewer" });
       response.writeHead(200, { "Content-Type": "text/event-stream", "Cache-Control": "no-cache" });
-      subscriber.subscribe(channel).then(() => response.write(": subscribed\n\n"));
+      void subscriber.subscribe(channel).then(() => response.write(": subscribed\n\n"));
       subscriber.on("message", (_channel: string, payload: string) => {
         const { message } = JSON.parse(payload) as { message: unknown };
         response.write(`data: ${JSON.stringify(message)}\n\n`);
@@ -44,7 +44,12 @@ export async function startNaiveServer(port: number, brokers: string[], redisUrl
 }
 
 /** Per message: LPUSH, LTRIM, PUBLISH, HSET of the offset, INCR of a count, each awaited in turn. */
-export async function startNaiveConsumer(brokers: string[], redisUrl: string, topic: string, keys: { list: string; channel: string }): Promise<Consumer & { redis: Redis }> {
+export async function startNaiveConsumer(
+  brokers: string[],
+  redisUrl: string,
+  topic: string,
+  keys: { list: string; channel: string },
+): Promise<Consumer & { redis: Redis }> {
   const redis = new Redis(redisUrl);
   const consumer = kafkaOf(brokers).consumer({ groupId: `naive-${randomUUID()}` });
   await consumer.connect();
@@ -52,7 +57,7 @@ export async function startNaiveConsumer(brokers: string[], redisUrl: string, to
   let seq = 0;
   await consumer.run({
     eachMessage: async ({ partition, message }) => {
-      const stored = { ...JSON.parse(message.value?.toString() ?? "{}"), seq: ++seq, partition, offset: message.offset };
+      const stored = { ...(JSON.parse(message.value?.toString() ?? "{}") as Record<string, unknown>), seq: ++seq, partition, offset: message.offset };
       const entry = JSON.stringify(stored);
       await redis.lpush(keys.list, entry);
       await redis.ltrim(keys.list, 0, 99);

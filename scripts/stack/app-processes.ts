@@ -1,30 +1,58 @@
 import path from "node:path";
 import { PROJECT_ROOT } from "./paths";
-import { startProcess, type ManagedProcess, type Output } from "./processes";
-import { freePort, waitFor } from "./wait";
+import { startProcess, type ManagedProcess, type Output, type Started } from "./processes";
 
-const bin = (name: string) => path.join(PROJECT_ROOT, "node_modules", ".bin", name);
+const tsx = path.join(PROJECT_ROOT, "node_modules", ".bin", "tsx");
+/** The address a process logs once it listens, in JSON lines and readable ones alike. */
+const LISTENING_URL = /url[=":]+(http:\/\/[^\s"]+)/;
 
-/** The production build (`next start`) on a free port; resolves once it answers. */
-export async function startWebApp(name: string, env: Record<string, string>, output: Output): Promise<ManagedProcess & { url: string }> {
-  const port = await freePort();
-  const web = startProcess(name, bin("next"), ["start", "-p", String(port), "-H", "127.0.0.1"], { cwd: PROJECT_ROOT, env, output });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(`${name} on port ${port}`, async () => (await fetch(`${url}/api/health`)).ok, { timeoutMs: 60_000 });
-  return { ...web, url };
+export type WebMode = "production" | "development";
+type Options = { output: Output; mode?: WebMode; onStart?: Started };
+
+/**
+ * The web app, started as `npm start` (or `npm run dev`) starts it, on a port the kernel picks when it
+ * binds: no port is chosen here and then raced for. Resolves once it listens, pages included.
+ */
+export async function startWebApp(
+  name: string,
+  env: Record<string, string>,
+  { output, mode = "production", onStart }: Options,
+): Promise<ManagedProcess & { url: string }> {
+  const args = ["src/server/main.ts", ...(mode === "development" ? ["--dev"] : [])];
+  // It says where it listens at info level, so nothing quieter is allowed.
+  const level = env.LOG_LEVEL === "debug" ? "debug" : "info";
+  const web = startProcess(name, tsx, args, { cwd: PROJECT_ROOT, env: { PORT: "0", WEB_HOST: "127.0.0.1", ...env, LOG_LEVEL: level }, output });
+  onStart?.(web);
+  try {
+    const listening = await web.waitForLine(/^.*web app listening.*$/, "where it listens", 120_000);
+    return { ...web, url: LISTENING_URL.exec(listening[0])?.[1] ?? "" };
+  } catch (error) {
+    await web.stop();
+    throw error;
+  }
 }
 
 /**
- * `npm run kafka:consumer`'s script, with its metrics on a free port; resolves once it has joined its group
- * (which it says at info level, so nothing quieter is allowed).
+ * `npm run kafka:consumer`'s script, with its metrics on a port the kernel picks; resolves once it has
+ * joined its group (which it says at info level, so nothing quieter is allowed).
  */
-export async function startConsumerApp(name: string, env: Record<string, string>, output: Output): Promise<ManagedProcess & { metricsUrl: string }> {
-  const metricsPort = await freePort();
-  const consumer = startProcess(name, bin("tsx"), ["scripts/start-consumer.ts"], {
+export async function startConsumerApp(
+  name: string,
+  env: Record<string, string>,
+  { output, onStart }: Options,
+): Promise<ManagedProcess & { metricsUrl: string }> {
+  const consumer = startProcess(name, tsx, ["scripts/start-consumer.ts"], {
     cwd: PROJECT_ROOT,
-    env: { CONSUMER_METRICS_PORT: String(metricsPort), ...env, LOG_LEVEL: env.LOG_LEVEL === "debug" ? "debug" : "info" },
+    env: { CONSUMER_METRICS_PORT: "0", ...env, LOG_LEVEL: env.LOG_LEVEL === "debug" ? "debug" : "info" },
     output,
   });
-  await waitFor(`${name} to join its group`, () => consumer.recentOutput().includes("joined consumer group"), { timeoutMs: 60_000 });
-  return { ...consumer, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics` };
+  onStart?.(consumer);
+  try {
+    const metrics = await consumer.waitForLine(/^.*metrics served.*$/, "where it serves metrics");
+    await consumer.waitForLine(/joined consumer group/, "that it joined its group");
+    return { ...consumer, metricsUrl: LISTENING_URL.exec(metrics[0])?.[1] ?? "" };
+  } catch (error) {
+    await consumer.stop();
+    throw error;
+  }
 }

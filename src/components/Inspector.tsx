@@ -25,7 +25,7 @@ export function Inspector() {
       } catch {
         setProblem("The web app cannot be reached.");
       }
-      if (!stopped) timer = setTimeout(refresh, REFRESH_MS);
+      if (!stopped) timer = setTimeout(() => void refresh(), REFRESH_MS);
     };
     void refresh();
     return () => {

@@ -17,6 +17,8 @@ export function MessageForm({ onSend }: Props) {
   const [problems, setProblems] = useState<Problems>({});
   const ids = { author: useId(), text: useId(), count: useId(), textError: useId(), authorError: useId() };
 
+  // The saved name lives only in the browser: read it after hydration, so that the page matches the server's.
+  // eslint-disable-next-line react-hooks/set-state-in-effect
   useEffect(() => setAuthor(localStorage.getItem(AUTHOR_STORAGE_KEY) ?? ""), []);
 
   const length = [...text.trim()].length;

@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useMemo, useSyncExternalStore } from "react";
 import { MessageItem } from "./MessageItem";
 import { OutgoingItem } from "./OutgoingItem";
 import type { Outgoing } from "./useOutbox";
@@ -31,13 +31,19 @@ export function MessageList({ messages, outbox, onRetry }: Props) {
   );
 }
 
-/** The current time, refreshed now and then so that "5 min ago" stays true; one timer for the whole list. */
+/** The time, read when the list appears and then every TICK_MS, so that "5 min ago" stays true. */
+let clock = Date.now();
+function subscribeToClock(changed: () => void): () => void {
+  clock = Date.now();
+  const timer = setInterval(() => {
+    clock = Date.now();
+    changed();
+  }, TICK_MS);
+  return () => clearInterval(timer);
+}
+const readClock = () => clock;
+
 function useNow(): Date {
-  const [now, setNow] = useState(() => new Date());
-  useEffect(() => {
-    setNow(new Date());
-    const timer = setInterval(() => setNow(new Date()), TICK_MS);
-    return () => clearInterval(timer);
-  }, []);
-  return now;
+  const now = useSyncExternalStore(subscribeToClock, readClock, readClock);
+  return useMemo(() => new Date(now), [now]);
 }

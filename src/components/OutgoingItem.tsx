@@ -19,7 +19,7 @@ export function OutgoingItem({ item, onRetry }: { item: Outgoing; onRetry(id: st
         <span className="truncate font-semibold">{item.author ?? "You"}</span>
         <span className={`shrink-0 text-xs ${failed ? "font-semibold text-board-down" : "text-board-muted"}`}>{STATUS[item.status]}</span>
       </div>
-      <p className="whitespace-pre-wrap break-words text-slate-500">{item.text.trim()}</p>
+      <p className="break-words whitespace-pre-wrap text-slate-500">{item.text.trim()}</p>
       {failed && (
         <div role="alert" className="mt-2 flex items-center justify-between gap-3 text-sm text-board-down">
           <span>{item.problem ?? "The message was not posted."}</span>

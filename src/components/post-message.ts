@@ -1,4 +1,4 @@
-import { errorBodySchema } from "@/lib/http/api-error";
+import { errorBodySchema } from "@/lib/http/error-body";
 import type { NewMessage } from "@/lib/messages/schema";
 
 /** What to tell the person, by where it belongs: beside a field, or about the post as a whole. */

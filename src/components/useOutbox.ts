@@ -1,6 +1,6 @@
 "use client";
 
-import { useCallback, useEffect, useMemo, useState } from "react";
+import { useCallback, useMemo, useState } from "react";
 import { newMessageId } from "@/lib/messages/message-id";
 import type { StoredMessage } from "@/lib/messages/schema";
 import { postMessage, type Problems } from "./post-message";
@@ -21,10 +21,6 @@ export type Outgoing = {
 export function useOutbox(stored: readonly StoredMessage[]) {
   const [outbox, setOutbox] = useState<Outgoing[]>([]);
   const storedIds = useMemo(() => new Set(stored.map((message) => message.id)), [stored]);
-
-  useEffect(() => {
-    setOutbox((current) => (current.some((item) => storedIds.has(item.id)) ? current.filter((item) => !storedIds.has(item.id)) : current));
-  }, [storedIds]);
 
   const update = useCallback((id: string, change: Partial<Outgoing>) => {
     setOutbox((current) => current.map((item) => (item.id === id ? { ...item, ...change } : item)));
@@ -48,10 +44,11 @@ export function useOutbox(stored: readonly StoredMessage[]) {
   const send = useCallback(
     (text: string, author: string | undefined) => {
       const item: Outgoing = { id: newMessageId(), text, author, status: "sending" };
-      setOutbox((current) => [item, ...current]);
+      // Messages that came back stored are shown as such; their outgoing copies can go.
+      setOutbox((current) => [item, ...current.filter((sent) => !storedIds.has(sent.id))]);
       return deliver(item);
     },
-    [deliver],
+    [deliver, storedIds],
   );
 
   const retry = useCallback(

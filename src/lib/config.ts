@@ -1,28 +1,39 @@
 import { z } from "zod";
 
-export const logLevelSchema = z.enum(["debug", "info", "warn", "error"]).default("info");
+const logLevelSchema = z.enum(["debug", "info", "warn", "error"]).default("info");
 // Unset: readable in a terminal, JSON when the output goes to a file or a log shipper.
-export const logFormatSchema = z.enum(["json", "pretty"]).optional();
+const logFormatSchema = z.enum(["json", "pretty"]).optional();
 
 const count = (fallback: number, max: number) => z.coerce.number().int().min(1).max(max).default(fallback);
 const name = (fallback: string) => z.string().trim().min(1).default(fallback);
+const port = z.coerce.number().int().min(0).max(65_535);
 
 /**
  * Every setting of every process, parsed from the environment once. The defaults are the local stack's,
  * so nothing needs to be set to run on one machine. `.env.local.example` documents each variable.
  */
 export const configSchema = z.object({
+  // 0: a free port chosen at start; the web app logs its address either way.
+  PORT: port.default(3000),
+  // Unset: every interface.
+  WEB_HOST: z.string().trim().min(1).optional(),
   KAFKA_BROKERS: z
     .string()
     .default("127.0.0.1:9092")
-    .transform((value) => value.split(",").map((broker) => broker.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(",")
+        .map((broker) => broker.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(/^[^\s:]+:\d+$/, "expected host:port")).min(1)),
   KAFKA_CLIENT_ID: name("message-board"),
   KAFKA_TOPIC: name("message-board"),
   KAFKA_TOPIC_PARTITIONS: count(3, 1000),
   KAFKA_DLQ_TOPIC: name("message-board.dlq"),
   KAFKA_CONSUMER_GROUP: name("message-board-store"),
-  CONSUMER_METRICS_PORT: z.coerce.number().int().min(0).max(65_535).default(9464),
+  // 0: a free port chosen at start (the consumer logs it); "off": no metrics server.
+  CONSUMER_METRICS_PORT: z.union([z.literal("off"), port]).default(9464),
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(10_000),
   BOARD_ID: name("main"),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
@@ -31,7 +42,6 @@ export const configSchema = z.object({
   MESSAGES_LIMIT: count(100, 10_000),
   MESSAGES_DEDUPE_WINDOW: count(10_000, 10_000_000),
   SSE_HEARTBEAT_MS: count(15_000, 300_000),
-  FRONT_DOOR: z.enum(["on", "off"]).default("on"),
   LOG_LEVEL: logLevelSchema,
   LOG_FORMAT: logFormatSchema,
   POSTS_PER_MINUTE: count(30, 1_000_000),
@@ -43,7 +53,12 @@ export const configSchema = z.object({
   ALLOWED_ORIGINS: z
     .string()
     .default("")
-    .transform((value) => value.split(",").map((origin) => origin.trim()).filter(Boolean))
+    .transform((value) =>
+      value
+        .split(",")
+        .map((origin) => origin.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.url().transform((origin) => new URL(origin).origin))),
 });
 
@@ -63,10 +78,13 @@ export function parseConfig(env: Env): Config {
   throw new ConfigError(`Invalid environment: ${problems.join("; ")}`);
 }
 
-let cached: Config | undefined;
-
-/** The process's configuration, parsed on first use so that importing a module never throws. */
-export function getConfig(): Config {
-  cached ??= parseConfig(process.env);
-  return cached;
+/** For a process's entry: its configuration, or the reason on stderr and exit code 1. */
+export function configOrExit(env: Env): Config {
+  try {
+    return parseConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
 }

@@ -1,10 +1,15 @@
 import pino from "pino";
-import { logFormatSchema, logLevelSchema } from "./config";
+import type { Config } from "./config";
 
 type Fields = Record<string, unknown>;
 type Level = "debug" | "info" | "warn" | "error";
 
-export type Logger = Record<Level, (message: string, fields?: Fields) => void>;
+export type Logger = Record<Level, (message: string, fields?: Fields) => void> & {
+  /** The same output, under another scope (kafkajs inside the web process, say). */
+  child(scope: string): Logger;
+};
+
+export type LogSettings = Pick<Config, "LOG_LEVEL" | "LOG_FORMAT">;
 
 const LEVEL_NAMES: Record<number, string> = { 10: "TRACE", 20: "DEBUG", 30: "INFO", 40: "WARN", 50: "ERROR", 60: "FATAL" };
 
@@ -13,7 +18,6 @@ const readable = {
   write(line: string) {
     const { time, level, scope, msg, ...fields } = JSON.parse(line) as Fields & { time: number; level: number; scope?: string; msg?: string };
     const rest = Object.entries(fields)
-      .filter(([key]) => key !== "pid" && key !== "hostname")
       .map(([key, value]) => `${key}=${typeof value === "string" ? value : JSON.stringify(value)}`)
       .join(" ");
     const clock = new Date(time).toISOString().slice(11, 23);
@@ -22,35 +26,38 @@ const readable = {
 };
 
 /**
- * One logger per process: JSON lines (`time`, `level`, `scope`, `msg`, fields) that log shippers and `jq`
- * read as they are, or readable lines with LOG_FORMAT=pretty (the default in a terminal). LOG_LEVEL picks
- * the least severe level written (info by default; debug adds a line per message). Made on first use, so
- * that a process can load its .env files first.
+ * A process's logger, made once at its entry: JSON lines (`time`, `level`, `scope`, `msg`, fields) that
+ * log shippers and `jq` read as they are, or readable lines with LOG_FORMAT=pretty (the default in a
+ * terminal). LOG_LEVEL picks the least severe level written (debug adds a line per message).
  */
-let root: pino.Logger | undefined;
-
-function rootLogger(): pino.Logger {
-  const level = logLevelSchema.safeParse(process.env.LOG_LEVEL || undefined);
-  const format = logFormatSchema.safeParse(process.env.LOG_FORMAT || undefined);
-  root ??= pino(
+export function createLogger(scope: string, { LOG_LEVEL, LOG_FORMAT }: LogSettings): Logger {
+  const pretty = LOG_FORMAT ? LOG_FORMAT === "pretty" : process.stdout.isTTY;
+  // Logging never takes the process down: with the reader of our output gone (a closed terminal, a
+  // launcher that was killed), lines are lost, and a shutdown still runs to its end.
+  process.stdout.on("error", () => {});
+  const destination = pretty ? readable : pino.destination({ sync: true }).on("error", () => {});
+  const root = pino(
     {
-      level: level.success ? level.data : "info",
+      level: LOG_LEVEL,
       base: undefined,
       timestamp: pino.stdTimeFunctions.epochTime,
       formatters: { level: (_label, number) => ({ level: number }) },
     },
-    (format.success && format.data ? format.data === "pretty" : process.stdout.isTTY) ? readable : pino.destination({ sync: true }),
+    destination,
   );
-  return root;
+  return wrap(root, scope);
 }
 
-export function createLogger(scope: string): Logger {
-  let logger: pino.Logger | undefined;
-  const write = (level: Level) => (message: string, fields?: Fields) => {
-    logger ??= rootLogger().child({ scope });
-    logger[level](fields ?? {}, message);
+function wrap(root: pino.Logger, scope: string): Logger {
+  const logger = root.child({ scope });
+  const write = (level: Level) => (message: string, fields?: Fields) => logger[level](fields ?? {}, message);
+  return {
+    debug: write("debug"),
+    info: write("info"),
+    warn: write("warn"),
+    error: write("error"),
+    child: (other) => wrap(root, other),
   };
-  return { debug: write("debug"), info: write("info"), warn: write("warn"), error: write("error") };
 }
 
 export function errorFields(error: unknown): Fields {

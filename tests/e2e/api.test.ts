@@ -1,10 +1,10 @@
 // The HTTP API of the production build, against the real pipeline.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { ManagedProcess } from "../../scripts/stack/processes";
 import { historySchema, messageSchema, storedMessageSchema } from "../../src/lib/messages/schema";
-import { appEnv, freePort, logOf, startConsumerProcess, startWebProcess, testRedis, uniqueNames, waitFor } from "../support/stack";
+import { appEnv, logOf, startConsumerProcess, startWebProcess, testRedis, uniqueNames, UNREACHABLE_BROKER, waitFor } from "../support/stack";
 
 const names = uniqueNames("api");
 const started: ManagedProcess[] = [];
@@ -47,9 +47,15 @@ test("history is newest first and takes a limit", async () => {
     return current.messages.some((message) => message.text === "newer") && current;
   });
   const seqs = history.messages.map((message) => message.seq);
-  assert.deepEqual(seqs, [...seqs].sort((a, b) => b - a));
+  assert.deepEqual(
+    seqs,
+    [...seqs].sort((a, b) => b - a),
+  );
   const limited = historySchema.parse(await (await fetch(`${web.url}/api/messages?limit=1`)).json());
-  assert.deepEqual(limited.messages.map((message) => message.text), ["newer"]);
+  assert.deepEqual(
+    limited.messages.map((message) => message.text),
+    ["newer"],
+  );
   assert.equal((await fetch(`${web.url}/api/messages?limit=zero`)).status, 400);
 });
 
@@ -82,14 +88,17 @@ test("the first design's API still works: POST /messages and GET /messages", asy
   const response = await post(JSON.stringify({ text: "legacy client" }), "application/json", "/messages");
   assert.equal(response.status, 201);
   const { id } = messageSchema.parse(await response.json());
+  // A plain array of messages, newest first, where the current API answers {epoch, messages}.
   const list = await waitFor("the legacy message", async () => {
     const messages = storedMessageSchema.array().parse(await (await fetch(`${web.url}/messages`)).json());
     return messages.some((message) => message.id === id) && messages;
   });
-  assert.ok(Array.isArray(list));
+  assert.equal(list[0]?.id, id);
 });
 
 test("the stream sends what a viewer missed, with ids, then live messages", async () => {
+  const { id: missed } = messageSchema.parse(await (await post(JSON.stringify({ text: "posted before the viewer came" }))).json());
+  await waitFor("the earlier message to be stored", async () => (await redis.lrange(names.list, 0, -1)).some((entry) => entry.includes(missed)));
   const controller = new AbortController();
   const response = await fetch(`${web.url}/api/messages/stream?after=start`, { signal: controller.signal });
   assert.equal(response.headers.get("content-type"), "text/event-stream; charset=utf-8");
@@ -102,18 +111,21 @@ test("the stream sends what a viewer missed, with ids, then live messages", asyn
       received += value ?? "";
       return received.includes(text);
     });
-  await readUntil("legacy client");
+  await readUntil("posted before the viewer came");
   await post(JSON.stringify({ text: "live one" }));
   await readUntil("live one");
   controller.abort();
   const ids = [...received.matchAll(/^id: [a-z0-9]+-(\d+)$/gm)].map((match) => Number(match[1]));
   assert.ok(ids.length >= 2);
-  assert.deepEqual(ids, [...new Set(ids)].sort((a, b) => a - b), "each message once, in board order");
+  assert.deepEqual(
+    ids,
+    [...new Set(ids)].sort((a, b) => a - b),
+    "each message once, in board order",
+  );
 });
 
 test("with Kafka unreachable a post fails fast with 503 and a clear error", async () => {
-  const nowhere = `127.0.0.1:${await freePort()}`;
-  const isolated = await startWebProcess(appEnv(names, { KAFKA_BROKERS: nowhere }), "api-web-no-kafka");
+  const isolated = await startWebProcess(appEnv(names, { KAFKA_BROKERS: UNREACHABLE_BROKER }), "api-web-no-kafka");
   started.push(isolated);
   const startedAt = Date.now();
   const response = await fetch(`${isolated.url}/api/messages`, {
@@ -126,31 +138,44 @@ test("with Kafka unreachable a post fails fast with 503 and a clear error", asyn
   const body = (await response.json()) as { error: { code: string; message: string } };
   assert.equal(body.error.code, "kafka_unavailable");
   assert.ok(elapsed < 5000, `answered in ${elapsed} ms`);
-  await waitFor("the web app to say that Kafka is unreachable", () => logOf("api-web-no-kafka").includes("Kafka is unreachable; posts are refused until it is back"));
+  await waitFor("the web app to say that Kafka is unreachable", () =>
+    logOf("api-web-no-kafka").includes("Kafka is unreachable; posts are refused until it is back"),
+  );
 });
 
-test("with FRONT_DOOR=off, Next's route handlers answer posts and streams just as the front door does", async () => {
-  const viaNext = await startWebProcess(appEnv(names, { FRONT_DOOR: "off" }), "api-web-next-routes");
-  started.push(viaNext);
+test("development and production serve the same entry alike: statuses, headers, errors, the stream and the page", async () => {
+  const dev = await startWebProcess(appEnv(names), "api-web-development", "development");
+  started.push(dev);
   const headersOf = (response: Response) =>
     ["content-type", "content-security-policy", "x-content-type-options", "x-frame-options"].map((name) => response.headers.get(name));
-  for (const url of [web.url, viaNext.url]) {
+  for (const url of [web.url, dev.url]) {
     const controller = new AbortController();
     const stream = await fetch(`${url}/api/messages/stream`, { signal: controller.signal });
     assert.equal(stream.status, 200);
     const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
-    const accepted = await fetch(`${url}/api/messages`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text: `via ${url}` }) });
+    const accepted = await fetch(`${url}/api/messages`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ text: `via ${url}` }),
+    });
     assert.equal(accepted.status, 201);
     assert.deepEqual(headersOf(accepted), ["application/json", "default-src 'none'; frame-ancestors 'none'", "nosniff", "DENY"]);
     assert.match(accepted.headers.get("x-request-id") ?? "", /^[\w.:-]+$/);
     const refused = await fetch(`${url}/api/messages`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
     assert.equal(refused.status, 400);
     assert.equal(((await refused.json()) as { error: { code: string } }).error.code, "invalid_message");
+    const wrongMethod = await fetch(`${url}/api/messages`, { method: "DELETE" });
+    assert.deepEqual([wrongMethod.status, wrongMethod.headers.get("allow")], [405, "GET, POST"]);
+    assert.equal((await fetch(`${url}/api/nothing-here`)).status, 404);
     let received = "";
     await waitFor(`the message on ${url}'s stream`, async () => {
       received += (await reader.read()).value ?? "";
       return received.includes(`via ${url}`);
     });
     controller.abort();
+    const page = await fetch(`${url}/`);
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get("content-security-policy") ?? "", /script-src 'self' 'nonce-/);
+    assert.match(await page.text(), new RegExp(`via ${url.replaceAll(".", "\\.")}`), "the page renders the stored history");
   }
 });

@@ -4,7 +4,7 @@ import { after, before, test } from "node:test";
 import type { Browser } from "playwright";
 import type { ManagedProcess } from "../../scripts/stack/processes";
 import { board, launchBrowser } from "../support/browser";
-import { appEnv, freePort, startConsumerProcess, startWebProcess, testRedis, uniqueNames, waitFor } from "../support/stack";
+import { appEnv, startConsumerProcess, startWebProcess, testRedis, uniqueNames, UNREACHABLE_BROKER, waitFor } from "../support/stack";
 
 const names = uniqueNames("board");
 const started: ManagedProcess[] = [];
@@ -45,7 +45,7 @@ test("a message posted in one window appears in both, and a reload keeps it", as
       "both windows show the same messages in the same order",
     );
 
-    const page = await alice.pages()[0]!;
+    const page = alice.pages()[0]!;
     await page.reload();
     await board(page).message("Hello from Alice").waitFor();
     await board(page).message("Hi Alice").waitFor();
@@ -117,7 +117,7 @@ test("markup in a message is shown as text and runs nothing", async () => {
 });
 
 test("with Kafka down the page says the post failed; with Redis fine it is still live", async () => {
-  const isolated = await startWebProcess(appEnv(names, { KAFKA_BROKERS: `127.0.0.1:${await freePort()}` }), "board-web-no-kafka");
+  const isolated = await startWebProcess(appEnv(names, { KAFKA_BROKERS: UNREACHABLE_BROKER }), "board-web-no-kafka");
   started.push(isolated);
   const context = await browser.newContext();
   try {

@@ -15,7 +15,7 @@ import { watchBoard } from "../support/sse-viewer";
 import {
   appEnv,
   cleanupList,
-  freePort,
+  onFreePorts,
   postAccepted,
   postMessage,
   readTopic,
@@ -104,7 +104,9 @@ test("kill -9 of the consumer amid 1,000 concurrent posts: each stored once, in 
 
   const stored = await storedInOrder(redis, names, 2000);
   const figures = audit(stored, sentByClient.flat());
-  t.diagnostic(`posted ${postedAtKill} and stored ${storedAtKill} when killed; ${JSON.stringify(figures)}; all stored ${seconds(recoveredMs)} after the restart`);
+  t.diagnostic(
+    `posted ${postedAtKill} and stored ${storedAtKill} when killed; ${JSON.stringify(figures)}; all stored ${seconds(recoveredMs)} after the restart`,
+  );
   assert.deepEqual(clean(figures), { lost: 0, duplicated: 0, reordered: 0 });
   assert.equal(stored.length, 1000);
   for (const [client, ids] of sentByClient.entries()) {
@@ -137,18 +139,21 @@ test("the web process's Redis subscription is dropped while messages flow: its v
   t.diagnostic(`${killed} subscription(s) killed; ${JSON.stringify(figures)}; all delivered ${seconds(caughtUpMs)} after the kill`);
   assert.ok(killed >= 1, "a subscription was dropped");
   assert.deepEqual(clean(figures), { lost: 0, duplicated: 0, reordered: 0 });
-  assert.deepEqual(viewer.messages.map((message) => message.id), sent);
+  assert.deepEqual(
+    viewer.messages.map((message) => message.id),
+    sent,
+  );
   assert.equal(viewer.connections, 1, "the web process filled the gap itself; the viewer never had to reconnect");
   assert.match(log, /filled viewers from the stored history/);
 });
 
 test("Redis restarts (append-only file on): history intact, and what arrived meanwhile is stored and delivered", async (t) => {
-  const port = await freePort();
-  const dataDir = path.join(stack.workDir, `redis-restart-${port}`);
-  const output = { file: path.join(stack.workDir, `redis-restart-${port}.log`) };
-  const redisUrl = `redis://127.0.0.1:${port}`;
-  let server = await startRedisServer({ port, dataDir, output });
+  const dataDir = path.join(stack.workDir, `redis-restart-${Date.now()}`);
+  const output = { file: `${dataDir}.log` };
+  let server = await onFreePorts(1, ([port = 0]) => startRedisServer({ port, dataDir, output }));
   cleanup.add(null, () => server.stop());
+  const redisUrl = server.url;
+  const port = Number(new URL(redisUrl).port);
   const { names, web } = await startPipeline("redis-restart", { REDIS_URL: redisUrl });
   const redis = redisFor(redisUrl);
   const viewer = cleanup.add(watchBoard([web[0]!.url]), (watching) => watching.close());
@@ -179,9 +184,9 @@ test("Redis restarts (append-only file on): history intact, and what arrived mea
 
 test("Kafka stops: posts fail fast and the page offers a retry; Kafka starts again: the retry is stored, nothing restarted", async (t) => {
   const home = path.join(stack.workDir, `kafka-restart-${Date.now()}`);
-  const ports = { port: await freePort(), controllerPort: await freePort() };
   const output = { file: `${home}.log` };
-  let broker = await startKafkaBroker({ home, ...ports, output });
+  let broker = await onFreePorts(2, ([port = 0, controllerPort = 0]) => startKafkaBroker({ home, port, controllerPort, output }));
+  const ports = { port: Number(broker.brokers[0]?.split(":")[1]), controllerPort: broker.controllerPort };
   cleanup.add(null, () => broker.stop());
   const { names, consumer, web } = await startPipeline("kafka-restart", { KAFKA_BROKERS: broker.brokers.join(",") });
   const browser = cleanup.add(await launchBrowser(), (opened) => opened.close());
@@ -220,7 +225,10 @@ test("Kafka stops: posts fail fast and the page offers a retry; Kafka starts aga
   t.diagnostic(
     `503 after ${refusedMs.toFixed(0)} ms; broker back in ${seconds(brokerMs)}; after the restart began, the retry was accepted in ${seconds(acceptedMs)} and shown as stored in ${seconds(recoveredMs)}`,
   );
-  assert.deepEqual(stored.map((message) => message.text), ["before the stop", "sent while Kafka is down", "after the restart"]);
+  assert.deepEqual(
+    stored.map((message) => message.text),
+    ["before the stop", "sent while Kafka is down", "after the restart"],
+  );
   for (const process of [consumer, ...web]) {
     assert.equal(await Promise.race([process.exited, Promise.resolve("running")]), "running", `${process.name} kept running`);
   }
@@ -256,10 +264,14 @@ test("two web instances and two consumers: every message reaches viewers on both
 
   const figures = { viewerOfA: audit(onA.messages, sent), viewerOfB: audit(onB.messages, sent) };
   t.diagnostic(`${JSON.stringify(figures)}; A's viewer caught up on B ${seconds(failoverMs)} after A was stopped`);
-  assert.equal(onA.connections, 2, "A's viewer moved to B");
+  // Another reconnect on B would be legitimate; what counts is that it moved, and lost nothing.
+  assert.ok(onA.connections >= 2, "A's viewer moved to B");
   for (const viewer of [onA, onB]) {
     assert.deepEqual(clean(audit(viewer.messages, sent)), { lost: 0, duplicated: 0, reordered: 0 });
-    assert.deepEqual(viewer.messages.map((message) => message.id), sent);
+    assert.deepEqual(
+      viewer.messages.map((message) => message.id),
+      sent,
+    );
   }
 });
 
@@ -279,7 +291,11 @@ test("a viewer away for 50 messages catches up exactly; one away for more than t
   await waitFor("the 50 missed", () => back.messages.length >= 50);
   const live = await postAccepted(url, "live again");
   await waitFor("the live one", () => back.messages.length >= 51);
-  assert.deepEqual(back.messages.map((message) => message.id), [...missed, live], "exactly what was missed, in order, then live");
+  assert.deepEqual(
+    back.messages.map((message) => message.id),
+    [...missed, live],
+    "exactly what was missed, in order, then live",
+  );
   back.close();
 
   for (const i of range(101)) await postAccepted(url, `while away ${i}`);
@@ -302,12 +318,21 @@ test("garbage and wrong-schema records written straight into the topic land in t
   await raw.connect();
   await raw.send({
     topic: names.topic,
-    messages: [{ key: "main", value: Buffer.from([0xff, 0x00, 0xfe]) }, { key: "main", value: JSON.stringify({ id: 1, text: ["no"] }) }],
+    messages: [
+      { key: "main", value: Buffer.from([0xff, 0x00, 0xfe]) },
+      { key: "main", value: JSON.stringify({ id: 1, text: ["no"] }) },
+    ],
   });
   const id = await postAccepted(web[0]!.url, "the board goes on");
   await waitFor("the message after the garbage", () => viewer.messages.some((message) => message.id === id));
-  assert.deepEqual(viewer.messages.map((message) => message.text), ["the board goes on"]);
+  assert.deepEqual(
+    viewer.messages.map((message) => message.text),
+    ["the board goes on"],
+  );
 
   const dead = await readTopic(names.deadLetterTopic, 2);
-  assert.deepEqual(dead.map((record) => record.headers?.["dlq.reason"]?.toString().split(":")[0]), ["not UTF-8", "not a message"]);
+  assert.deepEqual(
+    dead.map((record) => record.headers?.["dlq.reason"]?.toString().split(":")[0]),
+    ["not UTF-8", "not a message"],
+  );
 });

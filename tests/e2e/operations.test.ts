@@ -1,6 +1,7 @@
 // Running it: health and readiness, metrics, request ids through the pipeline, graceful shutdown, the
 // inspector with real lag, and each message's trip through the pipeline shown on the board.
 import assert from "node:assert/strict";
+import type { AddressInfo } from "node:net";
 import { after, test } from "node:test";
 import { inspectionSchema } from "../../src/lib/inspection";
 import { storedMessageSchema } from "../../src/lib/messages/schema";
@@ -10,7 +11,6 @@ import { board, launchBrowser } from "../support/browser";
 import {
   appEnv,
   cleanupList,
-  freePort,
   logOf,
   postAccepted,
   readTopic,
@@ -19,6 +19,7 @@ import {
   testKafka,
   testRedis,
   uniqueNames,
+  UNREACHABLE_BROKER,
   waitFor,
 } from "../support/stack";
 
@@ -56,9 +57,15 @@ test("health, readiness and metrics of the web app and the consumer; a request i
   const [record] = await readTopic(names.topic, 1);
   assert.equal(record?.headers?.["request-id"]?.toString(), "trace-me-42", "the id travels in the record's headers");
   await waitFor("the consumer to log the stored message with the request id", () =>
-    logOf("ops-consumer").split("\n").some((line) => line.includes("stored message") && line.includes("trace-me-42")),
+    logOf("ops-consumer")
+      .split("\n")
+      .some((line) => line.includes("stored message") && line.includes("trace-me-42")),
   );
-  const line = JSON.parse(logOf("ops-consumer").split("\n").find((entry) => entry.includes("trace-me-42"))!) as Record<string, unknown>;
+  const line = JSON.parse(
+    logOf("ops-consumer")
+      .split("\n")
+      .find((entry) => entry.includes("trace-me-42"))!,
+  ) as Record<string, unknown>;
   assert.equal(line.scope, "consumer");
   assert.equal(line.requestId, "trace-me-42");
 
@@ -72,11 +79,13 @@ test("health, readiness and metrics of the web app and the consumer; a request i
     return metric(text, "board_messages_stored_total") === 1 && text;
   });
   assert.equal(metric(consumerMetrics, "board_records_consumed_total"), 1);
-  assert.equal(metric(consumerMetrics, 'board_consumer_lag\\{partition="0"\\}'), 0);
+  // The board's key decides the partition: the one that holds the record.
+  const admin = cleanup.add(testKafka().admin(), (client) => client.disconnect());
+  await admin.connect();
+  const partition = (await admin.fetchTopicOffsets(names.topic)).find((entry) => entry.high === "1")?.partition;
+  assert.equal(metric(consumerMetrics, `board_consumer_lag\\{partition="${partition}"\\}`), 0);
 
-  const noKafka = cleanup.add(await startWebProcess(appEnv(names, { KAFKA_BROKERS: `127.0.0.1:${await freePort()}` }), "ops-web-no-kafka"), (process) =>
-    process.stop(),
-  );
+  const noKafka = cleanup.add(await startWebProcess(appEnv(names, { KAFKA_BROKERS: UNREACHABLE_BROKER }), "ops-web-no-kafka"), (process) => process.stop());
   const unready = await json(`${noKafka.url}/api/ready`);
   assert.equal(unready.status, 503);
   assert.equal(unready.body.status, "unavailable");
@@ -96,7 +105,11 @@ test("SIGTERM while posts flow: the consumer stores and commits what it has in h
   const posting = (async () => {
     for (let i = 0; !stop; i++) {
       try {
-        const answer = await fetch(`${web.url}/api/messages`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ text: `m${i}` }) });
+        const answer = await fetch(`${web.url}/api/messages`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ text: `m${i}` }),
+        });
         if (answer.status === 201) accepted.push(storedMessageSchema.pick({ id: true }).parse(await answer.json()).id);
         else refused.push(answer.status);
       } catch {
@@ -117,7 +130,12 @@ test("SIGTERM while posts flow: the consumer stores and commits what it has in h
   const committed = offsets?.partitions.reduce((sum, { offset }) => sum + Math.max(0, Number(offset)), 0) ?? 0;
   assert.equal(groups[0]?.members.length, 0, "the consumer left its group rather than waiting to time out");
   assert.equal(committed, storedAtStop.length, "it committed exactly what it stored: the batch in hand was finished");
-  assert.ok(refused.every((status) => status === 503), "a post during shutdown is refused cleanly");
+  // Whether a post falls between refusing and closing is luck; tests/unit/handlers.test.ts shows that 503 itself.
+  assert.deepEqual(
+    refused.filter((status) => status !== 503),
+    [],
+    "no post was refused with anything but 503",
+  );
 
   // Whatever was accepted after the consumer's last fetch waits in Kafka for the next consumer.
   cleanup.add(await startConsumerProcess(env, "shutdown-consumer-next"), (process) => process.stop());
@@ -125,7 +143,9 @@ test("SIGTERM while posts flow: the consumer stores and commits what it has in h
     const { messages } = await readHistory(redis, names.keys, 1000);
     return messages.length >= accepted.length && messages;
   });
-  t.diagnostic(`${accepted.length} accepted, ${refused.length} refused while stopping; ${storedAtStop.length} stored at the stop, the rest by the next consumer`);
+  t.diagnostic(
+    `${accepted.length} accepted, ${refused.length} refused while stopping; ${storedAtStop.length} stored at the stop, the rest by the next consumer`,
+  );
   assert.deepEqual(stored.map((message) => message.id).sort(), [...accepted].sort(), "each accepted post stored once");
 });
 
@@ -148,15 +168,18 @@ test("the inspector shows lag rising while the consumer is stopped and falling w
   assert.match(await groupNote.innerText(), /0 member/);
   const inspection = inspectionSchema.parse(await (await fetch(`${web.url}/api/inspect`)).json());
   assert.equal(inspection.group.totalLag, 5);
-  assert.ok(inspection.latest.some((record) => record.value.includes("waiting 4")), "the newest records, stored or not");
+  assert.ok(
+    inspection.latest.some((record) => record.value.includes("waiting 4")),
+    "the newest records, stored or not",
+  );
   await page.getByRole("table", { name: "Newest records" }).getByText("waiting 4").first().waitFor();
 
   consumer = await startConsumerProcess(env, "inspect-consumer-again");
   await groupNote.filter({ hasText: "lag 0" }).waitFor({ timeout: 30_000 });
 
   // What `npm run local` serves on 8080: the same inspector, through a small proxy.
-  const port = await freePort();
-  cleanup.add(await startInspectorProxy(port, Number(new URL(web.url).port)), (server) => server.close());
+  const proxy = cleanup.add(await startInspectorProxy(0, Number(new URL(web.url).port)), (server) => server.close());
+  const { port } = proxy.address() as AddressInfo;
   const home = await fetch(`http://127.0.0.1:${port}/`, { redirect: "manual" });
   assert.equal(home.headers.get("location"), "/inspect");
   await page.goto(`http://127.0.0.1:${port}/`);

@@ -5,7 +5,7 @@ import { connect } from "node:net";
 import path from "node:path";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
-import { errorBodySchema } from "../../src/lib/http/api-error";
+import { errorBodySchema } from "../../src/lib/http/error-body";
 import { watchBoard } from "../support/sse-viewer";
 import {
   appEnv,
@@ -55,7 +55,7 @@ function random(seed: number) {
   };
   return {
     int: (max: number) => Math.floor(next() * max),
-    pick: <T,>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!,
+    pick: <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!,
   };
 }
 
@@ -84,14 +84,28 @@ function hostileCases(count: number): Case[] {
     () => `{"text":"${"z".repeat(rng.int(40_000) + 16_000)}"}`,
     () => "",
   ];
-  const contentTypes = ["application/json", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonx", "", "application/json; charset=utf-16"];
+  const contentTypes = [
+    "application/json",
+    "text/plain",
+    "application/x-www-form-urlencoded",
+    "multipart/form-data; boundary=x",
+    "application/jsonx",
+    "",
+    "application/json; charset=utf-16",
+  ];
   const cases: Case[] = [];
   for (let i = 0; i < count; i++) {
     const kind = rng.int(10);
-    if (kind === 0) cases.push({ contentType: "application/json", body: Uint8Array.from([0x7b, 0x22, 0x74, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]) });
+    if (kind === 0)
+      cases.push({ contentType: "application/json", body: Uint8Array.from([0x7b, 0x22, 0x74, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0xc3, 0x28, 0x22, 0x7d]) });
     else if (kind === 1) cases.push({ method: rng.pick(["PUT", "PATCH", "DELETE"]), contentType: "application/json", body: `{"text":"wrong method"}` });
     else if (kind === 2) cases.push({ contentType: rng.pick(contentTypes.slice(1, 6)), body: `{"text":"wrong type"}` });
-    else if (kind === 3) cases.push({ contentType: "application/json", body: `{"text":"from elsewhere"}`, headers: { Origin: rng.pick(["https://evil.example", "null", "http://127.0.0.1.evil.example"]) } });
+    else if (kind === 3)
+      cases.push({
+        contentType: "application/json",
+        body: `{"text":"from elsewhere"}`,
+        headers: { Origin: rng.pick(["https://evil.example", "null", "http://127.0.0.1.evil.example"]) },
+      });
     else cases.push({ contentType: rng.pick(["application/json", "application/json; charset=utf-8", contentTypes[6]!]), body: rng.pick(json)() });
   }
   return cases;
@@ -127,7 +141,10 @@ test("1,200 hostile requests: every answer a JSON 4xx with a code, no 5xx, nothi
     assert.ok(errorBodySchema.safeParse(JSON.parse(text)).success, `${where}: ${text.slice(0, 200)}`);
   }
   t.diagnostic(`statuses: ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
-  assert.ok([400, 403, 405, 413, 415].every((status) => statuses.has(status)), "every kind of refusal was exercised");
+  assert.ok(
+    [400, 403, 405, 413, 415].every((status) => statuses.has(status)),
+    "every kind of refusal was exercised",
+  );
 
   assert.equal(await topicEnd(names.topic), topicBefore, "nothing reached Kafka");
   assert.deepEqual(await redis.lrange(names.list, 0, -1), listBefore, "the store is unchanged");
@@ -136,17 +153,21 @@ test("1,200 hostile requests: every answer a JSON 4xx with a code, no 5xx, nothi
   await waitFor("the server to store a valid message after all that", async () => (await redis.llen(names.list)) === 2);
 });
 
-test("posts are limited per client address across instances, with Retry-After; a forged X-Forwarded-For does not help", async () => {
+test("posts are limited per client address across instances, with Retry-After; a forged X-Forwarded-For or x-peer-address does not help", async () => {
   const answers = [];
   for (let i = 0; i < 6; i++) {
     const response = await fetch(`${(i % 2 === 0 ? limitedA : limitedB).url}/api/messages`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "X-Forwarded-For": `198.51.100.${i}` },
+      headers: { "Content-Type": "application/json", "X-Forwarded-For": `198.51.100.${i}`, "X-Peer-Address": `203.0.113.${i}` },
       body: JSON.stringify({ text: `burst ${i}` }),
     });
-    answers.push({ status: response.status, retryAfter: response.headers.get("retry-after"), body: await response.json() });
+    answers.push({ status: response.status, retryAfter: response.headers.get("retry-after"), body: (await response.json()) as unknown });
   }
-  assert.deepEqual(answers.slice(0, 5).map((answer) => answer.status), [201, 201, 201, 201, 201], "the burst of 5");
+  assert.deepEqual(
+    answers.slice(0, 5).map((answer) => answer.status),
+    [201, 201, 201, 201, 201],
+    "the burst of 5",
+  );
   const refused = answers[5]!;
   assert.equal(refused.status, 429);
   assert.ok(Number(refused.retryAfter) >= 1 && Number(refused.retryAfter) <= 10, `Retry-After ${refused.retryAfter}`);
@@ -156,7 +177,10 @@ test("posts are limited per client address across instances, with Retry-After; a
 test("streams are limited per client address and per process; a viewer that does not read is disconnected, others go on", async (t) => {
   const stream = (client: string) => fetch(`${proxied.url}/api/messages/stream`, { headers: { "X-Forwarded-For": client } });
   const held = [await stream("10.0.0.1"), await stream("10.0.0.1")];
-  assert.deepEqual(held.map((response) => response.status), [200, 200]);
+  assert.deepEqual(
+    held.map((response) => response.status),
+    [200, 200],
+  );
   const third = await stream("10.0.0.1");
   assert.equal(third.status, 429);
   assert.equal(errorBodySchema.parse(await third.json()).error.code, "too_many_streams");
@@ -195,7 +219,10 @@ test("streams are limited per client address and per process; a viewer that does
 test("a viewer whose catch-up is larger than the stream's buffer gets all of it and stays connected", async () => {
   // Through Next's route handler the whole catch-up sits in the stream's queue at once (the front door
   // hands much of it to the kernel), so this is where counting the catch-up against the buffer would show.
-  const small = cleanup.add(await startWebProcess({ ...appEnv(names), FRONT_DOOR: "off", STREAM_BUFFER_BYTES: "65536" }, "security-web-small-buffer"), (process) => process.stop());
+  const small = cleanup.add(
+    await startWebProcess({ ...appEnv(names), FRONT_DOOR: "off", STREAM_BUFFER_BYTES: "65536" }, "security-web-small-buffer"),
+    (process) => process.stop(),
+  );
   const big = "€".repeat(1000); // 3 KB of UTF-8: 40 of them are about twice the buffer
   const ids: string[] = [];
   for (let i = 0; i < 40; i += 8) ids.push(...(await Promise.all(Array.from({ length: 8 }, () => postAccepted(small.url, big)))));

@@ -22,9 +22,9 @@ const allShow = (pages: Page[], text: string) => Promise.all(pages.map((page) =>
 test("ten tabs in one browser all receive a new message over one stream; when that tab closes, another takes over", async (t) => {
   const context = await browser.newContext();
   try {
-    let streams = 0;
+    const opened = { streams: 0 };
     context.on("request", (request) => {
-      if (new URL(request.url()).pathname === "/api/messages/stream") streams++;
+      if (new URL(request.url()).pathname === "/api/messages/stream") opened.streams++;
     });
     const tabs: Page[] = [];
     for (let i = 0; i < 10; i++) {
@@ -35,14 +35,14 @@ test("ten tabs in one browser all receive a new message over one stream; when th
 
     await board(tabs[4]!).send("to every tab");
     await allShow(tabs, "to every tab");
-    assert.equal(streams, 1, "one stream for ten tabs");
+    assert.equal(opened.streams, 1, "one stream for ten tabs");
 
     await tabs[0]!.close(); // the tab that opened the stream
     const rest = tabs.slice(1);
     await board(rest[8]!).send("after the first tab closed");
     await allShow(rest, "after the first tab closed");
-    assert.equal(streams, 2, "one new stream, opened by the tab that took over");
-    t.diagnostic(`${streams} stream requests for 10 tabs and one hand-over`);
+    t.diagnostic(`${opened.streams} stream requests for 10 tabs and one hand-over`);
+    assert.equal(opened.streams, 2, "one new stream, opened by the tab that took over");
     for (const page of rest) assert.equal(await board(page).status.getAttribute("data-state"), "live");
   } finally {
     await context.close();

@@ -4,7 +4,7 @@ import path from "node:path";
 import { after, test } from "node:test";
 import type { Redis } from "ioredis";
 import type { KafkaMessage } from "kafkajs";
-import { startBoardConsumer, type BoardConsumer } from "../../src/lib/kafka/board-consumer";
+import { startBoardConsumer, type BoardConsumer } from "../../src/lib/consumer/board-consumer";
 import { MessageProducer } from "../../src/lib/kafka/producer";
 import { ensureTopic } from "../../src/lib/kafka/topics";
 import type { Logger } from "../../src/lib/log";
@@ -13,7 +13,7 @@ import { boardEventSchema, type BoardEvent } from "../../src/lib/messages/schema
 import { readHistory } from "../../src/lib/store/message-store";
 import { createRedis } from "../../src/lib/store/redis";
 import { startRedisServer } from "../../scripts/stack/redis-server";
-import { freePort, readTopic, stack, testKafka, testRedis, uniqueNames, waitFor, type Names } from "../support/stack";
+import { onFreePorts, readTopic, stack, testKafka, testRedis, uniqueNames, waitFor, type Names } from "../support/stack";
 
 const kafka = testKafka();
 const cleanup: (() => Promise<unknown> | void)[] = [];
@@ -25,7 +25,8 @@ after(async () => {
 function recordingLog(): Logger & { lines: string[] } {
   const lines: string[] = [];
   const record = (message: string) => void lines.push(message);
-  return { lines, debug: record, info: record, warn: record, error: record };
+  const log: Logger & { lines: string[] } = { lines, debug: record, info: record, warn: record, error: record, child: () => log };
+  return log;
 }
 
 async function consumerFor(names: Names, redis: Redis, log: Logger = recordingLog()): Promise<BoardConsumer> {
@@ -92,10 +93,17 @@ test("a produced message is stored in the list and published, in the order the b
   });
   assert.deepEqual(
     history.messages.map((message) => [message.text, message.seq, message.offset]),
-    [["third", 3, acks[2]?.offset], ["second", 2, acks[1]?.offset], ["first", 1, acks[0]?.offset]],
+    [
+      ["third", 3, acks[2]?.offset],
+      ["second", 2, acks[1]?.offset],
+      ["first", 1, acks[0]?.offset],
+    ],
   );
   await waitFor("three published events", () => events.length === 3);
-  assert.deepEqual(events.map((event) => event.message.id), sent.map((message) => message.id));
+  assert.deepEqual(
+    events.map((event) => event.message.id),
+    sent.map((message) => message.id),
+  );
   assert.ok(events.every((event) => event.epoch === history.epoch));
 });
 
@@ -104,7 +112,9 @@ test("reading the whole topic again leaves the store exactly as it was and publi
   const redis = testRedis();
   cleanup.push(() => redis.disconnect());
   const first = await consumerFor(names, redis);
-  for (let i = 1; i <= 5; i++) await producer.publish(createMessage({ text: `m${i}` }, "main"));
+  const acks = [];
+  for (let i = 1; i <= 5; i++) acks.push(await producer.publish(createMessage({ text: `m${i}` }, "main")));
+  const partition = acks[0]?.partition ?? -1;
   await waitFor("five stored messages", async () => (await redis.llen(names.list)) === 5);
   await first.stop();
   const before = await redis.lrange(names.list, 0, -1);
@@ -113,7 +123,7 @@ test("reading the whole topic again leaves the store exactly as it was and publi
   const events = await listen(names);
   const replayGroup = { ...names, group: `${names.group}-replay` };
   await consumerFor(replayGroup, redis);
-  await waitFor("the replay to commit past the last record", async () => (await committedOffset(replayGroup.group, names.topic, 0)) === "5");
+  await waitFor("the replay to commit past the last record", async () => (await committedOffset(replayGroup.group, names.topic, partition)) === "5");
 
   assert.deepEqual(await redis.lrange(names.list, 0, -1), before);
   assert.equal(events.length, 0);
@@ -128,20 +138,23 @@ test("records that are not messages go to the dead-letter topic, with why and wh
   const raw = kafka.producer();
   await raw.connect();
   cleanup.push(() => raw.disconnect());
-  const poison = [
-    Buffer.from([0xde, 0xad, 0xbe, 0xef]),
-    Buffer.from(JSON.stringify({ text: "no id, no time" })),
-    Buffer.from("<script>alert(1)</script>"),
-  ];
+  const poison = [Buffer.from([0xde, 0xad, 0xbe, 0xef]), Buffer.from(JSON.stringify({ text: "no id, no time" })), Buffer.from("<script>alert(1)</script>")];
   const [sent] = await raw.send({ topic: names.topic, messages: poison.map((value) => ({ key: "main", value, headers: { origin: "test" } })) });
   await producer.publish(createMessage({ text: "still here" }, "main"));
 
   await waitFor("the valid message", async () => (await redis.llen(names.list)) === 1);
   const { messages } = await readHistory(redis, names.keys, 100);
-  assert.deepEqual(messages.map((message) => message.text), ["still here"]);
+  assert.deepEqual(
+    messages.map((message) => message.text),
+    ["still here"],
+  );
 
   const dead = await readTopic(names.deadLetterTopic, 3);
-  assert.deepEqual(dead.map((record) => record.value), poison, "the records as they were");
+  assert.deepEqual(
+    dead.map((record) => record.value),
+    poison,
+    "the records as they were",
+  );
   const header = (record: KafkaMessage, name: string) => record.headers?.[name]?.toString();
   assert.deepEqual(
     dead.map((record) => [header(record, "dlq.topic"), header(record, "dlq.partition"), header(record, "dlq.offset"), header(record, "origin")]),
@@ -167,19 +180,28 @@ test("a message that reaches the topic twice (a retried post) is stored and publ
 
   await waitFor("the next message", async () => (await readHistory(redis, names.keys, 100)).messages.some((stored) => stored.text === "after"));
   const { messages } = await readHistory(redis, names.keys, 100);
-  assert.deepEqual(messages.map((stored) => [stored.text, stored.seq]), [["after", 2], ["once", 1]]);
+  assert.deepEqual(
+    messages.map((stored) => [stored.text, stored.seq]),
+    [
+      ["after", 2],
+      ["once", 1],
+    ],
+  );
   await waitFor("two events", () => events.length === 2);
-  assert.deepEqual(events.map((event) => event.message.text), ["once", "after"]);
+  assert.deepEqual(
+    events.map((event) => event.message.text),
+    ["once", "after"],
+  );
 });
 
 test("offsets are committed only after Redis has the messages; a Redis outage delays, never loses", async () => {
   const { names, producer } = await newBoard("outage");
-  const port = await freePort();
   const dataDir = path.join(stack.workDir, `redis-${names.group}`);
   const output = { file: path.join(stack.workDir, `redis-${names.group}.log`) };
-  let redisServer = await startRedisServer({ port, dataDir, output });
+  let redisServer = await onFreePorts(1, ([port = 0]) => startRedisServer({ port, dataDir, output }));
   cleanup.push(() => redisServer.stop());
-  const redis = createRedis(`redis://127.0.0.1:${port}`, "outage-test");
+  const port = Number(new URL(redisServer.url).port);
+  const redis = createRedis(redisServer.url, "outage-test");
   redis.on("error", () => {});
   cleanup.push(() => redis.disconnect());
   const log = recordingLog();
@@ -198,22 +220,46 @@ test("offsets are committed only after Redis has the messages; a Redis outage de
     timeoutMs: 20_000,
   });
   const { messages } = await readHistory(redis, names.keys, 100);
-  assert.deepEqual(messages.map((message) => message.text), ["during", "before"]);
+  assert.deepEqual(
+    messages.map((message) => message.text),
+    ["during", "before"],
+  );
 });
 
-test("posts made at once share the broker's round trips, each acknowledged with its own offset, in the order made", async () => {
-  const { names, producer } = await newBoard("coalesced");
+test("posts made at once share the broker's round trips: the first goes alone, the rest in one produce request", async (t) => {
+  const { names } = await newBoard("coalesced");
+  /** Counts its sends: each is one produce request, for one partition on the one broker. */
+  class CountingProducer extends MessageProducer {
+    requests = 0;
+    override send(...args: Parameters<MessageProducer["send"]>) {
+      this.requests++;
+      return super.send(...args);
+    }
+  }
+  const producer = new CountingProducer(kafka, names.topic);
+  cleanup.push(() => producer.disconnect());
+  await producer.connect();
   const redis = testRedis();
   cleanup.push(() => redis.disconnect());
   await consumerFor(names, redis);
+
   const messages = Array.from({ length: 200 }, (_, i) => createMessage({ text: `together ${i}` }, "main"));
   const acks = await Promise.all(messages.map((message) => producer.publish(message)));
+  t.diagnostic(`${messages.length} posts in ${producer.requests} produce requests`);
+  assert.equal(producer.requests, 2, "the first post alone, the 199 that arrived while it was in flight together");
+  const first = Number(acks[0]?.offset);
   assert.deepEqual(
-    acks.map((ack) => Number(ack.offset)),
+    acks.map((ack) => Number(ack.offset) - first),
     acks.map((_, i) => i),
-    "consecutive offsets in the order publish was called",
+    "each acknowledged with its own offset, in the order made",
   );
   await waitFor("all 200 stored", async () => (await redis.get(names.keys.seq)) === "200");
   const { messages: stored } = await readHistory(redis, names.keys, 100);
-  assert.deepEqual(stored.map((message) => message.id), messages.slice(100).map((message) => message.id).reverse());
+  assert.deepEqual(
+    stored.map((message) => message.id),
+    messages
+      .slice(100)
+      .map((message) => message.id)
+      .reverse(),
+  );
 });

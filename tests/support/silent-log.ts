@@ -1,3 +1,3 @@
 import type { Logger } from "../../src/lib/log";
 
-export const silentLog: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+export const silentLog: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => silentLog };

@@ -1,7 +1,10 @@
 // A viewer of the board's stream over plain HTTP that behaves like a browser's EventSource: it resumes
 // with Last-Event-ID whenever its stream ends. Given several web instances it moves on to the next one, as
 // a load balancer would when an instance goes away.
+import { z } from "zod";
 import { storedMessageSchema, type StoredMessage } from "../../src/lib/messages/schema";
+
+const resetSchema = z.object({ reason: z.string() });
 import { waitFor } from "./stack";
 
 export type StreamViewer = {
@@ -63,7 +66,7 @@ export function watchBoard(urls: string[], options: Options = {}): StreamViewer 
     const data = fields.get("data")?.join("\n");
     if (data === undefined) return;
     const event = fields.get("event")?.[0] ?? "message";
-    if (event === "reset") viewer.resets.push(JSON.parse(data).reason);
+    if (event === "reset") viewer.resets.push(resetSchema.parse(JSON.parse(data)).reason);
     if (event !== "message") return;
     viewer.messages.push(storedMessageSchema.parse(JSON.parse(data)));
     const id = fields.get("id")?.[0];

@@ -6,12 +6,13 @@ import path from "node:path";
 import type { KafkaMessage } from "kafkajs";
 import { Redis } from "ioredis";
 import { createKafka } from "../../src/lib/kafka/client";
+import { silentLog } from "./silent-log";
 import { messageSchema } from "../../src/lib/messages/schema";
 import { storeKeys, type StoreKeys } from "../../src/lib/store/keys";
-import { startConsumerApp, startWebApp } from "../../scripts/stack/app-processes";
-import { freePort, waitFor } from "../../scripts/stack/wait";
+import { startConsumerApp, startWebApp, type WebMode } from "../../scripts/stack/app-processes";
+import { onFreePorts, waitFor } from "../../scripts/stack/wait";
 
-export { waitFor, freePort };
+export { waitFor, onFreePorts };
 
 function required(name: string): string {
   const value = process.env[name];
@@ -38,7 +39,14 @@ export function uniqueNames(label: string): Names {
   const id = `${label}-${randomBytes(4).toString("hex")}`;
   const list = `messages-${id}`;
   const channel = `new-messages-${id}`;
-  return { topic: `board-${id}`, deadLetterTopic: `board-${id}.dlq`, group: `store-${id}`, list, channel, keys: storeKeys({ REDIS_MESSAGES_KEY: list, REDIS_CHANNEL: channel }) };
+  return {
+    topic: `board-${id}`,
+    deadLetterTopic: `board-${id}.dlq`,
+    group: `store-${id}`,
+    list,
+    channel,
+    keys: storeKeys({ REDIS_MESSAGES_KEY: list, REDIS_CHANNEL: channel }),
+  };
 }
 
 /** The environment of an app process that uses `names` on the test stack. */
@@ -59,7 +67,7 @@ export function appEnv(names: Names, overrides: Record<string, string> = {}): Re
   };
 }
 
-export const testKafka = (clientId = "tests") => createKafka(stack.brokers, clientId);
+export const testKafka = (clientId = "tests") => createKafka(stack.brokers, clientId, silentLog);
 
 export function testRedis(url = stack.redisUrl): Redis {
   const redis = new Redis(url, { maxRetriesPerRequest: 1 });
@@ -70,14 +78,17 @@ export function testRedis(url = stack.redisUrl): Redis {
 const logFile = (name: string) => path.join(stack.workDir, `${name}.log`);
 
 /** `npm run kafka:consumer`'s script, as its own process, logging to the test run's directory. */
-export const startConsumerProcess = (env: Record<string, string>, name = "consumer") => startConsumerApp(name, env, { file: logFile(name) });
+export const startConsumerProcess = (env: Record<string, string>, name = "consumer") => startConsumerApp(name, env, { output: { file: logFile(name) } });
 
-/** The production build (`next start`) on a free port, logging to the test run's directory. */
-export const startWebProcess = (env: Record<string, string>, name = "web") => startWebApp(name, env, { file: logFile(name) });
+/** The web app as `npm start` (or `npm run dev`) starts it, on a port of its own, logging to the test run's directory. */
+export const startWebProcess = (env: Record<string, string>, name = "web", mode: WebMode = "production") =>
+  startWebApp(name, env, { output: { file: logFile(name) }, mode });
+
+/** A broker address where nothing listens: port 1 is privileged and unused, so connections are refused at once. */
+export const UNREACHABLE_BROKER = "127.0.0.1:1";
 
 /** What a process has logged so far, from its log file. */
 export const logOf = (name: string) => readFileSync(logFile(name), "utf8");
-
 
 /** The first `count` records of a topic, read by a consumer group of its own. */
 export async function readTopic(topic: string, count: number): Promise<KafkaMessage[]> {
@@ -113,9 +124,9 @@ export async function postAccepted(url: string, text: string): Promise<string> {
 
 /** Things a test started, stopped in reverse order even when the test fails. */
 export function cleanupList() {
-  const steps: (() => Promise<unknown> | unknown)[] = [];
+  const steps: (() => unknown)[] = [];
   return {
-    add<T>(thing: T, stop: (thing: T) => Promise<unknown> | unknown): T {
+    add<T>(thing: T, stop: (thing: T) => unknown): T {
       steps.push(() => stop(thing));
       return thing;
     },

@@ -23,9 +23,7 @@ test("reads lists and numbers from strings, and treats an empty variable as unse
 test("names every variable that is wrong", () => {
   assert.throws(
     () => parseConfig({ MESSAGES_LIMIT: "lots", REDIS_URL: "http://example", KAFKA_BROKERS: "no-port" }),
-    (error: unknown) =>
-      error instanceof ConfigError &&
-      ["MESSAGES_LIMIT", "REDIS_URL", "KAFKA_BROKERS"].every((name) => error.message.includes(name)),
+    (error: unknown) => error instanceof ConfigError && ["MESSAGES_LIMIT", "REDIS_URL", "KAFKA_BROKERS"].every((name) => error.message.includes(name)),
   );
 });
 

@@ -1,24 +1,29 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { clientAddress, PEER_ADDRESS_HEADER } from "../../src/lib/http/client-address";
+import { clientAddress } from "../../src/lib/http/client-address";
 import { checkOrigin } from "../../src/lib/http/origin";
 import { ApiError } from "../../src/lib/http/api-error";
 import { BacklogLimit } from "../../src/lib/realtime/backlog-limit";
 import { StreamGate } from "../../src/lib/realtime/stream-gate";
 
-const request = (headers: Record<string, string>) => new Request("http://board.test/api/messages", { method: "POST", headers });
+import { call } from "../support/call";
+
+const request = (headers: Record<string, string>) => call({ headers });
 
 test("the client address is the connection's unless proxies are trusted; a forged X-Forwarded-For changes nothing", () => {
-  const forged = request({ [PEER_ADDRESS_HEADER]: "10.0.0.1", "x-forwarded-for": "1.2.3.4" });
+  const forged = call({ peer: "10.0.0.1", headers: { "x-forwarded-for": "1.2.3.4", "x-peer-address": "1.2.3.4" } });
   assert.equal(clientAddress(forged, 0), "10.0.0.1");
-  const proxied = request({ [PEER_ADDRESS_HEADER]: "10.0.0.254", "x-forwarded-for": "6.6.6.6, 203.0.113.7" });
+  const proxied = call({ peer: "10.0.0.254", headers: { "x-forwarded-for": "6.6.6.6, 203.0.113.7" } });
   assert.equal(clientAddress(proxied, 1), "203.0.113.7", "the address the one trusted proxy saw");
   assert.equal(clientAddress(proxied, 2), "6.6.6.6");
 });
 
 test("posts from pages of other sites are refused; our own pages and clients without an Origin pass", () => {
   const refused = (headers: Record<string, string>, allowed: string[] = []) =>
-    assert.throws(() => checkOrigin(request(headers), allowed, 0), (error: unknown) => error instanceof ApiError && error.status === 403);
+    assert.throws(
+      () => checkOrigin(request(headers), allowed, 0),
+      (error: unknown) => error instanceof ApiError && error.status === 403,
+    );
   checkOrigin(request({ host: "board.test" }), [], 0);
   checkOrigin(request({ host: "board.test", origin: "http://board.test" }), [], 0);
   checkOrigin(request({ host: "board.test", origin: "https://partner.example" }), ["https://partner.example"], 0);

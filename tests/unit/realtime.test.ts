@@ -13,21 +13,11 @@ import { EventEmitter } from "node:events";
 import type { Redis } from "ioredis";
 import { waitFor } from "../../scripts/stack/wait";
 import { encodeBoardEvent, Viewer } from "../../src/lib/realtime/viewer";
+import { storedMessage } from "../support/messages";
 
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 
-function stored(seq: number): StoredMessage {
-  return {
-    id: `00000000-0000-4000-8000-${String(seq).padStart(12, "0")}`,
-    board: "main",
-    author: "Ann",
-    text: `message ${seq}`,
-    createdAt: "2026-01-01T00:00:00.000Z",
-    seq,
-    partition: 0,
-    offset: String(seq - 1),
-  };
-}
+const stored = storedMessage;
 
 /** History as the store returns it: the newest `count` messages up to `newest`, newest first. */
 function history(epoch: string, newest: number, count = newest): History {
@@ -126,7 +116,7 @@ class Subscriber extends EventEmitter {
 
 function hubWith(store: { history: () => Promise<History>; head?: () => Promise<Head | null> }) {
   const subscriber = new Subscriber();
-    const hub = new BoardHub({
+  const hub = new BoardHub({
     subscriber: subscriber as unknown as Redis,
     channel: "board",
     readHistory: store.history,

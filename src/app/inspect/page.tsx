@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import Link from "next/link";
 import { Inspector } from "@/components/Inspector";
 
 export const dynamic = "force-dynamic";
@@ -9,9 +10,9 @@ export default function InspectPage() {
     <main className="mx-auto flex w-full max-w-5xl flex-col gap-6 px-4 py-8">
       <header className="flex flex-wrap items-baseline justify-between gap-3">
         <h1 className="text-2xl font-bold tracking-tight">Kafka inspector</h1>
-        <a href="/" className="text-sm font-semibold text-board-accent underline">
+        <Link href="/" className="text-sm font-semibold text-board-accent underline">
           Back to the board
-        </a>
+        </Link>
       </header>
       <Inspector />
     </main>

@@ -1,24 +1,20 @@
-import { z } from "zod";
+import type { z } from "zod";
+import { BoardError, issuesByField, type Refusal } from "../board/errors";
 import { jsonReply, type Reply } from "./call";
-import { toResponse } from "./fetch-call";
+import type { ErrorBody } from "./error-body";
 
 export type ErrorCode =
+  | Refusal
   | "invalid_json"
-  | "invalid_message"
   | "invalid_query"
   | "payload_too_large"
   | "unsupported_media_type"
-  | "kafka_unavailable"
-  | "store_unavailable"
-  | "shutting_down"
   | "cross_origin"
   | "method_not_allowed"
-  | "too_many_requests"
-  | "too_many_streams"
-  | "server_busy"
+  | "not_found"
   | "internal";
 
-/** An error with its HTTP answer. Handlers throw these; `errorReply` turns them into JSON. */
+/** An error with its HTTP answer. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -31,53 +27,50 @@ export class ApiError extends Error {
   }
 }
 
-/** The JSON answer for an ApiError, with its status and headers. */
-export function errorReply(error: ApiError): Reply {
-  return jsonReply(error.status, errorBody(error), error.headers);
+const REFUSAL_STATUS: Record<Refusal, number> = {
+  invalid_message: 400,
+  too_many_requests: 429,
+  too_many_streams: 429,
+  server_busy: 503,
+  kafka_unavailable: 503,
+  store_unavailable: 503,
+  shutting_down: 503,
+};
+
+/** The one place where the board's refusals become statuses and headers. */
+export function fromBoardError({ code, message, details }: BoardError): ApiError {
+  const headers: Record<string, string> = {};
+  if (details.retryAfterSeconds !== undefined) headers["Retry-After"] = String(details.retryAfterSeconds);
+  // A load balancer sends the retry to another instance; keep-alive would bring it back here.
+  if (code === "shutting_down") headers.Connection = "close";
+  return new ApiError(REFUSAL_STATUS[code], code, message, details.fields, headers);
 }
 
-export function errorResponse(error: ApiError): Response {
-  return toResponse(errorReply(error));
+/** The JSON answer for an error; anything unforeseen becomes a 500 whose details only the log gets. */
+export function errorReply(error: ApiError | BoardError): Reply {
+  const api = error instanceof BoardError ? fromBoardError(error) : error;
+  const body: ErrorBody = { error: { code: api.code, message: api.message, ...(api.fields && { fields: api.fields }) } };
+  return jsonReply(api.status, body, api.headers);
 }
 
-/** Too many: try again after `seconds`. */
-export function tooMany(code: "too_many_requests" | "too_many_streams", message: string, seconds: number): ApiError {
-  return new ApiError(429, code, message, undefined, { "Retry-After": String(seconds) });
+export function invalidQuery(error: z.ZodError): ApiError {
+  const { fields, summary } = issuesByField(error);
+  return new ApiError(400, "invalid_query", summary, fields);
 }
 
-export function invalid(code: "invalid_message" | "invalid_query", error: z.ZodError): ApiError {
-  const fields: Record<string, string> = {};
-  for (const issue of error.issues) fields[issue.path.join(".") || "body"] ??= issue.message;
-  // Each message names its field ("text must not be empty"), so the summary reads well on its own.
-  return new ApiError(400, code, Object.values(fields).join("; "), fields);
-}
-
-/** The body of every error answer; the UI parses it with this schema too. */
-export const errorBodySchema = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string(),
-    fields: z.record(z.string(), z.string()).optional(),
-  }),
-});
-export type ErrorBody = z.infer<typeof errorBodySchema>;
-
-export function errorBody(error: ApiError): ErrorBody {
-  return { error: { code: error.code, message: error.message, ...(error.fields && { fields: error.fields }) } };
-}
-
-/** Something failed that no check foresaw; the details go to the log, not to the client. */
 export function internalError(): ApiError {
   return new ApiError(500, "internal", "Something went wrong on our side");
 }
 
-/** This instance is shutting down; the client should try again, which a load balancer sends elsewhere. */
-export function shuttingDown(): ApiError {
-  return new ApiError(503, "shutting_down", "This server is restarting; try again in a moment.", undefined, { Connection: "close", "Retry-After": "1" });
+export function shuttingDown(): BoardError {
+  return new BoardError("shutting_down", "This server is restarting; try again in a moment.", { retryAfterSeconds: 1 });
 }
 
-/** For the methods a route does not serve: JSON like every other error, and the methods it does. */
-export function methodNotAllowed(allowed: readonly string[]): () => Response {
+export function methodNotAllowed(allowed: readonly string[]): ApiError {
   const allow = allowed.join(", ");
-  return () => errorResponse(new ApiError(405, "method_not_allowed", `Use ${allow} here.`, undefined, { Allow: allow }));
+  return new ApiError(405, "method_not_allowed", `Use ${allow} here.`, undefined, { Allow: allow });
+}
+
+export function notFound(): ApiError {
+  return new ApiError(404, "not_found", "There is nothing at this address.");
 }

@@ -1,35 +1,31 @@
+import type { StreamSink } from "../board/streams";
 import type { HeaderValues } from "./security-headers";
 
-/**
- * What the handlers read of a request and what they answer, the same whichever server received it: Next's
- * route handlers (a fetch Request) or the front door (node:http, see src/lib/web/front-door.ts).
- */
+/** What a handler reads of a request: plain data, so that a test can make one without a server. */
 export type Call = {
-  /** The path and query, or a whole URL. */
+  /** The path and query. */
   url: string;
+  /** The address of the connection's other end: a client cannot choose it. */
+  peer: string;
   headers: { get(name: string): string | null };
   body: AsyncIterable<Uint8Array> | null;
 };
 
-/** An answer with a JSON body, or none. */
+/** A whole answer. */
 export type Reply = { status: number; headers: HeaderValues; body: string };
+
+/** An answer that goes on: `attach` starts it and returns what to call when the client goes away. */
+export type StreamReply = { status: 200; headers: HeaderValues; attach(sink: StreamSink): () => void };
+
+export type Answer = Reply | StreamReply;
+export type Handler = (call: Call) => Promise<Answer>;
 
 export function jsonReply(status: number, value: unknown, headers: HeaderValues = {}): Reply {
   return { status, headers: { "Content-Type": "application/json", ...headers }, body: JSON.stringify(value) };
 }
 
-export function searchParams(call: Call): URLSearchParams {
+export function searchParams(call: Pick<Call, "url">): URLSearchParams {
   return new URL(call.url, "http://localhost").searchParams;
 }
 
-/** Where a streamed answer's bytes go, whichever server holds the connection. */
-export type StreamSink = {
-  write(chunk: Uint8Array): void;
-  /** Bytes written that the connection has not taken yet. */
-  queuedBytes(): number;
-  /** Ends the answer after what is queued, or at once, dropping it, when `dropped` is given. */
-  end(dropped?: Error): void;
-};
-
-/** A stream either refused with an answer, or opened: `attach` starts it and returns what to call when the client goes away. */
-export type StreamOpening = { refused: Reply } | { refused?: undefined; headers: HeaderValues; attach(sink: StreamSink): () => void };
+export const isStream = (answer: Answer): answer is StreamReply => "attach" in answer;

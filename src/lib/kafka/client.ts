@@ -1,19 +1,45 @@
 import { Kafka, logLevel, type LogEntry } from "kafkajs";
-import { createLogger } from "../log";
+import type { Logger } from "../log";
 
-// kafkajs stays behind this module and its two neighbours, so that changing the client library touches
-// only src/lib/kafka.
-
-const log = createLogger("kafkajs");
+// kafkajs stays behind this module and its neighbours, so that changing the client library touches only
+// src/lib/kafka and src/lib/consumer.
 
 // Retries are bounded on purpose (see createKafka); kafkajs warns about that on every producer.
 const EXPECTED = "Limiting retries for the idempotent producer";
 
-function logCreator() {
-  return ({ level, log: entry }: LogEntry) => {
+/**
+ * What the broker answers while it is starting, electing a leader or moving a group's coordinator: normal,
+ * and retried by kafkajs, so a debug line rather than an ERROR with a stack. If one persists, what waited
+ * on it fails and says so.
+ */
+const TRANSIENT = [
+  "The coordinator is loading",
+  "The coordinator is not available",
+  "The group coordinator is not available",
+  "This is not the correct coordinator",
+  "There is no leader for this topic-partition",
+  "This server is not the leader for that topic-partition",
+  "The group is rebalancing",
+  "Leader not available",
+];
+
+export function isTransient(error: unknown): boolean {
+  const text = error instanceof Error ? error.message : String(error);
+  return TRANSIENT.some((known) => text.includes(known));
+}
+
+// A crashed consumer says why in a line of its own, at its own level; the restart is no error by itself.
+const RESTARTING = "Restarting the consumer";
+
+/** Passes kafkajs's log entries to ours, each at the level it deserves. */
+export function relayKafkaLog(log: Logger) {
+  return ({ level, log: entry }: Pick<LogEntry, "level" | "log">) => {
     const { message, ...fields } = entry;
     if (message.startsWith(EXPECTED)) return;
-    if (level <= logLevel.ERROR) log.error(message, fields);
+    if (isTransient(`${message} ${typeof fields.error === "string" ? fields.error : ""}`)) {
+      const { stack: _, ...brief } = fields;
+      log.debug(message, brief);
+    } else if (level <= logLevel.ERROR && !message.startsWith(RESTARTING)) log.error(message, fields);
     else log.warn(message, fields);
   };
 }
@@ -23,7 +49,7 @@ function logCreator() {
  * second, so that a post waiting on Kafka is answered (503) in seconds rather than hanging. Within those
  * retries the idempotent producer still keeps a resent batch from being written twice.
  */
-export function createKafka(brokers: string[], clientId: string): Kafka {
+export function createKafka(brokers: string[], clientId: string, log: Logger): Kafka {
   return new Kafka({
     brokers,
     clientId,
@@ -31,6 +57,6 @@ export function createKafka(brokers: string[], clientId: string): Kafka {
     requestTimeout: 5000,
     retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
     logLevel: logLevel.WARN,
-    logCreator,
+    logCreator: () => relayKafkaLog(log.child("kafkajs")),
   });
 }

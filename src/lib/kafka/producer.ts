@@ -10,14 +10,6 @@ export class KafkaUnavailableError extends Error {
 }
 
 /**
- * By name rather than instanceof: Next bundles the front door and each route separately, each with its own
- * copy of this module, and all of them share the one producer that whichever came first created.
- */
-export function isKafkaUnavailable(error: unknown): boolean {
-  return error instanceof Error && error.name === "KafkaUnavailableError";
-}
-
-/**
  * An idempotent producer that waits for every in-sync replica. Connects on first use (so that `next build`
  * needs no broker) and again after the broker went away.
  */
@@ -100,7 +92,10 @@ export class MessageProducer extends DurableProducer {
       const batch = this.takeBatch();
       try {
         // One key, one partition: the records sit there in order, from the base offset on.
-        const [metadata] = await this.send(this.topic, batch.map((pending) => pending.record));
+        const [metadata] = await this.send(
+          this.topic,
+          batch.map((pending) => pending.record),
+        );
         if (!metadata) throw new KafkaUnavailableError("the broker answered without a partition");
         const base = BigInt(metadata.baseOffset ?? metadata.offset ?? "0");
         batch.forEach((pending, i) => pending.resolve({ partition: metadata.partition, offset: String(base + BigInt(i)) }));

@@ -14,5 +14,13 @@ export type StoreKeys = {
 
 export function storeKeys(config: Pick<Config, "REDIS_MESSAGES_KEY" | "REDIS_CHANNEL">): StoreKeys {
   const list = config.REDIS_MESSAGES_KEY;
-  return { list, channel: config.REDIS_CHANNEL, seq: `${list}:seq`, applied: `${list}:applied`, epoch: `${list}:epoch`, ids: `${list}:ids`, rate: `${list}:rate` };
+  return {
+    list,
+    channel: config.REDIS_CHANNEL,
+    seq: `${list}:seq`,
+    applied: `${list}:applied`,
+    epoch: `${list}:epoch`,
+    ids: `${list}:ids`,
+    rate: `${list}:rate`,
+  };
 }

@@ -21,13 +21,7 @@ export function newEpoch(): string {
  * Stores records of one partition, in offset order, and publishes each; see APPEND_SCRIPT for why this is
  * safe to repeat. Resolves only once Redis has applied the whole run.
  */
-export async function appendRecords(
-  redis: Redis,
-  keys: StoreKeys,
-  limits: StoreLimits,
-  topic: string,
-  records: readonly ConsumedRecord[],
-): Promise<number> {
+export async function appendRecords(redis: Redis, keys: StoreKeys, limits: StoreLimits, topic: string, records: readonly ConsumedRecord[]): Promise<number> {
   const first = records[0];
   if (!first) return 0;
   const args: (string | number)[] = [limits.history, keys.channel, `${topic}:${first.partition}`, newEpoch(), limits.dedupeWindow];
@@ -59,7 +53,11 @@ function safeJson(text: string): unknown {
 /** The newest `limit` stored messages, newest first, with the epoch they belong to. */
 export async function readHistory(redis: Redis, keys: StoreKeys, limit: number): Promise<History> {
   // One transaction, so that the epoch and the list come from the same moment.
-  const replies = await redis.multi().get(keys.epoch).lrange(keys.list, 0, limit - 1).exec();
+  const replies = await redis
+    .multi()
+    .get(keys.epoch)
+    .lrange(keys.list, 0, limit - 1)
+    .exec();
   const epoch = replyValue(replies?.[0]);
   const entries = replyValue(replies?.[1]);
   return {

@@ -1,5 +1,5 @@
 import type { KafkaMessage } from "kafkajs";
-import type { DurableProducer } from "./producer";
+import type { DurableProducer } from "../kafka/producer";
 
 /** A record the consumer cannot store, and why. */
 export type DeadLetter = { partition: number; record: KafkaMessage; reason: string };

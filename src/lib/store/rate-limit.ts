@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import { errorFields, type Logger } from "../log";
-import { LuaScript } from "../store/lua-script";
+import { LuaScript } from "./lua-script";
 
 /**
  * A token bucket in Redis, so that every web instance draws from the same one: `burst` tokens, refilled at

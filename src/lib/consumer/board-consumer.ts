@@ -4,9 +4,10 @@ import { errorFields, type Logger } from "../log";
 import type { StoreKeys } from "../store/keys";
 import { appendRecords, type ConsumedRecord, type StoreLimits } from "../store/message-store";
 import { sendDeadLetters, type DeadLetter } from "./dead-letters";
-import { DurableProducer } from "./producer";
-import { decodeRecord, REQUEST_ID_HEADER } from "./record";
-import type { ConsumerMetrics } from "../metrics/consumer-metrics";
+import { isTransient } from "../kafka/client";
+import { DurableProducer } from "../kafka/producer";
+import { decodeRecord, REQUEST_ID_HEADER } from "../kafka/record";
+import type { ConsumerMetrics } from "./metrics";
 
 export type BoardConsumerOptions = {
   kafka: Kafka;
@@ -39,9 +40,11 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
     log.info("joined consumer group", { groupId, memberId: payload.memberId, assignment: payload.memberAssignment }),
   );
-  consumer.on(consumer.events.CRASH, ({ payload }) =>
-    log.error("consumer crashed", { ...errorFields(payload.error), restart: payload.restart }),
-  );
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    const fields = { ...errorFields(payload.error), restart: payload.restart };
+    if (payload.restart && isTransient(payload.error)) log.debug("consumer restarts after a passing broker error", fields);
+    else log.error("consumer crashed", fields);
+  });
 
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });

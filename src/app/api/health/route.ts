@@ -1,5 +1,0 @@
-import { health } from "@/lib/http/ops-api";
-
-export const dynamic = "force-dynamic";
-
-export const GET = () => health();

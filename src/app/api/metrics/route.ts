@@ -1,5 +1,0 @@
-import { metricsText } from "@/lib/http/ops-api";
-
-export const dynamic = "force-dynamic";
-
-export const GET = () => metricsText();

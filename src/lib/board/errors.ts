@@ -1,0 +1,30 @@
+import type { z } from "zod";
+
+/** Why the board refused something. Each transport says it its own way (HTTP: src/lib/http/api-error.ts). */
+export type Refusal =
+  "invalid_message" | "too_many_requests" | "too_many_streams" | "server_busy" | "kafka_unavailable" | "store_unavailable" | "shutting_down";
+
+export type RefusalDetails = { fields?: Record<string, string>; retryAfterSeconds?: number };
+
+/** A refusal the client can act on: fix the input, wait, or try another instance. Nothing was changed. */
+export class BoardError extends Error {
+  override name = "BoardError";
+
+  constructor(
+    readonly code: Refusal,
+    message: string,
+    readonly details: RefusalDetails = {},
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The first problem of each field, keyed by its path. Each message names its field ("text must not be
+ * empty"), so the joined summary reads well on its own.
+ */
+export function issuesByField(error: z.ZodError): { fields: Record<string, string>; summary: string } {
+  const fields: Record<string, string> = {};
+  for (const issue of error.issues) fields[issue.path.join(".") || "body"] ??= issue.message;
+  return { fields, summary: Object.values(fields).join("; ") };
+}

@@ -1,0 +1,24 @@
+import { errorFields, type Logger } from "../log";
+import type { History } from "../messages/schema";
+import { BoardError } from "./errors";
+
+export type BoardHistory = {
+  /** The most a reader gets: what the store keeps. */
+  readonly limit: number;
+  /** The newest `limit` stored messages, newest first; refused while the store is unreachable. */
+  read(limit?: number): Promise<History>;
+};
+
+export function boardHistory(readStored: (limit: number) => Promise<History>, limit: number, log: Logger): BoardHistory {
+  return {
+    limit,
+    async read(asked = limit) {
+      try {
+        return await readStored(Math.min(asked, limit));
+      } catch (error) {
+        log.warn("history read failed", errorFields(error));
+        throw new BoardError("store_unavailable", "The message store (Redis) is unreachable; try again shortly.");
+      }
+    },
+  };
+}

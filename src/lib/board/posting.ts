@@ -1,0 +1,55 @@
+import { KafkaUnavailableError, type Acknowledgement } from "../kafka/producer";
+import { errorFields, type Logger } from "../log";
+import { createMessage } from "../messages/create";
+import { newMessageSchema, type Message } from "../messages/schema";
+import type { WebMetrics } from "../metrics/web-metrics";
+import type { RateDecision } from "../store/rate-limit";
+import { BoardError, issuesByField } from "./errors";
+
+export type PostingDeps = {
+  board: string;
+  producer: { publish(message: Message, requestId?: string): Promise<Acknowledgement> };
+  limiter: { take(client: string): Promise<RateDecision> };
+  metrics: Pick<WebMetrics, "accepted" | "produceSeconds">;
+  log: Logger;
+};
+
+export type Posting = {
+  /** Takes one post from the client's allowance, or refuses. Cheap, so it comes before the body is read. */
+  admit(client: string): Promise<void>;
+  /** Validates a post and produces it; resolves once every in-sync replica has it. */
+  post(input: unknown, requestId: string): Promise<Message>;
+};
+
+export function createPosting({ board, producer, limiter, metrics, log }: PostingDeps): Posting {
+  return {
+    async admit(client) {
+      const rate = await limiter.take(client);
+      if (!rate.allowed) {
+        const seconds = rate.retryAfterSeconds;
+        throw new BoardError("too_many_requests", `Too many posts; try again in ${seconds} s.`, { retryAfterSeconds: seconds });
+      }
+    },
+
+    async post(input, requestId) {
+      const parsed = newMessageSchema.safeParse(input);
+      if (!parsed.success) {
+        const { fields, summary } = issuesByField(parsed.error);
+        throw new BoardError("invalid_message", summary, { fields });
+      }
+      const message = createMessage(parsed.data, board);
+      const stopTimer = metrics.produceSeconds.startTimer();
+      try {
+        const { partition, offset } = await producer.publish(message, requestId);
+        stopTimer();
+        metrics.accepted.inc();
+        log.debug("accepted message", { id: message.id, partition, offset, requestId });
+        return message;
+      } catch (error) {
+        if (!(error instanceof KafkaUnavailableError)) throw error;
+        log.warn("post refused: Kafka unavailable", { requestId, ...errorFields(error) });
+        throw new BoardError("kafka_unavailable", "Kafka did not accept the message; it was not posted. Try again shortly.");
+      }
+    },
+  };
+}

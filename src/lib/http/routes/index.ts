@@ -1,0 +1,25 @@
+import { createRouter } from "../router";
+import { inspectionRoute, type InspectionDeps } from "./inspection";
+import { messageRoutes, type MessageRoutesDeps } from "./messages";
+import { operationsRoutes, type OperationsDeps } from "./operations";
+
+export type ApiDeps = MessageRoutesDeps & OperationsDeps & InspectionDeps;
+
+/** Every route of the API, in development and production alike; what is not the API's goes to the pages. */
+export function apiRouter(deps: ApiDeps) {
+  const messages = messageRoutes(deps);
+  const operations = operationsRoutes(deps);
+  return createRouter(
+    {
+      "/api/messages": { GET: messages.history, POST: messages.post },
+      "/api/messages/stream": { GET: messages.stream },
+      // The first design's API, kept for its clients: the same post, the history as a plain array.
+      "/messages": { GET: messages.list, POST: messages.post },
+      "/api/health": { GET: operations.health },
+      "/api/ready": { GET: operations.ready },
+      "/api/metrics": { GET: operations.metrics },
+      "/api/inspect": { GET: inspectionRoute(deps) },
+    },
+    (path) => path === "/api" || path.startsWith("/api/"),
+  );
+}

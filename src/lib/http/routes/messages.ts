@@ -1,0 +1,98 @@
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
+import { BoardError } from "../../board/errors";
+import type { BoardHistory } from "../../board/history";
+import type { Posting } from "../../board/posting";
+import type { Streams } from "../../board/streams";
+import { errorFields, type Logger } from "../../log";
+import { parsePosition } from "../../messages/position";
+import type { WebMetrics } from "../../metrics/web-metrics";
+import { SSE_HEADERS } from "../../realtime/sse";
+import { ApiError, errorReply, internalError, invalidQuery, shuttingDown } from "../api-error";
+import { jsonReply, searchParams, type Answer, type Call, type Handler, type Reply } from "../call";
+import { clientAddress } from "../client-address";
+import { readJsonBody } from "../json-body";
+import { checkOrigin } from "../origin";
+
+export type MessageRoutesDeps = {
+  posting: Posting;
+  streams: Streams;
+  history: BoardHistory;
+  /** True once the process is shutting down: new posts and streams go elsewhere. */
+  lifecycle: { readonly closing: boolean };
+  clients: { trustedHops: number; allowedOrigins: readonly string[] };
+  metrics: Pick<WebMetrics, "rejected">;
+  log: Logger;
+};
+
+const historyQuerySchema = z.object({
+  limit: z.coerce.number({ error: "limit must be a number" }).int("limit must be a whole number").min(1, "limit must be at least 1").optional(),
+});
+
+const REQUEST_ID = /^[\w.:-]{1,64}$/;
+
+/** The caller's request id if it looks like one (a proxy may have set it), else a new one. */
+function requestIdOf(call: Call): string {
+  const given = call.headers.get("x-request-id");
+  return given && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+export function messageRoutes({ posting, streams, history, lifecycle, clients, metrics, log }: MessageRoutesDeps) {
+  /** Runs a handler and turns what it throws into a JSON error; `countRefusals`: as rejected posts. */
+  const answer = async <T extends Answer>(handle: () => Promise<T>, countRefusals = false): Promise<T | Reply> => {
+    try {
+      if (lifecycle.closing) throw shuttingDown();
+      return await handle();
+    } catch (error) {
+      if (error instanceof ApiError || error instanceof BoardError) {
+        if (countRefusals) metrics.rejected.inc({ reason: error.code });
+        return errorReply(error);
+      }
+      log.error("unexpected error", errorFields(error));
+      return errorReply(internalError());
+    }
+  };
+
+  const readHistory =
+    (shape: "history" | "list"): Handler =>
+    (call) =>
+      answer(async () => {
+        const query = historyQuerySchema.safeParse(Object.fromEntries(searchParams(call)));
+        if (!query.success) throw invalidQuery(query.error);
+        const stored = await history.read(query.data.limit);
+        return jsonReply(200, shape === "history" ? stored : stored.messages, { "Cache-Control": "no-store" });
+      });
+
+  return {
+    /**
+     * Checks where the post comes from and how often, validates it and produces it, answering 201 only once
+     * the broker has it. Cheap refusals come first, before the body is read.
+     */
+    post: async (call: Call): Promise<Reply> => {
+      const requestId = requestIdOf(call);
+      const reply = await answer(async () => {
+        checkOrigin(call, clients.allowedOrigins, clients.trustedHops);
+        await posting.admit(clientAddress(call, clients.trustedHops));
+        return jsonReply(201, await posting.post(await readJsonBody(call), requestId));
+      }, true);
+      reply.headers["X-Request-Id"] = requestId;
+      return reply;
+    },
+
+    /** `{epoch, messages}`, newest first. */
+    history: readHistory("history"),
+    /** The first design's shape: the messages alone. */
+    list: readHistory("list"),
+
+    /**
+     * The live stream, resumed from the browser's Last-Event-ID after a reconnect, or from `?after=` on a
+     * first connection.
+     */
+    stream: (call: Call) =>
+      answer(async () => {
+        const resumeFrom = parsePosition(call.headers.get("last-event-id")) ?? parsePosition(searchParams(call).get("after"));
+        const { attach } = await streams.open(clientAddress(call, clients.trustedHops), resumeFrom);
+        return { status: 200, headers: SSE_HEADERS, attach };
+      }),
+  };
+}

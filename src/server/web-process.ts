@@ -1,0 +1,71 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import nextEnv from "@next/env";
+import next from "next";
+import { configOrExit } from "../lib/config";
+import { serveApi } from "../lib/http/node-adapter";
+import { createLogger, errorFields } from "../lib/log";
+import { stopOnSignals } from "../lib/shutdown";
+import { providePageContext } from "./page-context";
+import { createWebServices } from "./web-services";
+
+const SHUTDOWN_GRACE_MS = 5000;
+
+const dev = process.env.NODE_ENV === "development";
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+nextEnv.loadEnvConfig(root, dev);
+const config = configOrExit(process.env);
+const log = createLogger("web", config);
+
+try {
+  const services = createWebServices(config, log);
+  providePageContext({ history: () => services.history.read().catch(() => null), historyLimit: config.MESSAGES_LIMIT });
+
+  // One server: the API's routes answered by our handlers, everything else (pages, assets, development's
+  // hot reload) by Next. The API serves at once; pages wait until Next is prepared.
+  const server = createServer();
+  const pages = next({ dev, dir: root, hostname: config.WEB_HOST, port: config.PORT, httpServer: server });
+  const pagesReady = pages.prepare().then(() => pages.getRequestHandler());
+  const api = serveApi(services.api, log);
+  server.on("request", (request, response) => {
+    if (api(request, response)) return;
+    pagesReady
+      .then((handle) => handle(request, response))
+      .catch((error: unknown) => {
+        log.error("page request failed", errorFields(error));
+        if (response.headersSent) response.destroy();
+        else response.writeHead(500).end();
+      });
+  });
+  const address = await listen(server, config.PORT, config.WEB_HOST);
+  void services.connect();
+  await pagesReady;
+  log.info("web app listening", { url: `http://${address}`, mode: dev ? "development" : "production" });
+
+  stopOnSignals(log, async () => {
+    // New posts and streams are refused from here on, and open streams end, so that browsers and load
+    // balancers move to another instance; posts in flight are still answered.
+    services.stopTaking();
+    const closed = new Promise((resolve) => server.close(resolve));
+    const grace = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    await closed;
+    clearTimeout(grace);
+    await Promise.all([services.close(), pages.close()]);
+  });
+} catch (error) {
+  log.error("the web app could not start", errorFields(error));
+  process.exit(1);
+}
+
+function listen(server: Server, port: number, host: string | undefined): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      const { port: bound } = server.address() as AddressInfo;
+      const everywhere = host === undefined || host === "0.0.0.0" || host === "::";
+      resolve(`${everywhere ? "localhost" : host.includes(":") ? `[${host}]` : host}:${bound}`);
+    });
+  });
+}

@@ -1,0 +1,120 @@
+import type { Admin } from "kafkajs";
+import { boardHistory, type BoardHistory } from "../lib/board/history";
+import { createPosting } from "../lib/board/posting";
+import { createStreams } from "../lib/board/streams";
+import type { Config } from "../lib/config";
+import { apiRouter } from "../lib/http/routes";
+import { createKafka } from "../lib/kafka/client";
+import { MessageProducer } from "../lib/kafka/producer";
+import { TopicTail } from "../lib/kafka/topic-tail";
+import { errorFields, type Logger } from "../lib/log";
+import { createWebMetrics } from "../lib/metrics/web-metrics";
+import { BoardHub } from "../lib/realtime/board-hub";
+import { StreamGate } from "../lib/realtime/stream-gate";
+import { storeKeys } from "../lib/store/keys";
+import { readHead, readHistory } from "../lib/store/message-store";
+import { RateLimiter } from "../lib/store/rate-limit";
+import { createRedis } from "../lib/store/redis";
+
+export type WebServices = {
+  /** Finds the API's handler for a request; undefined for the pages. */
+  api: ReturnType<typeof apiRouter>;
+  history: BoardHistory;
+  /** Connects the producer now, so that the first posts do not wait for the broker's handshake. */
+  connect(): Promise<void>;
+  /** Refuses new posts and streams from now on, and ends the open streams. */
+  stopTaking(): void;
+  /** Closes every client; posts still in flight fail. Safe to call twice. */
+  close(): Promise<void>;
+};
+
+/**
+ * The web process's composition root: every long-lived client is made here, once, and handed to what
+ * needs it. One producer, one Redis connection for commands and one subscriber that fans out to every
+ * viewer, and a Kafka admin client for readiness and the inspector. Nothing connects until used.
+ */
+export function createWebServices(config: Config, log: Logger): WebServices {
+  const keys = storeKeys(config);
+  const redis = createRedis(config.REDIS_URL, "message-board-web", { autoPipelining: true });
+  const subscriber = createRedis(config.REDIS_URL, "message-board-web-subscriber");
+  const history = boardHistory((limit) => readHistory(redis, keys, limit), config.MESSAGES_LIMIT, log);
+  const hub = new BoardHub({
+    subscriber,
+    channel: keys.channel,
+    readHistory: () => readHistory(redis, keys, config.MESSAGES_LIMIT),
+    readHead: () => readHead(redis, keys),
+    heartbeatMs: config.SSE_HEARTBEAT_MS,
+    log,
+    onSent: (viewers) => metrics.eventsSent.inc(viewers),
+  });
+  const metrics = createWebMetrics(() => hub.viewerCount);
+  redis.on("error", (error) => {
+    metrics.redisErrors.inc();
+    log.warn("Redis connection error", errorFields(error));
+  });
+
+  const kafka = createKafka(config.KAFKA_BROKERS, `${config.KAFKA_CLIENT_ID}-web`, log);
+  const producer = new MessageProducer(kafka, config.KAFKA_TOPIC);
+  const tail = new TopicTail(kafka, config.KAFKA_TOPIC, log);
+  const adminClient = kafka.admin();
+  let adminConnected: Promise<Admin> | undefined;
+  const admin = () =>
+    (adminConnected ??= adminClient.connect().then(
+      () => adminClient,
+      (error: unknown) => {
+        adminConnected = undefined;
+        throw error;
+      },
+    ));
+
+  const lifecycle = { closing: false };
+  const api = apiRouter({
+    posting: createPosting({
+      board: config.BOARD_ID,
+      producer,
+      limiter: new RateLimiter(redis, keys.rate, { perMinute: config.POSTS_PER_MINUTE, burst: config.POST_BURST }, log),
+      metrics,
+      log,
+    }),
+    streams: createStreams({
+      hub,
+      readHistory: () => history.read(),
+      gate: new StreamGate({ perClient: config.STREAMS_PER_CLIENT, perProcess: config.STREAMS_PER_PROCESS }),
+      limits: { perClient: config.STREAMS_PER_CLIENT, bufferBytes: config.STREAM_BUFFER_BYTES },
+      log,
+    }),
+    history,
+    lifecycle,
+    clients: { trustedHops: config.TRUSTED_PROXY_HOPS, allowedOrigins: config.ALLOWED_ORIGINS },
+    metrics,
+    log,
+    admin,
+    redis,
+    group: { groupId: config.KAFKA_CONSUMER_GROUP, topic: config.KAFKA_TOPIC },
+    tail,
+    topics: { topic: config.KAFKA_TOPIC, deadLetterTopic: config.KAFKA_DLQ_TOPIC, groupId: config.KAFKA_CONSUMER_GROUP },
+  });
+
+  const stopTaking = () => {
+    lifecycle.closing = true;
+    hub.close();
+  };
+  let closed: Promise<void> | undefined;
+  return {
+    api,
+    history,
+    connect: () =>
+      producer.connect().then(
+        () => log.info("connected to Kafka", { brokers: config.KAFKA_BROKERS }),
+        (error: unknown) => log.warn("Kafka is unreachable; posts are refused until it is back", { brokers: config.KAFKA_BROKERS, ...errorFields(error) }),
+      ),
+    stopTaking,
+    close: () =>
+      (closed ??= (async () => {
+        stopTaking();
+        await producer.disconnect().catch((error: unknown) => log.warn("producer disconnect failed", errorFields(error)));
+        await Promise.all([adminClient.disconnect(), tail.stop()]).catch(() => {});
+        redis.disconnect();
+      })()),
+  };
+}

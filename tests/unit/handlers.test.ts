@@ -1,0 +1,218 @@
+// The post and stream handlers with every dependency replaced: what a client gets back, and what reached
+// the producer, the rate limit and the hub, for each way a request can go.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { boardHistory } from "../../src/lib/board/history";
+import { createPosting } from "../../src/lib/board/posting";
+import { createStreams, type StreamSink } from "../../src/lib/board/streams";
+import { isStream, type Answer, type Reply } from "../../src/lib/http/call";
+import { messageRoutes } from "../../src/lib/http/routes/messages";
+import { KafkaUnavailableError, type Acknowledgement } from "../../src/lib/kafka/producer";
+import { formatPosition } from "../../src/lib/messages/position";
+import { messageSchema, type History, type Message } from "../../src/lib/messages/schema";
+import { createWebMetrics } from "../../src/lib/metrics/web-metrics";
+import { StreamGate } from "../../src/lib/realtime/stream-gate";
+import type { Viewer } from "../../src/lib/realtime/viewer";
+import { encodeBoardEvent } from "../../src/lib/realtime/viewer";
+import type { RateDecision } from "../../src/lib/store/rate-limit";
+import { call } from "../support/call";
+import { silentLog } from "../support/silent-log";
+import { storedMessage } from "../support/messages";
+
+const JSON_POST = { "content-type": "application/json" };
+
+const stored = storedMessage;
+
+/** The handlers over fakes that record what they were asked. */
+function board({
+  produce,
+  rate,
+  history,
+  ready,
+}: { produce?: (message: Message) => Promise<Acknowledgement>; rate?: RateDecision; history?: History; ready?: () => Promise<void> } = {}) {
+  const produced: { message: Message; requestId?: string }[] = [];
+  const limited: string[] = [];
+  const viewers = new Set<Viewer>();
+  const metrics = createWebMetrics(() => viewers.size);
+  const lifecycle = { closing: false };
+  const gate = new StreamGate({ perClient: 2, perProcess: 3 });
+  const stored = history ?? { epoch: "e1", messages: [] };
+  const routes = messageRoutes({
+    posting: createPosting({
+      board: "main",
+      producer: {
+        publish: async (message, requestId) => {
+          produced.push({ message, requestId });
+          return produce ? produce(message) : { partition: 0, offset: String(produced.length - 1) };
+        },
+      },
+      limiter: { take: async (client) => (limited.push(client), rate ?? { allowed: true }) },
+      metrics,
+      log: silentLog,
+    }),
+    streams: createStreams({
+      hub: { ready: ready ?? (async () => {}), add: (viewer) => void viewers.add(viewer), remove: (viewer) => void viewers.delete(viewer) },
+      readHistory: async () => stored,
+      gate,
+      limits: { perClient: 2, bufferBytes: 64 },
+      log: silentLog,
+    }),
+    history: boardHistory(async () => stored, 100, silentLog),
+    lifecycle,
+    clients: { trustedHops: 0, allowedOrigins: [] },
+    metrics,
+    log: silentLog,
+  });
+  const rejected = async (reason: string) => (await metrics.rejected.get()).values.find((value) => value.labels.reason === reason)?.value ?? 0;
+  return { routes, produced, limited, viewers, lifecycle, gate, rejected };
+}
+
+const bodyOf = (answer: Answer) =>
+  JSON.parse((answer as Reply).body) as { error?: { code: string; fields?: Record<string, string> } } & Record<string, unknown>;
+
+/** A body that fails the test if a handler reads it. */
+const unread = () => ({
+  ...call({ headers: JSON_POST }),
+  body: {
+    [Symbol.asyncIterator]: () => {
+      throw new Error("the body was read");
+    },
+  },
+});
+
+test("a valid post is produced once, with the caller's request id, and answered 201 with the message", async () => {
+  const { routes, produced } = board();
+  const answer = await routes.post(call({ headers: { ...JSON_POST, "x-request-id": "req-1" }, body: JSON.stringify({ text: " hello ", author: "Ann" }) }));
+  assert.equal(answer.status, 201);
+  assert.equal(answer.headers["X-Request-Id"], "req-1");
+  const message = messageSchema.parse(bodyOf(answer));
+  assert.equal(message.text, "hello", "trimmed");
+  assert.deepEqual(produced, [{ message, requestId: "req-1" }]);
+});
+
+test("over the rate limit: 429 with Retry-After, before the body is read, and nothing produced", async () => {
+  const { routes, produced, rejected } = board({ rate: { allowed: false, retryAfterSeconds: 7 } });
+  const answer = await routes.post(unread());
+  assert.equal(answer.status, 429);
+  assert.equal(answer.headers["Retry-After"], "7");
+  assert.equal(bodyOf(answer).error?.code, "too_many_requests");
+  assert.equal(produced.length, 0);
+  assert.equal(await rejected("too_many_requests"), 1);
+});
+
+test("an invalid post: 400 naming each bad field, nothing produced", async () => {
+  const { routes, produced } = board();
+  const answer = await routes.post(call({ headers: JSON_POST, body: JSON.stringify({ text: "", author: 5, extra: true }) }));
+  assert.equal(answer.status, 400);
+  const { error } = bodyOf(answer);
+  assert.equal(error?.code, "invalid_message");
+  assert.deepEqual(Object.keys(error?.fields ?? {}).sort(), ["author", "body", "text"]);
+  assert.equal(produced.length, 0);
+});
+
+test("Kafka unavailable: 503 kafka_unavailable; any other failure: a 500 without details", async () => {
+  const down = board({ produce: () => Promise.reject(new KafkaUnavailableError("broker gone")) });
+  const refused = await down.routes.post(call({ headers: JSON_POST, body: `{"text":"hi"}` }));
+  assert.equal(refused.status, 503);
+  assert.equal(bodyOf(refused).error?.code, "kafka_unavailable");
+  assert.equal(await down.rejected("kafka_unavailable"), 1);
+
+  const broken = board({ produce: () => Promise.reject(new Error("secret detail")) });
+  const failed = await broken.routes.post(call({ headers: JSON_POST, body: `{"text":"hi"}` }));
+  assert.equal(failed.status, 500);
+  assert.doesNotMatch(failed.body, /secret/);
+});
+
+test("a post from another site's page is refused before it costs the client a token", async () => {
+  const { routes, limited, produced } = board();
+  const answer = await routes.post({ ...unread(), headers: call({ headers: { ...JSON_POST, host: "board.test", origin: "https://evil.example" } }).headers });
+  assert.equal(answer.status, 403);
+  assert.deepEqual([limited.length, produced.length], [0, 0]);
+});
+
+test("the rate limit counts the connection's address, whatever the request claims", async () => {
+  const { routes, limited } = board();
+  await routes.post(call({ peer: "10.0.0.9", headers: { ...JSON_POST, "x-forwarded-for": "1.1.1.1", "x-peer-address": "2.2.2.2" }, body: `{"text":"hi"}` }));
+  assert.deepEqual(limited, ["10.0.0.9"]);
+});
+
+test("while shutting down, posts and streams get 503 shutting_down and Connection: close", async () => {
+  const { routes, lifecycle, produced } = board();
+  lifecycle.closing = true;
+  for (const answer of [await routes.post(unread()), await routes.stream(call({ url: "/api/messages/stream" }))]) {
+    assert.equal(answer.status, 503);
+    assert.equal(answer.headers.Connection, "close");
+    assert.equal(bodyOf(answer).error?.code, "shutting_down");
+  }
+  assert.equal(produced.length, 0);
+});
+
+/** Attaches a sink that records what the stream writes. */
+function open(answer: Answer, { queued = () => 0 }: { queued?: () => number } = {}) {
+  assert.ok(isStream(answer), `a stream, not ${answer.status}`);
+  const chunks: string[] = [];
+  let ended: { dropped?: Error } | undefined;
+  const sink: StreamSink = {
+    write: (chunk) => void chunks.push(new TextDecoder().decode(chunk)),
+    queuedBytes: queued,
+    end: (dropped) => (ended = { dropped }),
+  };
+  const gone = answer.attach(sink);
+  const ids = () => chunks.flatMap((chunk) => /^id: (\S+)$/m.exec(chunk)?.[1] ?? []);
+  return { chunks, ids, gone, ended: () => ended };
+}
+
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+test("a stream resumed from a position gets what it missed, then live messages, each once and in order", async () => {
+  const { routes, viewers } = board({ history: { epoch: "e1", messages: [stored(3), stored(2), stored(1)] } });
+  const answer = await routes.stream(call({ url: "/api/messages/stream", headers: { "last-event-id": formatPosition("e1", 1) } }));
+  assert.equal(answer.status, 200);
+  assert.match(answer.headers["Content-Type"] ?? "", /^text\/event-stream/);
+  const stream = open(answer);
+  assert.equal(viewers.size, 1);
+  // Live before the history was read: held, then sent after the catch-up without a repeat.
+  for (const viewer of viewers)
+    for (const seq of [3, 4]) viewer.deliver({ epoch: "e1", message: stored(seq) }, encodeBoardEvent({ epoch: "e1", message: stored(seq) }));
+  await settle();
+  assert.match(stream.chunks[0] ?? "", /^retry: \d+/);
+  assert.deepEqual(stream.ids(), ["e1-2", "e1-3", "e1-4"]);
+  stream.gone();
+  assert.equal(viewers.size, 0, "the hub forgets a viewer that went away");
+});
+
+test("streams per client are limited (429, Retry-After) and a closed stream frees its place", async () => {
+  const { routes } = board();
+  const first = open(await routes.stream(call({ url: "/api/messages/stream" })));
+  open(await routes.stream(call({ url: "/api/messages/stream" })));
+  const third = await routes.stream(call({ url: "/api/messages/stream" }));
+  assert.equal(third.status, 429);
+  assert.equal(third.headers["Retry-After"], "5");
+  assert.equal(bodyOf(third).error?.code, "too_many_streams");
+  assert.equal((await routes.stream(call({ url: "/api/messages/stream", peer: "10.0.0.2" }))).status, 200, "another client is not affected");
+  first.gone();
+  assert.equal((await routes.stream(call({ url: "/api/messages/stream" }))).status, 200);
+});
+
+test("Redis unreachable: the stream is refused with 503 store_unavailable and holds no place", async () => {
+  const { routes, gate } = board({ ready: () => Promise.reject(new Error("ECONNREFUSED")) });
+  const answer = await routes.stream(call({ url: "/api/messages/stream" }));
+  assert.equal(answer.status, 503);
+  assert.equal(bodyOf(answer).error?.code, "store_unavailable");
+  assert.equal(gate.open, 0);
+});
+
+test("a viewer that does not read is disconnected once its buffer is full; one that reads is not", async () => {
+  let queued = 0;
+  const { routes, viewers } = board();
+  const stream = open(await routes.stream(call({ url: "/api/messages/stream" })), { queued: () => queued });
+  await settle();
+  const [viewer] = viewers;
+  assert.ok(viewer);
+  viewer.deliver({ epoch: "e1", message: stored(1) }, encodeBoardEvent({ epoch: "e1", message: stored(1) }));
+  assert.equal(stream.ended(), undefined, "within the buffer");
+  queued = 65;
+  viewer.deliver({ epoch: "e1", message: stored(2) }, encodeBoardEvent({ epoch: "e1", message: stored(2) }));
+  assert.match(String(stream.ended()?.dropped), /too slow/);
+  assert.equal(viewers.size, 0);
+});
