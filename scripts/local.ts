@@ -1,39 +1,53 @@
 // `npm run local`: Kafka (KRaft), Redis, the consumer and the web app on this machine, without Docker.
 // Options: --consumers N  --web N (instances on consecutive ports from --port)  --port P  --prod
+//          --inspector-port P  --data DIR (where Kafka and Redis keep their data; .local by default)
 import path from "node:path";
 import { parseArgs } from "node:util";
 import nextEnv from "@next/env";
 import { ConfigError, parseConfig } from "../src/lib/config";
 import { createKafka } from "../src/lib/kafka/client";
 import { ensureBoardTopics } from "../src/lib/kafka/topics";
+import { createLogger } from "../src/lib/log";
 import { startInspectorProxy } from "./stack/inspector-proxy";
 import { ensureKafkaJars, startKafkaBroker } from "./stack/kafka-broker";
 import { LOCAL_DIR, PROJECT_ROOT } from "./stack/paths";
 import { ensureCommands, ensureJava17, JAVA, MAVEN, MissingPrerequisite, REDIS } from "./stack/prerequisites";
 import { runToEnd, startProcess, type ManagedProcess } from "./stack/processes";
 import { startRedisServer } from "./stack/redis-server";
+import { runRecord } from "./stack/run-record";
 import { isPortFree, waitFor } from "./stack/wait";
 
 const say = (line: string) => console.log(`[local] ${line}`);
 const bin = (name: string) => path.join(PROJECT_ROOT, "node_modules", ".bin", name);
-const started: ManagedProcess[] = [];
-const INSPECTOR_PORT = 8080;
 const appEnv = { NEXT_TELEMETRY_DISABLED: "1", LOG_FORMAT: process.env.LOG_FORMAT || "pretty" };
+
+const { values } = parseArgs({
+  options: {
+    consumers: { type: "string", default: "1" },
+    web: { type: "string", default: "1" },
+    port: { type: "string", default: "3000" },
+    "inspector-port": { type: "string", default: "8080" },
+    data: { type: "string", default: LOCAL_DIR },
+    prod: { type: "boolean", default: false },
+  },
+});
+const dataDir = path.resolve(values.data);
+const record = runRecord(path.join(dataDir, "processes.json"));
+const started: ManagedProcess[] = [];
+
+function track<T extends ManagedProcess>(child: T): T {
+  started.push(child);
+  record.add(child.name, child.pid);
+  return child;
+}
 
 async function main() {
   const startedAt = Date.now();
-  const { values } = parseArgs({
-    options: {
-      consumers: { type: "string", default: "1" },
-      web: { type: "string", default: "1" },
-      port: { type: "string", default: "3000" },
-      prod: { type: "boolean", default: false },
-    },
-  });
   const consumers = positive(values.consumers, "--consumers");
   const webCount = positive(values.web, "--web");
   const firstWebPort = positive(values.port, "--port");
-  // `next dev` allows one server per project directory, so several instances run the production build.
+  const inspectorPort = positive(values["inspector-port"], "--inspector-port");
+  // The development server allows one instance per project directory, so several run the production build.
   const production = values.prod || webCount > 1;
 
   nextEnv.loadEnvConfig(PROJECT_ROOT, !production);
@@ -41,87 +55,91 @@ async function main() {
   const kafkaPort = localPort(config.KAFKA_BROKERS[0] ?? "", "KAFKA_BROKERS");
   const redisPort = localPort(new URL(config.REDIS_URL).host, "REDIS_URL");
   const webPorts = Array.from({ length: webCount }, (_, i) => firstWebPort + i);
+  const metricsPorts =
+    typeof config.CONSUMER_METRICS_PORT === "number" && config.CONSUMER_METRICS_PORT > 0
+      ? Array.from({ length: consumers }, (_, i) => Number(config.CONSUMER_METRICS_PORT) + i)
+      : [];
 
   ensureCommands([JAVA, MAVEN, REDIS], say);
   ensureJava17();
+  await record.stopLeftovers(say);
   await ensurePortsFree([
     [kafkaPort, "Kafka"],
     [kafkaPort + 1, "Kafka's controller"],
     [redisPort, "Redis"],
     ...webPorts.map((port): [number, string] => [port, "the web app"]),
-    [INSPECTOR_PORT, "the Kafka inspector"],
+    [inspectorPort, "the Kafka inspector"],
+    ...metricsPorts.map((port): [number, string] => [port, "the consumer's metrics"]),
   ]);
   ensureKafkaJars(say);
   if (production) {
     say("Building the web app for production…");
-    await runToEnd(startProcess("build", bin("next"), ["build"], { env: appEnv, output: { prefix: "[build]" } }));
+    await runToEnd(track(startProcess("build", bin("next"), ["build"], { env: appEnv, output: { prefix: "[build]" } })));
   }
 
   say("Starting Redis and Kafka…");
-  const redisDir = path.join(LOCAL_DIR, "redis");
   const [, broker] = await Promise.all([
-    track(startRedisServer({ port: redisPort, dataDir: redisDir, output: { prefix: "[redis]" } })),
-    track(startKafkaBroker({ home: path.join(LOCAL_DIR, "kafka"), port: kafkaPort, controllerPort: kafkaPort + 1, output: { prefix: "[kafka]" } })),
+    startRedisServer({ port: redisPort, dataDir: path.join(dataDir, "redis"), output: { prefix: "[redis]" }, onStart: track }),
+    startKafkaBroker({ home: path.join(dataDir, "kafka"), port: kafkaPort, controllerPort: kafkaPort + 1, output: { prefix: "[kafka]" }, onStart: track }),
   ]);
-  await ensureBoardTopics(createKafka(broker.brokers, "local-setup"), config);
+  const setupLog = createLogger("local", { LOG_LEVEL: "warn", LOG_FORMAT: "pretty" });
+  await ensureBoardTopics(createKafka(broker.brokers, "local-setup", setupLog), config);
 
-  for (let i = 1; i <= consumers; i++) {
-    const name = consumers > 1 ? `consumer-${i}` : "consumer";
-    const env = { ...appEnv, CONSUMER_METRICS_PORT: String(config.CONSUMER_METRICS_PORT && config.CONSUMER_METRICS_PORT + i - 1) };
+  for (let i = 0; i < consumers; i++) {
+    const name = consumers > 1 ? `consumer-${i + 1}` : "consumer";
+    const env = { ...appEnv, CONSUMER_METRICS_PORT: String(metricsPorts[i] ?? config.CONSUMER_METRICS_PORT) };
     track(startProcess(name, bin("tsx"), ["scripts/start-consumer.ts"], { cwd: PROJECT_ROOT, env, output: { prefix: `[${name}]` } }));
   }
-  for (const port of webPorts) {
+  const webs = webPorts.map((port) => {
     const name = webCount > 1 ? `web-${port}` : "web";
-    const args = production ? ["start", "-p", String(port)] : ["dev", "-p", String(port)];
-    track(startProcess(name, bin("next"), args, { cwd: PROJECT_ROOT, env: appEnv, output: { prefix: `[${name}]` } }));
-  }
+    const args = ["src/server/main.ts", ...(production ? [] : ["--dev"])];
+    return track(startProcess(name, bin("tsx"), args, { cwd: PROJECT_ROOT, env: { ...appEnv, PORT: String(port) }, output: { prefix: `[${name}]` } }));
+  });
+  await Promise.all(webs.map((web) => web.waitForLine(/web app listening/, "that it listens", 180_000)));
+  // The first page is compiled on its first request in development: make that request now, not the user.
   await Promise.all(
     webPorts.map((port) =>
-      waitFor(`the web app on port ${port}`, async () => (await fetch(`http://127.0.0.1:${port}/`)).ok, { timeoutMs: 180_000, intervalMs: 500 }),
+      waitFor(`the board on port ${port}`, async () => (await fetch(`http://127.0.0.1:${port}/`)).ok, { timeoutMs: 180_000, intervalMs: 500 }),
     ),
   );
-  (await startInspectorProxy(INSPECTOR_PORT, firstWebPort)).unref();
+  (await startInspectorProxy(inspectorPort, firstWebPort)).unref();
   for (const child of started) {
     void child.exited.then((code) => {
-      if (!stopping) say(`${child.name} exited (${code}); the rest keeps running. Ctrl+C stops everything.`);
+      if (!stopping && child.name !== "build") say(`${child.name} exited (${code}); the rest keeps running. Ctrl+C stops everything.`);
     });
   }
 
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
+  const running = started.filter((child) => child.name !== "build");
   console.log(`
   Message board is up (${seconds} s)${production ? "" : ", in development mode"}:
 ${webPorts.map((port) => `    Board     http://localhost:${port}`).join("\n")}
-    Inspector http://localhost:${INSPECTOR_PORT}   (also http://localhost:${firstWebPort}/inspect)
+    Inspector http://localhost:${inspectorPort}   (also http://localhost:${firstWebPort}/inspect)
     API       http://localhost:${firstWebPort}/api/messages   health: /api/health, /api/ready, metrics: /api/metrics
     Stream    http://localhost:${firstWebPort}/api/messages/stream
     Kafka     ${broker.brokers.join(",")}   topic ${config.KAFKA_TOPIC}, ${consumers} consumer(s) in group ${config.KAFKA_CONSUMER_GROUP}
     Redis     ${config.REDIS_URL}   try: redis-cli -p ${redisPort} LRANGE ${config.REDIS_MESSAGES_KEY} 0 -1
-    Metrics   http://localhost:${firstWebPort}/api/metrics${config.CONSUMER_METRICS_PORT ? `, consumer(s) from http://localhost:${config.CONSUMER_METRICS_PORT}/metrics` : ""}
-    Data      ${path.relative(PROJECT_ROOT, LOCAL_DIR)}/ (kept between runs)
-    Processes ${started.map((child) => `${child.name} ${child.pid}`).join(", ")}
+    Metrics   http://localhost:${firstWebPort}/api/metrics${metricsPorts.length ? `, consumer(s) from http://localhost:${metricsPorts.join(", ")}/metrics` : ""}
+    Data      ${path.relative(PROJECT_ROOT, dataDir) || "."}/ (kept between runs)
+    Processes ${running.map((child) => `${child.name} ${child.pid}`).join(", ")}
               (each is a process group: \`kill -9 -- -<pid>\` crashes one, as in the README's experiments)
 
   Press Ctrl+C to stop everything.
 `);
 }
 
-function track<T extends ManagedProcess>(process: T | Promise<T>): Promise<T> {
-  return Promise.resolve(process).then((child) => {
-    started.push(child);
-    return child;
-  });
-}
-
 let stopping = false;
+/** Returns only once every process started has ended: a caller that waits for us finds the ports free. */
 async function stopAll(exitCode: number) {
   if (stopping) return;
   stopping = true;
   say("Stopping…");
-  // Reverse order: the web app and consumers first, so they can finish with Kafka and Redis still there.
-  const apps = started.filter((child) => child.name !== "kafka" && child.name !== "redis");
-  await Promise.all(apps.map((child) => child.stop()));
-  await Promise.all(started.filter((child) => !apps.includes(child)).map((child) => child.stop(30_000)));
-  say("Stopped. Data is kept in .local/; `npm run local` picks it up again.");
+  // The web apps and consumers first, so that they can finish with Kafka and Redis still there.
+  const infrastructure = started.filter((child) => child.name === "kafka" || child.name === "redis");
+  await Promise.all(started.filter((child) => !infrastructure.includes(child)).map((child) => child.stop()));
+  await Promise.all(infrastructure.map((child) => child.stop(30_000)));
+  record.remove();
+  say(`Stopped. Data is kept in ${path.relative(PROJECT_ROOT, dataDir) || "."}/; \`npm run local\` picks it up again.`);
   process.exit(exitCode);
 }
 
@@ -147,8 +165,10 @@ async function ensurePortsFree(ports: [number, string][]) {
   }
 }
 
-process.on("SIGINT", () => void stopAll(0));
-process.on("SIGTERM", () => void stopAll(0));
+// A closing terminal sends SIGHUP; a service manager, SIGTERM; Ctrl+C, SIGINT. Each stops everything, even
+// when nobody reads our output any more (a closed terminal, a parent that died): writes fail, the stop goes on.
+for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stopAll(0));
 main().catch(async (error: unknown) => {
   const known = error instanceof MissingPrerequisite || error instanceof ConfigError;
   console.error(`\n[local] ${known || !(error instanceof Error) ? String(error instanceof Error ? error.message : error) : error.stack}\n`);

@@ -4,8 +4,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import path from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { KAFKA_LIBS, PROJECT_ROOT } from "./paths";
-import { startProcess, type ManagedProcess, type Output } from "./processes";
-import { waitFor } from "./wait";
+import { startProcess, type ManagedProcess, type Output, type Started } from "./processes";
+import { exitedEarly, waitFor } from "./wait";
 
 const POM = path.join(PROJECT_ROOT, "scripts", "kafka", "pom.xml");
 const LOG_CONFIG = path.join(PROJECT_ROOT, "scripts", "kafka", "log4j2.properties");
@@ -21,11 +21,9 @@ export function ensureKafkaJars(log: (line: string) => void): string {
   log("Downloading Apache Kafka from Maven Central (first run only)…");
   const staging = `${KAFKA_LIBS}.download`;
   rmSync(staging, { recursive: true, force: true });
-  const result = spawnSync(
-    "mvn",
-    ["-q", "-B", "-f", POM, "dependency:copy-dependencies", "-DincludeScope=runtime", `-DoutputDirectory=${staging}`],
-    { stdio: "inherit" },
-  );
+  const result = spawnSync("mvn", ["-q", "-B", "-f", POM, "dependency:copy-dependencies", "-DincludeScope=runtime", `-DoutputDirectory=${staging}`], {
+    stdio: "inherit",
+  });
   if (result.status !== 0 || !existsSync(staging) || !readdirSync(staging).some((jar) => jar.startsWith("kafka_"))) {
     throw new Error(`Maven could not download Kafka (exit ${result.status}): check network access to Maven Central and run again.`);
   }
@@ -43,9 +41,10 @@ export type BrokerOptions = {
   controllerPort: number;
   output: Output;
   heapMb?: number;
+  onStart?: Started;
 };
 
-export type Broker = ManagedProcess & { brokers: string[] };
+export type Broker = ManagedProcess & { brokers: string[]; controllerPort: number };
 
 /** Formats KRaft storage on first use, starts one broker-and-controller, and waits until it answers. */
 export async function startKafkaBroker(options: BrokerOptions): Promise<Broker> {
@@ -68,9 +67,10 @@ export async function startKafkaBroker(options: BrokerOptions): Promise<Broker> 
     [`-Xms${heap}`, `-Xmx${heap}`, `-Dlog4j2.configurationFile=${LOG_CONFIG}`, "-cp", classpath, "kafka.Kafka", properties],
     { output: options.output },
   );
+  options.onStart?.(broker);
   const brokers = [`127.0.0.1:${port}`];
   try {
-    await waitFor(`Kafka on port ${port}`, async () => (await brokerExited(broker)) || (await answers(brokers)), {
+    await waitFor(`Kafka on port ${port}`, async () => (await exitedEarly(broker)) || (await answers(brokers)), {
       timeoutMs: 90_000,
       intervalMs: 250,
     });
@@ -78,13 +78,7 @@ export async function startKafkaBroker(options: BrokerOptions): Promise<Broker> 
     await broker.stop();
     throw error;
   }
-  return { ...broker, brokers };
-}
-
-async function brokerExited(broker: ManagedProcess): Promise<false> {
-  const state = await Promise.race([broker.exited, Promise.resolve("running")]);
-  if (state !== "running") throw new Error(`Kafka exited (${state}):\n${broker.recentOutput()}`);
-  return false;
+  return { ...broker, brokers, controllerPort };
 }
 
 /** True once the broker serves metadata requests, which is when clients can use it. */

@@ -3,7 +3,7 @@ import { ensureKafkaJars, startKafkaBroker } from "./kafka-broker";
 import { ensureCommands, ensureJava17, JAVA, MAVEN, REDIS, type Requirement } from "./prerequisites";
 import type { ManagedProcess } from "./processes";
 import { startRedisServer } from "./redis-server";
-import { freePort } from "./wait";
+import { onFreePorts } from "./wait";
 
 export type OwnStack = { brokers: string[]; redisUrl: string; processes: ManagedProcess[] };
 
@@ -17,13 +17,10 @@ export async function startOwnStack(work: string, say: (line: string) => void, e
   ensureKafkaJars(say);
   say(`Starting Kafka and Redis (logs in ${work})…`);
   const [redis, kafka] = await Promise.all([
-    startRedisServer({ port: await freePort(), dataDir: path.join(work, "redis"), output: { file: path.join(work, "redis.log") } }),
-    startKafkaBroker({
-      home: path.join(work, "kafka"),
-      port: await freePort(),
-      controllerPort: await freePort(),
-      output: { file: path.join(work, "kafka.log") },
-    }),
+    onFreePorts(1, ([port = 0]) => startRedisServer({ port, dataDir: path.join(work, "redis"), output: { file: path.join(work, "redis.log") } })),
+    onFreePorts(2, ([port = 0, controllerPort = 0]) =>
+      startKafkaBroker({ home: path.join(work, "kafka"), port, controllerPort, output: { file: path.join(work, "kafka.log") } }),
+    ),
   ]);
   return { brokers: kafka.brokers, redisUrl: redis.url, processes: [redis, kafka] };
 }

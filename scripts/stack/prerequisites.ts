@@ -34,9 +34,7 @@ export function ensureCommands(requirements: Requirement[], log: (line: string) 
   if (stillMissing.length === 0) return;
   const what = stillMissing.map((r) => `${r.command} (to ${r.neededFor})`).join(", ");
   const install = stillMissing.map((r) => r.debianPackage).join(" ");
-  throw new MissingPrerequisite(
-    `Missing ${what}: install it with \`sudo apt-get install ${install}\` (or your system's package manager) and run this again.`,
-  );
+  throw new MissingPrerequisite(`Missing ${what}: install it with \`sudo apt-get install ${install}\` (or your system's package manager) and run this again.`);
 }
 
 /** Kafka 4 needs Java 17 or newer. */

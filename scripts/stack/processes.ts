@@ -13,7 +13,22 @@ export type ManagedProcess = {
   kill(): Promise<void>;
   /** The last lines it printed, for error messages. */
   recentOutput(): string;
+  /** Resolves with the first line it prints (or printed among its last lines) that matches. */
+  waitForLine(pattern: RegExp, what: string, timeoutMs?: number): Promise<RegExpExecArray>;
 };
+
+/** Whether any process of the group `pgid` is still running. */
+export function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Told of a process as soon as it is started, before it is ready: whoever stops things must know it. */
+export type Started = (process: ManagedProcess) => void;
 
 /** Where a process's output goes: the terminal with a name before each line, or a log file. */
 export type Output = { prefix: string } | { file: string };
@@ -36,24 +51,25 @@ export function startProcess(name: string, command: string, args: string[], opti
   if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
   const pid = child.pid;
   const recent: string[] = [];
+  const watchers = new Set<(line: string) => void>();
   const sink = "file" in options.output ? createWriteStream(options.output.file, { flags: "a" }) : undefined;
   const prefix = "prefix" in options.output ? options.output.prefix : "";
+  // The output ends when every process of the group has closed it, which may be after the leader exits.
+  let openStreams = 2;
   for (const stream of [child.stdout, child.stderr]) {
-    createInterface({ input: stream }).on("line", (line) => {
-      recent.push(line);
-      if (recent.length > KEPT_LINES) recent.shift();
-      if (sink) sink.write(`${line}\n`);
-      else process.stdout.write(`${prefix} ${line}\n`);
-    });
+    createInterface({ input: stream })
+      .on("line", (line) => {
+        recent.push(line);
+        if (recent.length > KEPT_LINES) recent.shift();
+        for (const watch of watchers) watch(line);
+        if (sink) sink.write(`${line}\n`);
+        else process.stdout.write(`${prefix} ${line}\n`);
+      })
+      .on("close", () => {
+        if (--openStreams === 0) sink?.end();
+      });
   }
-  const exited = new Promise<number | string>((resolve) =>
-    child.once("exit", (code, signal) => {
-      sink?.end();
-      resolve(code ?? signal ?? "unknown");
-    }),
-  );
-  let ended = false;
-  void exited.then(() => (ended = true));
+  const exited = new Promise<number | string>((resolve) => child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown")));
 
   const signalGroup = (signal: NodeJS.Signals) => {
     try {
@@ -63,19 +79,37 @@ export function startProcess(name: string, command: string, args: string[], opti
     }
   };
   const stop = async (graceMs = 10_000) => {
-    if (ended) return;
+    if (!groupAlive(pid)) return;
     signalGroup("SIGTERM");
-    const timer = setTimeout(() => signalGroup("SIGKILL"), graceMs);
-    await exited;
-    clearTimeout(timer);
-    // Children that outlived the leader still belong to the group.
+    // The whole group gets the grace period, not only its leader: a launcher outlives the npm that started
+    // it while it stops what it started in turn.
+    const deadline = Date.now() + graceMs;
+    while (groupAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
     signalGroup("SIGKILL");
+    await exited;
   };
   const kill = async () => {
     signalGroup("SIGKILL");
     await exited;
   };
-  return { name, pid, exited, stop, kill, recentOutput: () => recent.join("\n") };
+  const waitForLine = (pattern: RegExp, what: string, timeoutMs = 60_000) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const settle = (outcome: () => void) => {
+        watchers.delete(watch);
+        clearTimeout(timer);
+        outcome();
+      };
+      const fail = (why: string) => settle(() => reject(new Error(`${name} ${why} before it said ${what}:\n${recent.join("\n")}`)));
+      const watch = (line: string) => {
+        const match = pattern.exec(line);
+        if (match) settle(() => resolve(match));
+      };
+      const timer = setTimeout(() => fail(`took over ${timeoutMs} ms`), timeoutMs);
+      watchers.add(watch);
+      void exited.then((code) => fail(`exited (${code})`));
+      for (const line of recent) watch(line);
+    });
+  return { name, pid, exited, stop, kill, recentOutput: () => recent.join("\n"), waitForLine };
 }
 
 /** Waits for a one-off process and fails with its last lines if it did not succeed. */
@@ -91,7 +125,7 @@ export async function runToEnd(child: ManagedProcess): Promise<void> {
 export function runScript(label: string, running: ManagedProcess[], main: () => Promise<number>): void {
   const stopAll = () => Promise.all(running.splice(0).map((child) => child.stop(20_000)));
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void stopAll().then(() => process.exit(130)));
-  main()
+  void main()
     .catch((error: unknown) => {
       console.error(`[${label}] ${error instanceof Error ? error.message : String(error)}`);
       return 1;

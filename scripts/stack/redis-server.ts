@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { Redis } from "ioredis";
-import { startProcess, type ManagedProcess, type Output } from "./processes";
-import { waitFor } from "./wait";
+import { startProcess, type ManagedProcess, type Output, type Started } from "./processes";
+import { exitedEarly, waitFor } from "./wait";
 
 export type RedisServer = ManagedProcess & { url: string };
 
@@ -9,7 +9,17 @@ export type RedisServer = ManagedProcess & { url: string };
  * A redis-server of our own, with its data in `dataDir` and the append-only file on, so that what was
  * stored survives a restart. Its own flags, not the system's redis.conf.
  */
-export async function startRedisServer({ port, dataDir, output }: { port: number; dataDir: string; output: Output }): Promise<RedisServer> {
+export async function startRedisServer({
+  port,
+  dataDir,
+  output,
+  onStart,
+}: {
+  port: number;
+  dataDir: string;
+  output: Output;
+  onStart?: Started;
+}): Promise<RedisServer> {
   mkdirSync(dataDir, { recursive: true });
   const server = startProcess(
     "redis",
@@ -17,9 +27,10 @@ export async function startRedisServer({ port, dataDir, output }: { port: number
     ["--port", String(port), "--bind", "127.0.0.1", "--dir", dataDir, "--appendonly", "yes", "--appendfsync", "everysec", "--save", "", "--daemonize", "no"],
     { output },
   );
+  onStart?.(server);
   const url = `redis://127.0.0.1:${port}`;
   try {
-    await waitFor(`Redis on port ${port}`, () => ping(url), { timeoutMs: 20_000 });
+    await waitFor(`Redis on port ${port}`, async () => (await exitedEarly(server)) || (await ping(url)), { timeoutMs: 20_000 });
   } catch (error) {
     await server.stop();
     throw new Error(`${error instanceof Error ? error.message : String(error)}\n${server.recentOutput()}`);

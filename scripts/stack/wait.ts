@@ -1,8 +1,10 @@
 import { createServer } from "node:net";
+import type { ManagedProcess } from "./processes";
 
 /**
  * Polls `check` until it returns something other than undefined or false, or fails after `timeoutMs` with
- * a message that says what was awaited. Errors thrown by `check` count as "not yet".
+ * a message that says what was awaited. Errors thrown by `check` count as "not yet", but for a process
+ * that has ended (`exitedEarly`), which nothing will change.
  */
 export async function waitFor<T>(
   what: string,
@@ -16,6 +18,7 @@ export async function waitFor<T>(
       const result = await check();
       if (result !== undefined && result !== false) return result;
     } catch (error) {
+      if (error instanceof ProcessExited) throw error;
       lastError = error;
     }
     if (Date.now() > deadline) {
@@ -45,4 +48,28 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** For a readiness check: stops the wait with the process's last lines if it has already ended. */
+export async function exitedEarly(child: ManagedProcess): Promise<false> {
+  const state = await Promise.race([child.exited, Promise.resolve("running")]);
+  if (state !== "running") throw new ProcessExited(`${child.name} exited (${state}):\n${child.recentOutput()}`);
+  return false;
+}
+
+class ProcessExited extends Error {}
+
+/**
+ * Starts a server on `count` ports picked now, and picks again if another program took one of them before
+ * the server could bind it: a port found free is not reserved.
+ */
+export async function onFreePorts<T>(count: number, start: (ports: number[]) => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    const ports = await Promise.all(Array.from({ length: count }, () => freePort()));
+    try {
+      return await start(ports);
+    } catch (error) {
+      if (attempt >= attempts || !/address already in use/i.test(String(error))) throw error;
+    }
+  }
 }

@@ -1,0 +1,76 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { MissingPrerequisite } from "./prerequisites";
+import { groupAlive } from "./processes";
+import { waitFor } from "./wait";
+
+const entrySchema = z.object({ name: z.string(), pid: z.number().int().positive(), startedAt: z.string() });
+const recordSchema = z.object({ launcher: entrySchema, processes: z.array(entrySchema) });
+type Entry = z.infer<typeof entrySchema>;
+
+/**
+ * When a process started, in clock ticks since boot (/proc/<pid>/stat, field 22): with its id, it names
+ * one process, never a later one that got the same id. Unlike the command line, it is set at fork and
+ * does not change when the process execs or renames itself (redis-server does).
+ */
+function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name, in parentheses, may hold spaces: count fields from after it.
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * What `npm run local` has started, written to a file while it runs. If the launcher dies without
+ * stopping them (kill -9), the next run reads the file and stops what is still running, by process
+ * group and only when it is the very process recorded, so that no other program is touched.
+ */
+export function runRecord(file: string) {
+  const launcher: Entry = { name: "npm run local", pid: process.pid, startedAt: startTimeOf(process.pid) ?? "" };
+  const processes: Entry[] = [];
+  const write = () => {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify({ launcher, processes }, null, 2));
+  };
+  return {
+    add(name: string, pid: number) {
+      processes.push({ name, pid, startedAt: startTimeOf(pid) ?? "" });
+      write();
+    },
+    /** Once all have stopped. A run that started nothing leaves an earlier run's file alone. */
+    remove: () => {
+      if (processes.length > 0) rmSync(file, { force: true });
+    },
+
+    /** Stops what an earlier run left behind, saying which; refuses if that run is still alive. */
+    async stopLeftovers(say: (line: string) => void): Promise<void> {
+      if (!existsSync(file)) return;
+      const parsed = recordSchema.safeParse(readJson(file));
+      if (!parsed.success) return rmSync(file);
+      const alive = (entry: Entry) => startTimeOf(entry.pid) === entry.startedAt;
+      if (alive(parsed.data.launcher)) {
+        throw new MissingPrerequisite(`npm run local is already running (pid ${parsed.data.launcher.pid}): stop it first, or use its stack.`);
+      }
+      for (const entry of parsed.data.processes.filter(alive)) {
+        say(`Stopping ${entry.name} (pid ${entry.pid}), left running by an earlier npm run local that did not stop…`);
+        process.kill(-entry.pid, "SIGTERM");
+        await waitFor(`${entry.name} to stop`, () => !groupAlive(entry.pid), { timeoutMs: 30_000, intervalMs: 200 }).catch(() => {
+          if (groupAlive(entry.pid)) process.kill(-entry.pid, "SIGKILL");
+        });
+      }
+      rmSync(file);
+    },
+  };
+}

@@ -1,0 +1,108 @@
+// `npm run local` as a user runs it: it returns only once everything it started has stopped, and a run
+// whose launcher was killed outright is cleaned up by the next one.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { after, test } from "node:test";
+import { PROJECT_ROOT } from "../../scripts/stack/paths";
+import { groupAlive, startProcess, type ManagedProcess } from "../../scripts/stack/processes";
+import { runRecord } from "../../scripts/stack/run-record";
+import { freePort, isPortFree, waitFor } from "../../scripts/stack/wait";
+import { stack } from "../support/stack";
+
+const running: ManagedProcess[] = [];
+const dataDirs: string[] = [];
+after(async () => {
+  await Promise.all(running.map((child) => child.stop(30_000)));
+  // A run whose launcher was killed leaves its processes to the next run; if that failed, stop them here.
+  for (const dir of dataDirs) await runRecord(path.join(dir, "processes.json")).stopLeftovers(() => {});
+});
+
+/** Ports for one stack; Kafka's controller takes the port after Kafka's. */
+async function choosePorts() {
+  let kafka = await freePort();
+  while (!(await isPortFree(kafka + 1))) kafka = await freePort();
+  return { web: await freePort(), inspector: await freePort(), kafka, redis: await freePort(), metrics: await freePort() };
+}
+type Ports = Awaited<ReturnType<typeof choosePorts>>;
+const portList = (ports: Ports) => [ports.web, ports.inspector, ports.kafka, ports.kafka + 1, ports.redis, ports.metrics];
+
+let runs = 0;
+const logOf = ({ name }: { name: string }) => path.join(stack.workDir, `${name}.log`);
+/** `npm run local` on `ports`, with its data in `dataDir`; resolves once it says the board is up. */
+async function startLocal(ports: Ports, dataDir: string) {
+  if (!dataDirs.includes(dataDir)) dataDirs.push(dataDir);
+  const name = `local-${++runs}`;
+  const args = ["run", "local", "--", "--port", String(ports.web), "--inspector-port", String(ports.inspector), "--data", dataDir];
+  const local = startProcess(name, "npm", args, {
+    cwd: PROJECT_ROOT,
+    env: {
+      KAFKA_BROKERS: `127.0.0.1:${ports.kafka}`,
+      REDIS_URL: `redis://127.0.0.1:${ports.redis}`,
+      CONSUMER_METRICS_PORT: String(ports.metrics),
+    },
+    output: { file: logOf({ name }) },
+  });
+  running.push(local);
+  await local.waitForLine(/Message board is up/, "that the board is up", 240_000);
+  return local;
+}
+
+async function portsInUse(ports: Ports): Promise<number[]> {
+  const free = await Promise.all(portList(ports).map((port) => isPortFree(port)));
+  return portList(ports).filter((_, i) => !free[i]);
+}
+
+/**
+ * SIGTERM as a service manager sends it, to npm alone: npm passes it on and returns when the launcher has
+ * ended. SIGHUP as a closing terminal sends it, to the whole process group: npm dies of it at once, so what
+ * counts is when the last process of the group, the launcher, has ended. Resolves to how long that took.
+ */
+async function stopWith(local: ManagedProcess, signal: "SIGTERM" | "SIGHUP"): Promise<number> {
+  const asked = performance.now();
+  if (signal === "SIGTERM") {
+    process.kill(local.pid, signal);
+    await local.exited;
+  } else {
+    process.kill(-local.pid, signal);
+    await waitFor("the launcher's process group to end", () => !groupAlive(local.pid), { timeoutMs: 120_000, intervalMs: 50 });
+  }
+  return performance.now() - asked;
+}
+
+test("npm run local stopped by SIGTERM or a closing terminal's SIGHUP ends only once every port it used is free", async (t) => {
+  const ports = await choosePorts();
+  const dataDir = path.join(stack.workDir, "local-stop");
+  for (const signal of ["SIGTERM", "SIGHUP"] as const) {
+    const local = await startLocal(ports, dataDir);
+    assert.deepEqual(await portsInUse(ports), portList(ports), "everything is up");
+    if (signal === "SIGTERM") {
+      // A first start: Kafka formats its storage and creates the group coordinator's topic meanwhile.
+      const errors = readFileSync(logOf(local), "utf8")
+        .split("\n")
+        .filter((line) => /\bERROR\b/.test(line));
+      assert.deepEqual(errors, [], "a fresh start logs no errors");
+    }
+    const ms = await stopWith(local, signal);
+    const left = await portsInUse(ports);
+    t.diagnostic(`${signal}: returned after ${Math.round(ms)} ms; ports still in use then: ${left.join(", ") || "none"}`);
+    assert.deepEqual(left, []);
+  }
+});
+
+test("after its launcher was killed with kill -9, npm run local stops what the last run left and starts cleanly", async (t) => {
+  const ports = await choosePorts();
+  const dataDir = path.join(stack.workDir, "local-crash");
+  const crashed = await startLocal(ports, dataDir);
+  // The launcher's whole process group (npm, the shell, tsx), as a closing terminal or a CI timeout kills it.
+  await crashed.kill();
+  assert.ok((await portsInUse(ports)).includes(ports.kafka), "what it started outlived it");
+
+  const next = await startLocal(ports, dataDir);
+  const said = readFileSync(logOf(next), "utf8");
+  const stopped = [...said.matchAll(/Stopping (\S+) \(pid \d+\), left running by an earlier npm run local/g)].map((match) => match[1]);
+  t.diagnostic(`the next run stopped: ${stopped.join(", ")}`);
+  assert.deepEqual(stopped.sort(), ["consumer", "kafka", "redis", "web"]);
+  await stopWith(next, "SIGTERM");
+  assert.deepEqual(await portsInUse(ports), []);
+});
