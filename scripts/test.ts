@@ -1,4 +1,5 @@
-// `npm test [unit|integration|e2e|<test file> ...]`: type-checks, then runs the chosen suites (all by default). The
+// `npm test [unit|integration|e2e|<test file> ...]`: type-checks, checks the layers, lint and format (unless
+// single files are asked for), then runs the chosen suites (all by default). The
 // integration and browser suites get a Kafka broker and a redis-server of their own, on free ports and in
 // a temporary directory, so that a running `npm run local` is left alone.
 import { spawn } from "node:child_process";
@@ -11,6 +12,11 @@ import { CHROMIUM, onPath } from "./stack/prerequisites";
 import { runScript, type ManagedProcess } from "./stack/processes";
 
 const SUITES = ["unit", "integration", "e2e"] as const;
+const STATIC_CHECKS: [string, string[]][] = [
+  ["depcruise", ["src", "scripts", "tests", "--config", ".dependency-cruiser.cjs"]],
+  ["eslint", ["."]],
+  ["prettier", ["--check", "."]],
+];
 type Suite = (typeof SUITES)[number];
 const say = (line: string) => console.log(`[test] ${line}`);
 const bin = (name: string) => path.join(PROJECT_ROOT, "node_modules", ".bin", name);
@@ -28,6 +34,11 @@ async function main(): Promise<number> {
 
   say("Type-checking…");
   if ((await run(bin("tsc"), ["--noEmit"])) !== 0) return 1;
+  if (askedFiles.length === 0) {
+    // The tree's own rules: the layers import downward only, the linter's findings, one format.
+    say("Checking dependencies, lint and format…");
+    for (const [command, args] of STATIC_CHECKS) if ((await run(bin(command), args)) !== 0) return 1;
+  }
 
   const env: Record<string, string> = { NEXT_TELEMETRY_DISABLED: "1", KAFKAJS_NO_PARTITIONER_WARNING: "1" };
   const needsStack = suites.some((suite) => suite !== "unit");
