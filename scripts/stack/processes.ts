@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { createWriteStream } from "node:fs";
+import { createWriteStream, existsSync, readdirSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 
 export type ManagedProcess = {
@@ -17,14 +17,35 @@ export type ManagedProcess = {
   waitForLine(pattern: RegExp, what: string, timeoutMs?: number): Promise<RegExpExecArray>;
 };
 
-/** Whether any process of the group `pgid` is still running. */
+export type ProcStat = { state: string; pgrp: number; startTime: string };
+
+/** A process's state, group and start time (in clock ticks since boot), from /proc; undefined once it is gone. */
+export function procStat(pid: number): ProcStat | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name, in parentheses, may hold spaces: count the fields from after it (field 3 on).
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { state: fields[0] ?? "", pgrp: Number(fields[2]), startTime: fields[19] ?? "" };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether any process of the group `pgid` still runs. A killed process whose parent died too may wait a
+ * while to be reaped; as a zombie it holds nothing and does not count.
+ */
 export function groupAlive(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
-    return true;
   } catch {
     return false;
   }
+  if (!existsSync("/proc/self/stat")) return true;
+  return readdirSync("/proc").some((entry) => {
+    const stat = /^\d+$/.test(entry) ? procStat(Number(entry)) : undefined;
+    return stat?.pgrp === pgid && stat.state !== "Z";
+  });
 }
 
 /** Told of a process as soon as it is started, before it is ready: whoever stops things must know it. */
@@ -91,6 +112,7 @@ export function startProcess(name: string, command: string, args: string[], opti
   const kill = async () => {
     signalGroup("SIGKILL");
     await exited;
+    while (groupAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 20));
   };
   const waitForLine = (pattern: RegExp, what: string, timeoutMs = 60_000) =>
     new Promise<RegExpExecArray>((resolve, reject) => {

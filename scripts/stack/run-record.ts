@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import path from "node:path";
 import { z } from "zod";
 import { MissingPrerequisite } from "./prerequisites";
-import { groupAlive } from "./processes";
+import { groupAlive, procStat } from "./processes";
 import { waitFor } from "./wait";
 
 const entrySchema = z.object({ name: z.string(), pid: z.number().int().positive(), startedAt: z.string() });
@@ -10,18 +10,13 @@ const recordSchema = z.object({ launcher: entrySchema, processes: z.array(entryS
 type Entry = z.infer<typeof entrySchema>;
 
 /**
- * When a process started, in clock ticks since boot (/proc/<pid>/stat, field 22): with its id, it names
- * one process, never a later one that got the same id. Unlike the command line, it is set at fork and
- * does not change when the process execs or renames itself (redis-server does).
+ * A live process's start time: with its id, it names one process, never a later one that got the same id.
+ * Unlike the command line, it is set at fork and does not change when the process execs or renames itself
+ * (redis-server does). A zombie, killed and waiting to be reaped, is not alive.
  */
 function startTimeOf(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name, in parentheses, may hold spaces: count fields from after it.
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
-  } catch {
-    return undefined;
-  }
+  const stat = procStat(pid);
+  return stat && stat.state !== "Z" ? stat.startTime : undefined;
 }
 
 function readJson(file: string): unknown {
