@@ -53,11 +53,22 @@ const SIZES = {
 };
 
 const { values: options } = parseArgs({
-  options: { size: { type: "string", default: "full" }, runs: { type: "string" }, "no-build": { type: "boolean", default: false }, out: { type: "string" } },
+  options: {
+    size: { type: "string", default: "full" },
+    runs: { type: "string" },
+    "no-build": { type: "boolean", default: false },
+    out: { type: "string" },
+    only: { type: "string" },
+  },
 });
 if (options.size !== "tiny" && options.size !== "full") throw new Error(`--size is tiny or full, not ${options.size}`);
 const size = { ...SIZES[options.size], ...(options.runs && { runs: Number(options.runs) }) };
 const say = (line: string) => console.log(`[bench] ${line}`);
+const SCENARIOS = ["ingest", "end-to-end", "fan-out", "consumer"] as const;
+const only = options.only?.split(",").map((name) => name.trim()) ?? [...SCENARIOS];
+const unknownScenario = only.find((name) => !(SCENARIOS as readonly string[]).includes(name));
+if (unknownScenario) throw new Error(`--only takes ${SCENARIOS.join(", ")}; not ${unknownScenario}`);
+const wanted = (scenario: (typeof SCENARIOS)[number]) => only.includes(scenario);
 const quiet = createLogger("bench", { LOG_LEVEL: "error", LOG_FORMAT: "pretty" });
 const bin = (name: string) => path.join(PROJECT_ROOT, "node_modules", ".bin", name);
 const running: ManagedProcess[] = [];
@@ -157,201 +168,211 @@ async function main() {
   }
   await single.disconnect();
 
-  // 1. Ingest: POSTs answered after the broker's ack, by closed-loop clients.
-  say("Ingest…");
-  const ingest: Record<string, unknown> = {};
-  for (const clients of size.concurrency) {
-    const measure = async (naive: boolean) => {
-      const board = await fresh();
-      const server = naive ? await naiveServer(board, `ingest-naive-${clients}`) : await web(board.env, `ingest-web-${clients}`);
-      await closedLoop(server.url, clients, Math.min(500, size.ingestMs)); // warm up: connections, JIT
-      const runs = await repeat(size.runs, () => closedLoop(server.url, clients, size.ingestMs));
-      await stop(server);
-      return {
-        perSecond: figure(runs.map((r) => r.perSecond)),
-        p50: figure(runs.map((r) => r.p50)),
-        p99: figure(runs.map((r) => r.p99)),
-        failed: runs.reduce((sum, r) => sum + r.failed, 0),
+  if (wanted("ingest")) {
+    // 1. Ingest: POSTs answered after the broker's ack, by closed-loop clients.
+    say("Ingest…");
+    const ingest: Record<string, unknown> = {};
+    for (const clients of size.concurrency) {
+      const measure = async (naive: boolean) => {
+        const board = await fresh();
+        const server = naive ? await naiveServer(board, `ingest-naive-${clients}`) : await web(board.env, `ingest-web-${clients}`);
+        await closedLoop(server.url, clients, Math.min(500, size.ingestMs)); // warm up: connections, JIT
+        const runs = await repeat(size.runs, () => closedLoop(server.url, clients, size.ingestMs));
+        await stop(server);
+        return {
+          perSecond: figure(runs.map((r) => r.perSecond)),
+          p50: figure(runs.map((r) => r.p50)),
+          p99: figure(runs.map((r) => r.p99)),
+          failed: runs.reduce((sum, r) => sum + r.failed, 0),
+        };
       };
-    };
-    const product = await measure(false);
-    const baseline = await measure(true);
-    ingest[clients] = { product, baseline };
-    row(`ingest, ${clients} client(s)`, product.perSecond, baseline.perSecond, "msg/s");
-    row(`  POST latency p50, ${clients}`, product.p50, baseline.p50, "ms", true);
-    row(`  POST latency p99, ${clients}`, product.p99, baseline.p99, "ms", true);
-  }
-  results.ingest = ingest;
-
-  // 2. End to end: POST sent -> event received by a viewer, at fixed offered rates.
-  say("End to end…");
-  const endToEnd: Record<string, unknown> = {};
-  for (const rate of size.rates) {
-    const measure = async (naive: boolean) => {
-      const board = await fresh();
-      let server: ManagedProcess & { url: string };
-      let consumer: { stop(): Promise<unknown> };
-      let consumerPid: number | undefined; // the naive consumer runs in this process
-      if (naive) {
-        server = await naiveServer(board, `e2e-naive-${rate}`);
-        const naiveConsumer = await startNaiveConsumer(stack.brokers, stack.redisUrl, board.id, { list: board.keys.list, channel: board.keys.channel });
-        consumer = { stop: async () => (await naiveConsumer.disconnect(), naiveConsumer.redis.disconnect()) };
-      } else {
-        const child = await consumerProcess(board.env, `e2e-consumer-${rate}`);
-        consumer = { stop: () => stop(child) };
-        consumerPid = child.pid;
-        server = await web(board.env, `e2e-web-${rate}`);
-      }
-      await offeredRate(server.url, Math.min(rate, 100), 500, "warm-up"); // connections, JIT, first-use loading
-      const cpuBefore = cpuSeconds(server.pid, consumerPid);
-      const runs = await repeat(size.runs, (run) => offeredRate(server.url, rate, size.rateMs, `${run}`));
-      const cpuAfter = cpuSeconds(server.pid, consumerPid);
-      await stop(server);
-      await consumer.stop();
-      const sent = runs.map((r) => r.sent);
-      return {
-        p50: figure(runs.map((r) => r.p50)),
-        p95: figure(runs.map((r) => r.p95)),
-        p99: figure(runs.map((r) => r.p99)),
-        sent,
-        arrived: runs.map((r) => r.arrived),
-        // Where the time goes (from the times each message carries) and who spends the CPU.
-        stages: Object.fromEntries(
-          STAGES.map((stage) => [
-            stage,
-            {
-              p50: quantile(
-                runs.flatMap((r) => r.stages[stage]),
-                0.5,
-              ),
-              p99: quantile(
-                runs.flatMap((r) => r.stages[stage]),
-                0.99,
-              ),
-            },
-          ]),
-        ),
-        cpuMsPerMessage: Object.fromEntries(Object.entries(cpuAfter).map(([name, seconds]) => [name, ((seconds - (cpuBefore[name] ?? 0)) * 1000) / sum(sent)])),
-      };
-    };
-    const product = await measure(false);
-    const baseline = await measure(true);
-    endToEnd[rate] = { product, baseline };
-    for (const q of ["p50", "p95", "p99"] as const) row(`end to end ${q} at ${rate}/s`, product[q], baseline[q], "ms", true);
-    rows.push([`  arrived at ${rate}/s`, `${sum(product.arrived)} of ${sum(product.sent)}`, `${sum(baseline.arrived)} of ${sum(baseline.sent)}`, ""]);
-    const stages = Object.entries(product.stages).map(([stage, { p50, p99 }]) => `${stage} ${round(p50)}/${round(p99)}`);
-    rows.push([`  stages p50/p99 ms at ${rate}/s`, stages.join(", "), "", ""]);
-    const cpu = Object.entries(product.cpuMsPerMessage).map(([name, ms]) => `${name} ${ms.toFixed(2)}`);
-    rows.push([`  CPU ms per message at ${rate}/s`, cpu.join(", "), "", ""]);
-  }
-  results.endToEnd = endToEnd;
-
-  // 3. Fan-out: many plain-HTTP viewers on one web process; how long a broadcast takes to reach them all.
-  say("Fan-out…");
-  const fanOut: Record<string, unknown> = {};
-  for (const viewers of size.viewers) {
-    const measure = async (naive: boolean, count: number) => {
-      const board = await fresh();
-      const consumer = await consumerProcess(board.env, `fanout-consumer-${count}-${naive}`);
-      const server = naive ? await naiveServer(board, `fanout-naive-${count}`) : await web(board.env, `fanout-web-${count}`);
-      // Warm up (first-use loading, JIT) with a few viewers and a broadcast, so that memory counts viewers only.
-      const warm = await Promise.all(Array.from({ length: 20 }, () => openViewer(server.url, () => {})));
-      await post(server.url, `{"text":"warm-up"}`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      for (const viewer of warm) viewer.destroy();
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      const before = groupRss(server.pid);
-      const arrivals = new Map<string, number[]>();
-      const open = [];
-      for (let i = 0; i < count; i += 200) {
-        open.push(
-          ...(await Promise.all(
-            Array.from({ length: Math.min(200, count - i) }, () =>
-              openViewer(server.url, (chunk) => {
-                const marker = /fanout-(\d+)/.exec(chunk)?.[1];
-                if (marker) arrivals.get(marker)?.push(performance.now());
-              }),
-            ),
-          )),
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 500)); // let every stream finish its catch-up
-      const perViewer = (groupRss(server.pid) - before) / count;
-      const redisClients = String(await redis.client("LIST"))
-        .split("\n")
-        .filter((line) => /name=(message-board-web|naive-viewer)/.test(line)).length;
-      const p50s: number[] = [];
-      const p99s: number[] = [];
-      for (let b = 0; b < size.broadcasts; b++) {
-        arrivals.set(String(b), []);
-        const sent = performance.now();
-        await post(server.url, `{"text":"fanout-${b}"}`);
-        await waitFor(`broadcast ${b} to reach ${count}`, () => (arrivals.get(String(b))?.length ?? 0) >= count, { timeoutMs: 60_000, intervalMs: 20 });
-        const times = arrivals.get(String(b))!.map((at) => at - sent);
-        p50s.push(quantile(times, 0.5));
-        p99s.push(quantile(times, 0.99));
-      }
-      for (const viewer of open) viewer.destroy();
-      await stop(server, consumer);
-      return { viewers: count, p50: figure(p50s), p99: figure(p99s), bytesPerViewer: perViewer, redisConnections: redisClients };
-    };
-    const product = await measure(false, viewers);
-    const baseline = viewers === size.baselineViewers ? await measure(true, viewers) : undefined;
-    fanOut[viewers] = { product, baseline };
-    row(`fan-out p50 to ${viewers.toLocaleString("en")} viewers`, product.p50, baseline?.p50, "ms", true);
-    row(`fan-out p99 to ${viewers.toLocaleString("en")} viewers`, product.p99, baseline?.p99, "ms", true);
-    rows.push([
-      `  memory per viewer, Redis connections`,
-      `${round(product.bytesPerViewer / 1024)} KB, ${product.redisConnections}`,
-      baseline ? `${round(baseline.bytesPerViewer / 1024)} KB, ${baseline.redisConnections}` : "–",
-      "",
-    ]);
-  }
-  results.fanOut = fanOut;
-
-  // 4. Consumer: a backlog waiting in Kafka, drained into Redis.
-  say("Consumer…");
-  const drain = async (naive: boolean, backlog: number) => {
-    const board = await fresh();
-    await produceBacklog(kafka, board.id, backlog);
-    const started = performance.now();
-    if (naive) {
-      const consumer = await startNaiveConsumer(stack.brokers, stack.redisUrl, board.id, { list: board.keys.list, channel: board.keys.channel });
-      await waitFor("the naive consumer to drain", async () => Number(await redis.get(`${board.keys.list}:count`)) >= backlog, {
-        timeoutMs: 600_000,
-        intervalMs: 50,
-      });
-      const elapsed = performance.now() - started;
-      await consumer.disconnect();
-      consumer.redis.disconnect();
-      return (backlog / elapsed) * 1000;
+      const product = await measure(false);
+      const baseline = await measure(true);
+      ingest[clients] = { product, baseline };
+      row(`ingest, ${clients} client(s)`, product.perSecond, baseline.perSecond, "msg/s");
+      row(`  POST latency p50, ${clients}`, product.p50, baseline.p50, "ms", true);
+      row(`  POST latency p99, ${clients}`, product.p99, baseline.p99, "ms", true);
     }
-    const store = createRedis(stack.redisUrl, "bench-consumer");
-    const consumer = await startBoardConsumer({
-      kafka,
-      redis: store,
-      keys: board.keys,
-      topic: board.id,
-      deadLetterTopic: `${board.id}.dlq`,
-      groupId: `${board.id}-store`,
-      limits: { history: 100, dedupeWindow: 10_000 },
-      log: quiet,
-    });
-    await waitFor("the consumer to drain", async () => Number(await redis.get(board.keys.seq)) >= backlog, { timeoutMs: 600_000, intervalMs: 50 });
-    const elapsed = performance.now() - started;
-    await consumer.stop();
-    store.disconnect();
-    return (backlog / elapsed) * 1000;
-  };
-  const consumerProduct = figure(await repeat(size.runs, () => drain(false, size.backlog)));
-  const consumerBaseline = figure(await repeat(size.runs, () => drain(true, size.baselineBacklog)));
-  results.consumer = { backlog: size.backlog, baselineBacklog: size.baselineBacklog, product: consumerProduct, baseline: consumerBaseline };
-  row(
-    `consumer, backlog ${size.backlog.toLocaleString("en")} (naive: ${size.baselineBacklog.toLocaleString("en")})`,
-    consumerProduct,
-    consumerBaseline,
-    "rec/s",
-  );
+    results.ingest = ingest;
+  }
+
+  if (wanted("end-to-end")) {
+    // 2. End to end: POST sent -> event received by a viewer, at fixed offered rates.
+    say("End to end…");
+    const endToEnd: Record<string, unknown> = {};
+    for (const rate of size.rates) {
+      const measure = async (naive: boolean) => {
+        const board = await fresh();
+        let server: ManagedProcess & { url: string };
+        let consumer: { stop(): Promise<unknown> };
+        let consumerPid: number | undefined; // the naive consumer runs in this process
+        if (naive) {
+          server = await naiveServer(board, `e2e-naive-${rate}`);
+          const naiveConsumer = await startNaiveConsumer(stack.brokers, stack.redisUrl, board.id, { list: board.keys.list, channel: board.keys.channel });
+          consumer = { stop: async () => (await naiveConsumer.disconnect(), naiveConsumer.redis.disconnect()) };
+        } else {
+          const child = await consumerProcess(board.env, `e2e-consumer-${rate}`);
+          consumer = { stop: () => stop(child) };
+          consumerPid = child.pid;
+          server = await web(board.env, `e2e-web-${rate}`);
+        }
+        await offeredRate(server.url, Math.min(rate, 100), 500, "warm-up"); // connections, JIT, first-use loading
+        const cpuBefore = cpuSeconds(server.pid, consumerPid);
+        const runs = await repeat(size.runs, (run) => offeredRate(server.url, rate, size.rateMs, `${run}`));
+        const cpuAfter = cpuSeconds(server.pid, consumerPid);
+        await stop(server);
+        await consumer.stop();
+        const sent = runs.map((r) => r.sent);
+        return {
+          p50: figure(runs.map((r) => r.p50)),
+          p95: figure(runs.map((r) => r.p95)),
+          p99: figure(runs.map((r) => r.p99)),
+          sent,
+          arrived: runs.map((r) => r.arrived),
+          // Where the time goes (from the times each message carries) and who spends the CPU.
+          stages: Object.fromEntries(
+            STAGES.map((stage) => [
+              stage,
+              {
+                p50: quantile(
+                  runs.flatMap((r) => r.stages[stage]),
+                  0.5,
+                ),
+                p99: quantile(
+                  runs.flatMap((r) => r.stages[stage]),
+                  0.99,
+                ),
+              },
+            ]),
+          ),
+          cpuMsPerMessage: Object.fromEntries(
+            Object.entries(cpuAfter).map(([name, seconds]) => [name, ((seconds - (cpuBefore[name] ?? 0)) * 1000) / sum(sent)]),
+          ),
+        };
+      };
+      const product = await measure(false);
+      const baseline = await measure(true);
+      endToEnd[rate] = { product, baseline };
+      for (const q of ["p50", "p95", "p99"] as const) row(`end to end ${q} at ${rate}/s`, product[q], baseline[q], "ms", true);
+      rows.push([`  arrived at ${rate}/s`, `${sum(product.arrived)} of ${sum(product.sent)}`, `${sum(baseline.arrived)} of ${sum(baseline.sent)}`, ""]);
+      const stages = Object.entries(product.stages).map(([stage, { p50, p99 }]) => `${stage} ${round(p50)}/${round(p99)}`);
+      rows.push([`  stages p50/p99 ms at ${rate}/s`, stages.join(", "), "", ""]);
+      const cpu = Object.entries(product.cpuMsPerMessage).map(([name, ms]) => `${name} ${ms.toFixed(2)}`);
+      rows.push([`  CPU ms per message at ${rate}/s`, cpu.join(", "), "", ""]);
+    }
+    results.endToEnd = endToEnd;
+  }
+
+  if (wanted("fan-out")) {
+    // 3. Fan-out: many plain-HTTP viewers on one web process; how long a broadcast takes to reach them all.
+    say("Fan-out…");
+    const fanOut: Record<string, unknown> = {};
+    for (const viewers of size.viewers) {
+      const measure = async (naive: boolean, count: number) => {
+        const board = await fresh();
+        const consumer = await consumerProcess(board.env, `fanout-consumer-${count}-${naive}`);
+        const server = naive ? await naiveServer(board, `fanout-naive-${count}`) : await web(board.env, `fanout-web-${count}`);
+        // Warm up (first-use loading, JIT) with a few viewers and a broadcast, so that memory counts viewers only.
+        const warm = await Promise.all(Array.from({ length: 20 }, () => openViewer(server.url, () => {})));
+        await post(server.url, `{"text":"warm-up"}`);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        for (const viewer of warm) viewer.destroy();
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        const before = groupRss(server.pid);
+        const arrivals = new Map<string, number[]>();
+        const open = [];
+        for (let i = 0; i < count; i += 200) {
+          open.push(
+            ...(await Promise.all(
+              Array.from({ length: Math.min(200, count - i) }, () =>
+                openViewer(server.url, (chunk) => {
+                  const marker = /fanout-(\d+)/.exec(chunk)?.[1];
+                  if (marker) arrivals.get(marker)?.push(performance.now());
+                }),
+              ),
+            )),
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 500)); // let every stream finish its catch-up
+        const perViewer = (groupRss(server.pid) - before) / count;
+        const redisClients = String(await redis.client("LIST"))
+          .split("\n")
+          .filter((line) => /name=(message-board-web|naive-viewer)/.test(line)).length;
+        const p50s: number[] = [];
+        const p99s: number[] = [];
+        for (let b = 0; b < size.broadcasts; b++) {
+          arrivals.set(String(b), []);
+          const sent = performance.now();
+          await post(server.url, `{"text":"fanout-${b}"}`);
+          await waitFor(`broadcast ${b} to reach ${count}`, () => (arrivals.get(String(b))?.length ?? 0) >= count, { timeoutMs: 60_000, intervalMs: 20 });
+          const times = arrivals.get(String(b))!.map((at) => at - sent);
+          p50s.push(quantile(times, 0.5));
+          p99s.push(quantile(times, 0.99));
+        }
+        for (const viewer of open) viewer.destroy();
+        await stop(server, consumer);
+        return { viewers: count, p50: figure(p50s), p99: figure(p99s), bytesPerViewer: perViewer, redisConnections: redisClients };
+      };
+      const product = await measure(false, viewers);
+      const baseline = viewers === size.baselineViewers ? await measure(true, viewers) : undefined;
+      fanOut[viewers] = { product, baseline };
+      row(`fan-out p50 to ${viewers.toLocaleString("en")} viewers`, product.p50, baseline?.p50, "ms", true);
+      row(`fan-out p99 to ${viewers.toLocaleString("en")} viewers`, product.p99, baseline?.p99, "ms", true);
+      rows.push([
+        `  memory per viewer, Redis connections`,
+        `${round(product.bytesPerViewer / 1024)} KB, ${product.redisConnections}`,
+        baseline ? `${round(baseline.bytesPerViewer / 1024)} KB, ${baseline.redisConnections}` : "–",
+        "",
+      ]);
+    }
+    results.fanOut = fanOut;
+  }
+
+  if (wanted("consumer")) {
+    // 4. Consumer: a backlog waiting in Kafka, drained into Redis.
+    say("Consumer…");
+    const drain = async (naive: boolean, backlog: number) => {
+      const board = await fresh();
+      await produceBacklog(kafka, board.id, backlog);
+      const started = performance.now();
+      if (naive) {
+        const consumer = await startNaiveConsumer(stack.brokers, stack.redisUrl, board.id, { list: board.keys.list, channel: board.keys.channel });
+        await waitFor("the naive consumer to drain", async () => Number(await redis.get(`${board.keys.list}:count`)) >= backlog, {
+          timeoutMs: 600_000,
+          intervalMs: 50,
+        });
+        const elapsed = performance.now() - started;
+        await consumer.disconnect();
+        consumer.redis.disconnect();
+        return (backlog / elapsed) * 1000;
+      }
+      const store = createRedis(stack.redisUrl, "bench-consumer");
+      const consumer = await startBoardConsumer({
+        kafka,
+        redis: store,
+        keys: board.keys,
+        topic: board.id,
+        deadLetterTopic: `${board.id}.dlq`,
+        groupId: `${board.id}-store`,
+        limits: { history: 100, dedupeWindow: 10_000 },
+        log: quiet,
+      });
+      await waitFor("the consumer to drain", async () => Number(await redis.get(board.keys.seq)) >= backlog, { timeoutMs: 600_000, intervalMs: 50 });
+      const elapsed = performance.now() - started;
+      await consumer.stop();
+      store.disconnect();
+      return (backlog / elapsed) * 1000;
+    };
+    const consumerProduct = figure(await repeat(size.runs, () => drain(false, size.backlog)));
+    const consumerBaseline = figure(await repeat(size.runs, () => drain(true, size.baselineBacklog)));
+    results.consumer = { backlog: size.backlog, baselineBacklog: size.baselineBacklog, product: consumerProduct, baseline: consumerBaseline };
+    row(
+      `consumer, backlog ${size.backlog.toLocaleString("en")} (naive: ${size.baselineBacklog.toLocaleString("en")})`,
+      consumerProduct,
+      consumerBaseline,
+      "rec/s",
+    );
+  }
 
   redis.disconnect();
   printTable();
