@@ -148,13 +148,17 @@ test("while shutting down, posts and streams get 503 shutting_down and Connectio
 });
 
 /** Attaches a sink that records what the stream writes. */
-function open(answer: Answer, { queued = () => 0 }: { queued?: () => number } = {}) {
+function open(answer: Answer, { queued = () => 0 }: { queued?: (written: number) => number } = {}) {
   assert.ok(isStream(answer), `a stream, not ${answer.status}`);
   const chunks: string[] = [];
+  let written = 0;
   let ended: { dropped?: Error } | undefined;
   const sink: StreamSink = {
-    write: (chunk) => void chunks.push(new TextDecoder().decode(chunk)),
-    queuedBytes: queued,
+    write: (chunk) => {
+      written += chunk.byteLength;
+      chunks.push(new TextDecoder().decode(chunk));
+    },
+    queuedBytes: () => queued(written),
     end: (dropped) => (ended = { dropped }),
   };
   const gone = answer.attach(sink);
@@ -215,4 +219,16 @@ test("a viewer that does not read is disconnected once its buffer is full; one t
   viewer.deliver({ epoch: "e1", message: stored(2) }, encodeBoardEvent({ epoch: "e1", message: stored(2) }));
   assert.match(String(stream.ended()?.dropped), /too slow/);
   assert.equal(viewers.size, 0);
+});
+
+test("a catch-up larger than the buffer, none of it read yet, does not disconnect the viewer", async () => {
+  const history = { epoch: "e1", messages: Array.from({ length: 40 }, (_, i) => ({ ...stored(40 - i), text: "€".repeat(1000) })) };
+  const { routes } = board({ history });
+  // The viewer reads nothing: all that was written waits for it.
+  const stream = open(await routes.stream(call({ url: "/api/messages/stream", headers: { "last-event-id": "e1-0" } })), {
+    queued: (written) => written,
+  });
+  await settle();
+  assert.equal(stream.ids().length, 40, "the whole catch-up, about 120 KB against a buffer of 64 bytes");
+  assert.equal(stream.ended(), undefined, "still connected");
 });
