@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import nextEnv from "@next/env";
@@ -26,6 +26,12 @@ try {
   // One server: the API's routes answered by our handlers, everything else (pages, assets, development's
   // hot reload) by Next. The API serves at once; pages wait until Next is prepared.
   const server = createServer();
+  // Every connection, upgraded ones too (development's hot reload): server.close() waits for them all.
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
   const pages = next({ dev, dir: root, hostname: config.WEB_HOST, port: config.PORT, httpServer: server });
   const pagesReady = pages.prepare().then(() => pages.getRequestHandler());
   const api = serveApi(services.api, log);
@@ -49,7 +55,9 @@ try {
     // balancers move to another instance; posts in flight are still answered.
     services.stopTaking();
     const closed = new Promise((resolve) => server.close(resolve));
-    const grace = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    const grace = setTimeout(() => {
+      for (const socket of sockets) socket.destroy();
+    }, SHUTDOWN_GRACE_MS);
     await closed;
     clearTimeout(grace);
     await Promise.all([services.close(), pages.close()]);

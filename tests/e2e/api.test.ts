@@ -1,5 +1,8 @@
 // The HTTP API of the production build, against the real pipeline.
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { request } from "node:http";
+import type { Duplex } from "node:stream";
 import { after, before, test } from "node:test";
 import type { Redis } from "ioredis";
 import type { ManagedProcess } from "../../scripts/stack/processes";
@@ -178,4 +181,23 @@ test("development and production serve the same entry alike: statuses, headers, 
     assert.match(page.headers.get("content-security-policy") ?? "", /script-src 'self' 'nonce-/);
     assert.match(await page.text(), new RegExp(`via ${url.replaceAll(".", "\\.")}`), "the page renders the stored history");
   }
+
+  // A page open in development holds a hot-reload socket that only the server closes: stopping must not wait
+  // for it (the process would be killed after stop()'s grace, without saying "stopped").
+  const hotReload = await upgrade(`${dev.url}/_next/hmr`);
+  await dev.stop();
+  hotReload.destroy();
+  assert.match(logOf("api-web-development"), /"msg":"stopped"/);
 });
+
+/** Opens a WebSocket connection's socket, as a browser does for development's hot reload. */
+function upgrade(url: string): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const headers = { Connection: "Upgrade", Upgrade: "websocket", "Sec-WebSocket-Version": "13", "Sec-WebSocket-Key": randomBytes(16).toString("base64") };
+    request(url, { headers })
+      .on("upgrade", (_response, socket) => resolve(socket))
+      .on("response", (response) => reject(new Error(`no upgrade: ${response.statusCode}`)))
+      .on("error", reject)
+      .end();
+  });
+}
