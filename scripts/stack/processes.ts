@@ -57,6 +57,7 @@ export type Output = { prefix: string } | { file: string };
 type Options = { env?: Record<string, string>; cwd?: string; output: Output };
 
 const KEPT_LINES = 40;
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Starts a command in a process group of its own, so that it and every child it starts (npm, tsx and
@@ -105,14 +106,14 @@ export function startProcess(name: string, command: string, args: string[], opti
     // The whole group gets the grace period, not only its leader: a launcher outlives the npm that started
     // it while it stops what it started in turn.
     const deadline = Date.now() + graceMs;
-    while (groupAlive(pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (groupAlive(pid) && Date.now() < deadline) await pause(50);
     signalGroup("SIGKILL");
     await exited;
   };
   const kill = async () => {
     signalGroup("SIGKILL");
     await exited;
-    while (groupAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 20));
+    while (groupAlive(pid)) await pause(20);
   };
   const waitForLine = (pattern: RegExp, what: string, timeoutMs = 60_000) =>
     new Promise<RegExpExecArray>((resolve, reject) => {

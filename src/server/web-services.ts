@@ -37,11 +37,12 @@ export function createWebServices(config: Config, log: Logger): WebServices {
   const keys = storeKeys(config);
   const redis = createRedis(config.REDIS_URL, "message-board-web", { autoPipelining: true });
   const subscriber = createRedis(config.REDIS_URL, "message-board-web-subscriber");
-  const history = boardHistory((limit) => readHistory(redis, keys, limit), config.MESSAGES_LIMIT, log);
+  const readStored = (limit = config.MESSAGES_LIMIT) => readHistory(redis, keys, limit);
+  const history = boardHistory(readStored, config.MESSAGES_LIMIT, log);
   const hub = new BoardHub({
     subscriber,
     channel: keys.channel,
-    readHistory: () => readHistory(redis, keys, config.MESSAGES_LIMIT),
+    readHistory: () => readStored(),
     readHead: () => readHead(redis, keys),
     heartbeatMs: config.SSE_HEARTBEAT_MS,
     log,

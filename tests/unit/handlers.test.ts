@@ -136,7 +136,7 @@ test("the rate limit counts the connection's address, whatever the request claim
   assert.deepEqual(limited, ["10.0.0.9"]);
 });
 
-test("while shutting down, posts and streams get 503 shutting_down and Connection: close", async () => {
+test("while shutting down, posts and streams get 503 shutting_down and Connection: close; history is still read", async () => {
   const { routes, lifecycle, produced } = board();
   lifecycle.closing = true;
   for (const answer of [await routes.post(unread()), await routes.stream(call({ url: "/api/messages/stream" }))]) {
@@ -145,6 +145,7 @@ test("while shutting down, posts and streams get 503 shutting_down and Connectio
     assert.equal(bodyOf(answer).error?.code, "shutting_down");
   }
   assert.equal(produced.length, 0);
+  assert.equal((await routes.history(call({ url: "/api/messages" }))).status, 200, "history is still read");
 });
 
 /** Attaches a sink that records what the stream writes. */

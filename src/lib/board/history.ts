@@ -3,15 +3,12 @@ import type { History } from "../messages/schema";
 import { BoardError } from "./errors";
 
 export type BoardHistory = {
-  /** The most a reader gets: what the store keeps. */
-  readonly limit: number;
-  /** The newest `limit` stored messages, newest first; refused while the store is unreachable. */
+  /** The newest stored messages, newest first, at most what the store keeps; refused while it is unreachable. */
   read(limit?: number): Promise<History>;
 };
 
 export function boardHistory(readStored: (limit: number) => Promise<History>, limit: number, log: Logger): BoardHistory {
   return {
-    limit,
     async read(asked = limit) {
       try {
         return await readStored(Math.min(asked, limit));

@@ -46,7 +46,7 @@ export function fromBoardError({ code, message, details }: BoardError): ApiError
   return new ApiError(REFUSAL_STATUS[code], code, message, details.fields, headers);
 }
 
-/** The JSON answer for an error; anything unforeseen becomes a 500 whose details only the log gets. */
+/** The JSON answer for an error, with its status and headers. */
 export function errorReply(error: ApiError | BoardError): Reply {
   const api = error instanceof BoardError ? fromBoardError(error) : error;
   const body: ErrorBody = { error: { code: api.code, message: api.message, ...(api.fields && { fields: api.fields }) } };

@@ -41,7 +41,6 @@ export function messageRoutes({ posting, streams, history, lifecycle, clients, m
   /** Runs a handler and turns what it throws into a JSON error; `countRefusals`: as rejected posts. */
   const answer = async <T extends Answer>(handle: () => Promise<T>, countRefusals = false): Promise<T | Reply> => {
     try {
-      if (lifecycle.closing) throw shuttingDown();
       return await handle();
     } catch (error) {
       if (error instanceof ApiError || error instanceof BoardError) {
@@ -51,6 +50,11 @@ export function messageRoutes({ posting, streams, history, lifecycle, clients, m
       log.error("unexpected error", errorFields(error));
       return errorReply(internalError());
     }
+  };
+
+  // A closing instance takes no new posts or streams, so that they go to another; history is still read.
+  const refuseWhileClosing = () => {
+    if (lifecycle.closing) throw shuttingDown();
   };
 
   const readHistory =
@@ -71,6 +75,7 @@ export function messageRoutes({ posting, streams, history, lifecycle, clients, m
     post: async (call: Call): Promise<Reply> => {
       const requestId = requestIdOf(call);
       const reply = await answer(async () => {
+        refuseWhileClosing();
         checkOrigin(call, clients.allowedOrigins, clients.trustedHops);
         await posting.admit(clientAddress(call, clients.trustedHops));
         return jsonReply(201, await posting.post(await readJsonBody(call), requestId));
@@ -90,6 +95,7 @@ export function messageRoutes({ posting, streams, history, lifecycle, clients, m
      */
     stream: (call: Call) =>
       answer(async () => {
+        refuseWhileClosing();
         const resumeFrom = parsePosition(call.headers.get("last-event-id")) ?? parsePosition(searchParams(call).get("after"));
         const { attach } = await streams.open(clientAddress(call, clients.trustedHops), resumeFrom);
         return { status: 200, headers: SSE_HEADERS, attach };
