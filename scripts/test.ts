@@ -10,6 +10,7 @@ import { PROJECT_ROOT } from "./stack/paths";
 import { startOwnStack } from "./stack/own-stack";
 import { CHROMIUM, onPath } from "./stack/prerequisites";
 import { runScript, type ManagedProcess } from "./stack/processes";
+import { stopLoggedLeftovers } from "./stack/run-record";
 
 const SUITES = ["unit", "integration", "e2e"] as const;
 const STATIC_CHECKS: [string, string[]][] = [
@@ -54,8 +55,10 @@ async function main(): Promise<number> {
     if ((await run(bin("next"), ["build"], env)) !== 0) return 1;
   }
 
-  const args = ["--import", "tsx", "--test", "--test-concurrency=1", "--test-timeout=180000", "--test-reporter=spec", ...files];
-  const code = await run(process.execPath, args, env);
+  const args = ["--import", "tsx", "--test", "--test-concurrency=1", "--test-timeout=600000", "--test-reporter=spec", ...files];
+  const startedLog = path.join(work, "started-processes.jsonl");
+  const code = await run(process.execPath, args, { ...env, STARTED_PROCESSES_LOG: startedLog });
+  await stopLoggedLeftovers(startedLog, say);
   if (code === 0) rmSync(work, { recursive: true, force: true });
   else say(`Logs of the test run are in ${work}`);
   return code;

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { createWriteStream, existsSync, readdirSync, readFileSync } from "node:fs";
+import { appendFileSync, createWriteStream, existsSync, readdirSync, readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 
 export type ManagedProcess = {
@@ -72,6 +72,9 @@ export function startProcess(name: string, command: string, args: string[], opti
   });
   if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
   const pid = child.pid;
+  // Set by `npm test`: a test cancelled by its timeout stops nothing it started, so the runner does.
+  const startedLog = process.env.STARTED_PROCESSES_LOG;
+  if (startedLog) appendFileSync(startedLog, `${JSON.stringify({ name, pid, startedAt: procStat(pid)?.startTime ?? "" })}\n`);
   const recent: string[] = [];
   const watchers = new Set<(line: string) => void>();
   const sink = "file" in options.output ? createWriteStream(options.output.file, { flags: "a" }) : undefined;

@@ -54,18 +54,34 @@ export function runRecord(file: string) {
       if (!existsSync(file)) return;
       const parsed = recordSchema.safeParse(readJson(file));
       if (!parsed.success) return rmSync(file);
-      const alive = (entry: Entry) => startTimeOf(entry.pid) === entry.startedAt;
       if (alive(parsed.data.launcher)) {
         throw new MissingPrerequisite(`npm run local is already running (pid ${parsed.data.launcher.pid}): stop it first, or use its stack.`);
       }
-      for (const entry of parsed.data.processes.filter(alive)) {
-        say(`Stopping ${entry.name} (pid ${entry.pid}), left running by an earlier npm run local that did not stop…`);
-        process.kill(-entry.pid, "SIGTERM");
-        await waitFor(`${entry.name} to stop`, () => !groupAlive(entry.pid), { timeoutMs: 30_000, intervalMs: 200 }).catch(() => {
-          if (groupAlive(entry.pid)) process.kill(-entry.pid, "SIGKILL");
-        });
-      }
+      await stopAlive(parsed.data.processes, "an earlier npm run local that did not stop", say);
       rmSync(file);
     },
   };
+}
+
+/** Stops, by process group, what the lines of a STARTED_PROCESSES_LOG name and is still that very process. */
+export async function stopLoggedLeftovers(file: string, say: (line: string) => void): Promise<void> {
+  if (!existsSync(file)) return;
+  const lines = readFileSync(file, "utf8").split("\n").filter(Boolean);
+  const entries = lines.flatMap((line) => {
+    const parsed = entrySchema.safeParse(JSON.parse(line));
+    return parsed.success ? [parsed.data] : [];
+  });
+  await stopAlive(entries, "a test that did not finish", say);
+}
+
+const alive = (entry: Entry) => startTimeOf(entry.pid) === entry.startedAt;
+
+async function stopAlive(entries: Entry[], leftBy: string, say: (line: string) => void): Promise<void> {
+  for (const entry of entries.filter(alive)) {
+    say(`Stopping ${entry.name} (pid ${entry.pid}), left running by ${leftBy}…`);
+    process.kill(-entry.pid, "SIGTERM");
+    await waitFor(`${entry.name} to stop`, () => !groupAlive(entry.pid), { timeoutMs: 30_000, intervalMs: 200 }).catch(() => {
+      if (groupAlive(entry.pid)) process.kill(-entry.pid, "SIGKILL");
+    });
+  }
 }
