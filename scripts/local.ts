@@ -1,5 +1,5 @@
 // `npm run local`: Kafka (KRaft), Redis, the consumer and the web app on this machine, without Docker.
-// Options: --consumers N  --web N (instances on consecutive ports from --port)  --port P  --prod
+// Options: --brokers 1|3 (Kafka nodes, on port pairs from 9092)  --consumers N  --web N (instances on consecutive ports from --port)  --port P  --prod
 //          --inspector-port P  --data DIR (where Kafka and Redis keep their data; .local by default)
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -9,7 +9,7 @@ import { createKafka } from "../src/lib/kafka/client";
 import { ensureBoardTopics } from "../src/lib/kafka/topics";
 import { createLogger } from "../src/lib/log";
 import { startInspectorProxy } from "./stack/inspector-proxy";
-import { ensureKafkaJars, startKafkaBroker } from "./stack/kafka-broker";
+import { ensureKafkaJars, KafkaCluster, nodesFrom } from "./stack/kafka-broker";
 import { LOCAL_DIR, PROJECT_ROOT } from "./stack/paths";
 import { ensureCommands, ensureJava17, JAVA, MAVEN, MissingPrerequisite, REDIS } from "./stack/prerequisites";
 import { runToEnd, startProcess, type ManagedProcess } from "./stack/processes";
@@ -19,10 +19,11 @@ import { isPortFree, waitFor } from "./stack/wait";
 
 const say = (line: string) => console.log(`[local] ${line}`);
 const bin = (name: string) => path.join(PROJECT_ROOT, "node_modules", ".bin", name);
-const appEnv = { NEXT_TELEMETRY_DISABLED: "1", LOG_FORMAT: process.env.LOG_FORMAT || "pretty" };
+const appEnv: Record<string, string> = { NEXT_TELEMETRY_DISABLED: "1", LOG_FORMAT: process.env.LOG_FORMAT || "pretty" };
 
 const { values } = parseArgs({
   options: {
+    brokers: { type: "string", default: "1" },
     consumers: { type: "string", default: "1" },
     web: { type: "string", default: "1" },
     port: { type: "string", default: "3000" },
@@ -43,6 +44,8 @@ function track<T extends ManagedProcess>(child: T): T {
 
 async function main() {
   const startedAt = Date.now();
+  const brokerCount = positive(values.brokers, "--brokers");
+  if (brokerCount === 2) throw new MissingPrerequisite("--brokers takes 1 or 3 (or more): two controllers cannot elect a leader when one fails.");
   const consumers = positive(values.consumers, "--consumers");
   const webCount = positive(values.web, "--web");
   const firstWebPort = positive(values.port, "--port");
@@ -52,7 +55,7 @@ async function main() {
 
   nextEnv.loadEnvConfig(PROJECT_ROOT, !production);
   const config = parseConfig(process.env);
-  const kafkaPort = localPort(config.KAFKA_BROKERS[0] ?? "", "KAFKA_BROKERS");
+  const kafkaNodes = nodesFrom(localPort(config.KAFKA_BROKERS[0] ?? "", "KAFKA_BROKERS"), brokerCount);
   const redisPort = localPort(new URL(config.REDIS_URL).host, "REDIS_URL");
   const webPorts = Array.from({ length: webCount }, (_, i) => firstWebPort + i);
   const metricsPorts =
@@ -64,8 +67,10 @@ async function main() {
   ensureJava17();
   await record.stopLeftovers(say);
   await ensurePortsFree([
-    [kafkaPort, "Kafka"],
-    [kafkaPort + 1, "Kafka's controller"],
+    ...kafkaNodes.flatMap((node): [number, string][] => [
+      [node.port, `Kafka node ${node.id}`],
+      [node.controllerPort, `Kafka node ${node.id}'s controller`],
+    ]),
     [redisPort, "Redis"],
     ...webPorts.map((port): [number, string] => [port, "the web app"]),
     [inspectorPort, "the Kafka inspector"],
@@ -78,12 +83,20 @@ async function main() {
   }
 
   say("Starting Redis and Kafka…");
-  const [, broker] = await Promise.all([
+  const [, kafka] = await Promise.all([
     startRedisServer({ port: redisPort, dataDir: path.join(dataDir, "redis"), output: { prefix: "[redis]" }, onStart: track }),
-    startKafkaBroker({ home: path.join(dataDir, "kafka"), port: kafkaPort, controllerPort: kafkaPort + 1, output: { prefix: "[kafka]" }, onStart: track }),
+    KafkaCluster.start({
+      // A cluster keeps its data apart from the single node's: each has its own cluster id and topics.
+      home: path.join(dataDir, brokerCount > 1 ? "kafka-cluster" : "kafka"),
+      nodes: kafkaNodes,
+      output: (node) => ({ prefix: brokerCount > 1 ? `[kafka-${node.id}]` : "[kafka]" }),
+      onStart: track,
+    }),
   ]);
   const setupLog = createLogger("local", { LOG_LEVEL: "warn", LOG_FORMAT: "pretty" });
-  await ensureBoardTopics(createKafka(broker.brokers, "local-setup", setupLog), config);
+  await ensureBoardTopics(createKafka(kafka.brokers, "local-setup", setupLog), config);
+  // The apps learn every node, so that they reach the cluster whichever node is down.
+  appEnv.KAFKA_BROKERS = kafka.brokers.join(",");
 
   for (let i = 0; i < consumers; i++) {
     const name = consumers > 1 ? `consumer-${i + 1}` : "consumer";
@@ -117,7 +130,7 @@ ${webPorts.map((port) => `    Board     http://localhost:${port}`).join("\n")}
     Inspector http://localhost:${inspectorPort}   (also http://localhost:${firstWebPort}/inspect)
     API       http://localhost:${firstWebPort}/api/messages   health: /api/health, /api/ready, metrics: /api/metrics
     Stream    http://localhost:${firstWebPort}/api/messages/stream
-    Kafka     ${broker.brokers.join(",")}   topic ${config.KAFKA_TOPIC}, ${consumers} consumer(s) in group ${config.KAFKA_CONSUMER_GROUP}
+    Kafka     ${kafka.brokers.join(",")}   ${brokerCount > 1 ? `${brokerCount} nodes, 3 copies of each partition; ` : ""}topic ${config.KAFKA_TOPIC}, ${consumers} consumer(s) in group ${config.KAFKA_CONSUMER_GROUP}
     Redis     ${config.REDIS_URL}   try: redis-cli -p ${redisPort} LRANGE ${config.REDIS_MESSAGES_KEY} 0 -1
     Metrics   http://localhost:${firstWebPort}/api/metrics${metricsPorts.length ? `, consumer(s) from http://localhost:${metricsPorts.join(", ")}/metrics` : ""}
     Data      ${path.relative(PROJECT_ROOT, dataDir) || "."}/ (kept between runs)
@@ -135,7 +148,7 @@ async function stopAll(exitCode: number) {
   stopping = true;
   say("Stopping…");
   // The web apps and consumers first, so that they can finish with Kafka and Redis still there.
-  const infrastructure = started.filter((child) => child.name === "kafka" || child.name === "redis");
+  const infrastructure = started.filter((child) => child.name.startsWith("kafka") || child.name === "redis");
   await Promise.all(started.filter((child) => !infrastructure.includes(child)).map((child) => child.stop()));
   await Promise.all(infrastructure.map((child) => child.stop(30_000)));
   record.remove();

@@ -31,6 +31,8 @@ export const configSchema = z.object({
   KAFKA_TOPIC: name("message-board"),
   KAFKA_TOPIC_PARTITIONS: count(3, 1000),
   KAFKA_DLQ_TOPIC: name("message-board.dlq"),
+  // Copies of each partition, for topics this app creates; unset: the cluster's default.replication.factor.
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(7).optional(),
   KAFKA_CONSUMER_GROUP: name("message-board-store"),
   // 0: a free port chosen at start (the consumer logs it); "off": no metrics server.
   CONSUMER_METRICS_PORT: z.union([z.literal("off"), port]).default(9464),

@@ -6,14 +6,13 @@ import path from "node:path";
 import { after, test } from "node:test";
 import type { Redis } from "ioredis";
 import { ensureTopic } from "../../src/lib/kafka/topics";
-import type { StoredMessage } from "../../src/lib/messages/schema";
 import { readHistory } from "../../src/lib/store/message-store";
-import { startKafkaBroker } from "../../scripts/stack/kafka-broker";
+import { startOwnKafka } from "../../scripts/stack/own-stack";
 import { startRedisServer } from "../../scripts/stack/redis-server";
+import { audit, clean, range, seconds, storedInOrder } from "../support/audit";
 import { board, launchBrowser } from "../support/browser";
 import { watchBoard } from "../support/sse-viewer";
 import {
-  appEnv,
   cleanupList,
   onFreePorts,
   postAccepted,
@@ -21,57 +20,20 @@ import {
   readTopic,
   stack,
   startConsumerProcess,
-  startWebProcess,
   testKafka,
   testRedis,
-  uniqueNames,
   waitFor,
-  type Names,
+  startApps,
 } from "../support/stack";
 
 const cleanup = cleanupList();
 after(() => cleanup.run());
 
-const range = (count: number) => Array.from({ length: count }, (_, i) => i);
-const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-
 function redisFor(url = stack.redisUrl): Redis {
   return cleanup.add(testRedis(url), (redis) => redis.disconnect());
 }
 
-/** Oldest first, as the board shows them from the top of its history. */
-async function storedInOrder(redis: Redis, names: Names, limit: number): Promise<StoredMessage[]> {
-  return (await readHistory(redis, names.keys, limit)).messages.toReversed();
-}
-
-/** What the guarantees promise about a run of stored messages, counted rather than asserted one by one. */
-function audit(stored: readonly StoredMessage[], sent: readonly string[]) {
-  const ids = stored.map((message) => message.id);
-  const unique = new Set(ids);
-  let reordered = 0;
-  for (let i = 1; i < stored.length; i++) {
-    const [before, here] = [stored[i - 1]!, stored[i]!];
-    if (here.seq !== before.seq + 1 || here.partition !== before.partition || BigInt(here.offset) <= BigInt(before.offset)) reordered++;
-  }
-  return {
-    sent: sent.length,
-    stored: unique.size,
-    lost: sent.filter((id) => !unique.has(id)).length,
-    duplicated: ids.length - unique.size,
-    reordered,
-  };
-}
-
-const clean = (figures: ReturnType<typeof audit>) => ({ lost: figures.lost, duplicated: figures.duplicated, reordered: figures.reordered });
-
-async function startPipeline(label: string, overrides: Record<string, string> = {}, webs = 1) {
-  const names = uniqueNames(label);
-  const env = appEnv(names, overrides);
-  const consumer = cleanup.add(await startConsumerProcess(env, `${label}-consumer`), (process) => process.stop());
-  const web = [];
-  for (const i of range(webs)) web.push(cleanup.add(await startWebProcess(env, `${label}-web-${i + 1}`), (process) => process.stop()));
-  return { names, env, consumer, web };
-}
+const startPipeline = (label: string, overrides: Record<string, string> = {}, webs = 1) => startApps(cleanup, label, overrides, webs);
 
 test("kill -9 of the consumer amid 1,000 concurrent posts: each stored once, in the broker's order", async (t) => {
   const { names, env, consumer, web } = await startPipeline("kill", { MESSAGES_LIMIT: "2000" });
@@ -183,11 +145,7 @@ test("Redis restarts (append-only file on): history intact, and what arrived mea
 });
 
 test("Kafka stops: posts fail fast and the page offers a retry; Kafka starts again: the retry is stored, nothing restarted", async (t) => {
-  const home = path.join(stack.workDir, `kafka-restart-${Date.now()}`);
-  const output = { file: `${home}.log` };
-  let broker = await onFreePorts(2, ([port = 0, controllerPort = 0]) => startKafkaBroker({ home, port, controllerPort, output }));
-  const ports = { port: Number(broker.brokers[0]?.split(":")[1]), controllerPort: broker.controllerPort };
-  cleanup.add(null, () => broker.stop());
+  const broker = cleanup.add(await startOwnKafka(path.join(stack.workDir, `kafka-restart-${Date.now()}`), 1), (cluster) => cluster.stop());
   const { names, consumer, web } = await startPipeline("kafka-restart", { KAFKA_BROKERS: broker.brokers.join(",") });
   const browser = cleanup.add(await launchBrowser(), (opened) => opened.close());
   const page = await browser.newPage();
@@ -196,7 +154,7 @@ test("Kafka stops: posts fail fast and the page offers a retry; Kafka starts aga
   await view.send("before the stop");
   await view.message("before the stop").waitFor({ timeout: 10_000 });
 
-  await broker.stop();
+  await broker.stopNode(1);
   const asked = performance.now();
   const refused = await postMessage(web[0]!.url, { text: "refused" });
   const refusedMs = performance.now() - asked;
@@ -208,7 +166,7 @@ test("Kafka stops: posts fail fast and the page offers a retry; Kafka starts aga
   await unsent.getByRole("alert").filter({ hasText: "Kafka did not accept the message" }).waitFor({ timeout: 15_000 });
 
   const restarted = performance.now();
-  broker = await startKafkaBroker({ home, ...ports, output });
+  await broker.startNode(1);
   const brokerMs = performance.now() - restarted;
   await unsent.getByRole("button", { name: "Retry" }).click();
   await page.locator('li[data-outgoing="accepted"]').waitFor({ timeout: 30_000 });

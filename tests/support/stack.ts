@@ -122,6 +122,18 @@ export async function postAccepted(url: string, text: string): Promise<string> {
   return messageSchema.parse(body).id;
 }
 
+/** A consumer and `webs` web processes with a topic and keys of their own, stopped by `cleanup`. */
+export async function startApps(cleanup: Cleanup, label: string, overrides: Record<string, string> = {}, webs = 1) {
+  const names = uniqueNames(label);
+  const env = appEnv(names, overrides);
+  const consumer = cleanup.add(await startConsumerProcess(env, `${label}-consumer`), (process) => process.stop());
+  const web = [];
+  for (let i = 1; i <= webs; i++) web.push(cleanup.add(await startWebProcess(env, `${label}-web-${i}`), (process) => process.stop()));
+  return { names, env, consumer, web };
+}
+
+export type Cleanup = ReturnType<typeof cleanupList>;
+
 /** Things a test started, stopped in reverse order even when the test fails. */
 export function cleanupList() {
   const steps: (() => unknown)[] = [];
