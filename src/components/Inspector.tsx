@@ -35,7 +35,7 @@ export function Inspector() {
   }, []);
 
   if (!view) return <p className="text-board-muted">{problem ?? "Asking Kafka…"}</p>;
-  const { topic, group, deadLetters, latest } = view;
+  const { cluster, topic, group, deadLetters, latest } = view;
   return (
     <div className="flex flex-col gap-6">
       {problem && (
@@ -43,11 +43,24 @@ export function Inspector() {
           {problem} Showing what it said last.
         </p>
       )}
-      <Section title={`Topic ${topic.topic}`} note={`${topic.records} records held · dead-letter topic ${deadLetters.topic}: ${deadLetters.records}`}>
+      <Section
+        title={`Cluster ${cluster.clusterId}`}
+        note={`${cluster.nodes.filter((n) => n.up).length} of ${cluster.nodes.length} node(s) up · active controller: ${cluster.controller >= 0 ? `node ${cluster.controller}` : "none"} · under-replicated partitions: ${cluster.underReplicated}`}
+      >
+        <Table
+          label="Nodes"
+          head={["node", "address", "state", "role"]}
+          rows={cluster.nodes.map((n) => [n.id, n.address ?? "", n.up ? "up" : "down", nodeRole(n.id, n.voter, cluster.controller)])}
+        />
+      </Section>
+      <Section
+        title={`Topic ${topic.topic}`}
+        note={`${topic.records} records held · ${topic.underReplicated} under-replicated · dead-letter topic ${deadLetters.topic}: ${deadLetters.records}`}
+      >
         <Table
           label="Partitions"
-          head={["partition", "leader", "replicas", "low", "high-water mark"]}
-          rows={topic.partitions.map((p) => [p.partition, p.leader, p.replicas, p.low, p.high])}
+          head={["partition", "leader", "replicas", "in sync", "state", "low", "high-water mark"]}
+          rows={topic.partitions.map((p) => [p.partition, p.leader, p.replicas.join(", "), p.isr.join(", "), partitionState(p), p.low, p.high])}
         />
       </Section>
       <Section title={`Consumer group ${group.groupId}`} note={`${group.state} · ${group.members.length} member(s) · lag ${group.totalLag}`}>
@@ -67,6 +80,16 @@ export function Inspector() {
       </Section>
     </div>
   );
+}
+
+function nodeRole(id: number, voter: boolean, controller: number): string {
+  if (!voter) return "broker";
+  return id === controller ? "broker, active controller" : "broker, controller";
+}
+
+function partitionState({ leader, replicas, isr }: { leader: number; replicas: number[]; isr: number[] }): string {
+  if (leader < 0) return "offline: no leader";
+  return isr.length < replicas.length ? "under-replicated" : "in sync";
 }
 
 function Section({ title, note, children }: { title: string; note: string; children: ReactNode }) {

@@ -3,10 +3,19 @@ import { z } from "zod";
 /** What the inspector shows; the page parses it with this schema. */
 export const inspectionSchema = z.object({
   at: z.number(),
+  cluster: z.object({
+    clusterId: z.string(),
+    controller: z.number(),
+    nodes: z.array(z.object({ id: z.number(), address: z.string().nullable(), up: z.boolean(), voter: z.boolean() })),
+    underReplicated: z.number(),
+  }),
   topic: z.object({
     topic: z.string(),
     records: z.number(),
-    partitions: z.array(z.object({ partition: z.number(), leader: z.number(), replicas: z.number(), low: z.string(), high: z.string() })),
+    underReplicated: z.number(),
+    partitions: z.array(
+      z.object({ partition: z.number(), leader: z.number(), replicas: z.array(z.number()), isr: z.array(z.number()), low: z.string(), high: z.string() }),
+    ),
   }),
   deadLetters: z.object({ topic: z.string(), records: z.number() }),
   group: z.object({

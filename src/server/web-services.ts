@@ -5,6 +5,7 @@ import { createStreams } from "../lib/board/streams";
 import type { Config } from "../lib/config";
 import { apiRouter } from "../lib/http/routes";
 import { createKafka } from "../lib/kafka/client";
+import { describeCluster, underReplicatedPartitions } from "../lib/kafka/cluster-view";
 import { MessageProducer } from "../lib/kafka/producer";
 import { TopicTail } from "../lib/kafka/topic-tail";
 import { errorFields, type Logger } from "../lib/log";
@@ -48,7 +49,10 @@ export function createWebServices(config: Config, log: Logger): WebServices {
     log,
     onSent: (viewers) => metrics.eventsSent.inc(viewers),
   });
-  const metrics = createWebMetrics(() => hub.viewerCount);
+  const metrics = createWebMetrics(
+    () => hub.viewerCount,
+    async () => underReplicatedPartitions(await admin()),
+  );
   redis.on("error", (error) => {
     metrics.redisErrors.inc();
     log.warn("Redis connection error", errorFields(error));
@@ -90,6 +94,7 @@ export function createWebServices(config: Config, log: Logger): WebServices {
     metrics,
     log,
     admin,
+    cluster: async () => describeCluster(await admin(), config.KAFKA_BROKERS),
     redis,
     group: { groupId: config.KAFKA_CONSUMER_GROUP, topic: config.KAFKA_TOPIC },
     tail,

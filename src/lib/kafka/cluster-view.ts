@@ -1,10 +1,13 @@
 import { AssignerProtocol, type Admin } from "kafkajs";
+import { describeQuorum } from "./quorum";
 
 /** The low and high offsets of each partition, as the admin client reports them; pass them in to ask once. */
 type Ends = Awaited<ReturnType<Admin["fetchTopicOffsets"]>>;
 
-export type PartitionView = { partition: number; leader: number; replicas: number; low: string; high: string };
-export type TopicView = { topic: string; partitions: PartitionView[]; records: number };
+export type PartitionView = { partition: number; leader: number; replicas: number[]; isr: number[]; low: string; high: string };
+export type TopicView = { topic: string; partitions: PartitionView[]; records: number; underReplicated: number };
+export type NodeView = { id: number; address: string | null; up: boolean; voter: boolean };
+export type ClusterView = { clusterId: string; controller: number; nodes: NodeView[]; underReplicated: number };
 export type GroupView = {
   groupId: string;
   state: string;
@@ -20,10 +23,55 @@ export async function describeTopic(admin: Admin, topic: string, ends?: Ends): P
   const partitions = offsets
     .map(({ partition, low, high }) => {
       const meta = metadata.find((entry) => entry.partitionId === partition);
-      return { partition, leader: meta?.leader ?? -1, replicas: meta?.replicas.length ?? 0, low, high };
+      return { partition, leader: meta?.leader ?? -1, replicas: meta?.replicas ?? [], isr: meta?.isr ?? [], low, high };
     })
     .sort((a, b) => a.partition - b.partition);
-  return { topic, partitions, records: partitions.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0) };
+  return {
+    topic,
+    partitions,
+    records: partitions.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0),
+    underReplicated: partitions.filter((p) => p.isr.length < p.replicas.length).length,
+  };
+}
+
+/**
+ * The nodes as the cluster sees them: the metadata lists the brokers that are up, the controller quorum
+ * names every voter, up or not, and which of them is the active controller (-1 while none is).
+ */
+export async function describeCluster(admin: Admin, bootstrap: readonly string[]): Promise<ClusterView> {
+  const [cluster, quorum, underReplicated] = await Promise.all([
+    admin.describeCluster(),
+    // A cluster that refuses the question (a managed service may) is still described, without its voters.
+    firstAnswer(bootstrap, (address) => describeQuorum(address)).catch(() => undefined),
+    underReplicatedPartitions(admin),
+  ]);
+  const up = new Map(cluster.brokers.map((broker) => [broker.nodeId, `${broker.host}:${broker.port}`]));
+  const voters = new Set(quorum?.voters.map((voter) => voter.id));
+  const ids = [...new Set([...up.keys(), ...voters])].sort((a, b) => a - b);
+  return {
+    clusterId: cluster.clusterId,
+    controller: quorum?.leaderId ?? -1,
+    nodes: ids.map((id) => ({ id, address: up.get(id) ?? null, up: up.has(id), voter: voters.has(id) })),
+    underReplicated,
+  };
+}
+
+/** Partitions of every topic, internal ones included, with fewer in-sync replicas than replicas. */
+export async function underReplicatedPartitions(admin: Admin): Promise<number> {
+  const { topics } = await admin.fetchTopicMetadata();
+  return topics.flatMap((topic) => topic.partitions).filter((partition) => partition.isr.length < partition.replicas.length).length;
+}
+
+async function firstAnswer<T>(addresses: readonly string[], ask: (address: string) => Promise<T>): Promise<T> {
+  let lastError: unknown = new Error("no broker address");
+  for (const address of addresses) {
+    try {
+      return await ask(address);
+    } catch (error) {
+      lastError = error;
+    }
+  }
+  throw lastError;
 }
 
 /** A consumer group's state, members and how far behind the end of `topic` it is, per partition. */

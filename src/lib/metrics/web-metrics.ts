@@ -1,7 +1,10 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
-/** What the web process counts, for Prometheus at /api/metrics. */
-export function createWebMetrics(viewers: () => number) {
+/**
+ * What the web process counts, for Prometheus at /api/metrics. `underReplicated` asks Kafka when scraped;
+ * when Kafka does not answer, the gauge keeps what it said last and the scrape still succeeds.
+ */
+export function createWebMetrics(viewers: () => number, underReplicated: () => Promise<number> = async () => 0) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   return {
@@ -25,6 +28,15 @@ export function createWebMetrics(viewers: () => number) {
       registers: [registry],
       collect() {
         this.set(viewers());
+      },
+    }),
+    underReplicated: new Gauge({
+      name: "board_kafka_under_replicated_partitions",
+      help: "Partitions of the Kafka cluster with fewer in-sync replicas than replicas",
+      registers: [registry],
+      async collect() {
+        const count = await underReplicated().catch(() => undefined);
+        if (count !== undefined) this.set(count);
       },
     }),
     eventsSent: new Counter({ name: "board_events_sent_total", help: "Message events written to viewers' streams", registers: [registry] }),

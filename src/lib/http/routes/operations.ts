@@ -1,6 +1,6 @@
 import type { Admin } from "kafkajs";
 import type { Redis } from "ioredis";
-import { describeGroup, type GroupView } from "../../kafka/cluster-view";
+import { describeGroup, type ClusterView, type GroupView } from "../../kafka/cluster-view";
 import { errorFields } from "../../log";
 import type { WebMetrics } from "../../metrics/web-metrics";
 import { jsonReply, type Reply } from "../call";
@@ -8,6 +8,8 @@ import { jsonReply, type Reply } from "../call";
 export type OperationsDeps = {
   lifecycle: { readonly closing: boolean };
   admin(): Promise<Admin>;
+  /** The Kafka nodes, which of them are up, and partitions short of replicas. */
+  cluster(): Promise<ClusterView>;
   redis: Pick<Redis, "ping">;
   metrics: Pick<WebMetrics, "registry">;
   group: { groupId: string; topic: string };
@@ -16,9 +18,9 @@ export type OperationsDeps = {
 const CHECK_TIMEOUT_MS = 2000;
 const NO_STORE = { "Cache-Control": "no-store" };
 
-type Check = { ok: true; [detail: string]: unknown } | { ok: false; error: string };
+type Check<T> = ({ ok: true } & T) | { ok: false; error: string };
 
-export function operationsRoutes({ lifecycle, admin, redis, metrics, group }: OperationsDeps) {
+export function operationsRoutes({ lifecycle, admin, cluster, redis, metrics, group }: OperationsDeps) {
   return {
     /** The process is up and answering; nothing else is asked, so a restart is never triggered by a dependency. */
     health: async (): Promise<Reply> => {
@@ -28,21 +30,21 @@ export function operationsRoutes({ lifecycle, admin, redis, metrics, group }: Op
 
     /**
      * Whether this instance should get traffic: Kafka (to take posts) and Redis (for history and live
-     * updates) reachable, answered 200; otherwise 503. The consumer group is reported with its lag: without
-     * a consumer, posts are still accepted and wait in Kafka, so the instance stays ready and says it is
-     * degraded.
+     * updates) reachable, answered 200; otherwise 503. What still works but should not last is answered
+     * 200 with status "degraded" and a sentence each in `warnings`: a Kafka node down or partitions short
+     * of replicas (one more failure and posts stop), no consumer in the group (posts wait in Kafka).
      */
     ready: async (): Promise<Reply> => {
       const [kafka, store, consumers] = await Promise.all([
-        check(async () => ({ brokers: (await (await admin()).describeCluster()).brokers.length })),
+        check(async () => kafkaSummary(await cluster())),
         check(async () => ({ reply: await redis.ping() })),
         check(async () => consumerSummary(await describeGroup(await admin(), group.groupId, group.topic))),
       ]);
       const { closing } = lifecycle;
       const ready = !closing && kafka.ok && store.ok;
-      const degraded = ready && (!consumers.ok || consumers.members === 0);
-      const status = closing ? "shutting-down" : !ready ? "unavailable" : degraded ? "degraded" : "ready";
-      return jsonReply(ready ? 200 : 503, { status, checks: { kafka, redis: store, consumers } }, NO_STORE);
+      const warnings = ready ? [...(kafka.ok ? kafka.warnings : []), ...consumerWarnings(consumers, group.groupId)] : [];
+      const status = closing ? "shutting-down" : !ready ? "unavailable" : warnings.length > 0 ? "degraded" : "ready";
+      return jsonReply(ready ? 200 : 503, { status, warnings, checks: { kafka, redis: store, consumers } }, NO_STORE);
     },
 
     metrics: async (): Promise<Reply> => ({
@@ -51,6 +53,20 @@ export function operationsRoutes({ lifecycle, admin, redis, metrics, group }: Op
       body: await metrics.registry.metrics(),
     }),
   };
+}
+
+function kafkaSummary(view: ClusterView) {
+  const down = view.nodes.filter((node) => !node.up).map((node) => node.id);
+  const warnings = [
+    ...down.map((id) => `Kafka node ${id} is down.`),
+    ...(view.underReplicated > 0 ? [`${view.underReplicated} partition(s) have fewer in-sync replicas than replicas.`] : []),
+  ];
+  return { brokers: view.nodes.length - down.length, down, controller: view.controller, underReplicated: view.underReplicated, warnings };
+}
+
+function consumerWarnings(consumers: Check<ReturnType<typeof consumerSummary>>, groupId: string): string[] {
+  if (!consumers.ok) return [`The consumer group ${groupId} cannot be described: ${consumers.error}`];
+  return consumers.members === 0 ? [`No consumer is in the group ${groupId}: posts wait in Kafka and are not shown.`] : [];
 }
 
 function consumerSummary(view: GroupView) {
@@ -63,7 +79,7 @@ function consumerSummary(view: GroupView) {
   };
 }
 
-async function check(probe: () => Promise<Record<string, unknown>>): Promise<Check> {
+async function check<T extends object>(probe: () => Promise<T>): Promise<Check<T>> {
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {
