@@ -1,5 +1,6 @@
 // `npm run local`: Kafka (KRaft), Redis, the consumer and the web app on this machine, without Docker.
-// Options: --brokers 1|3 (Kafka nodes, on port pairs from 9092)  --consumers N  --web N (instances on consecutive ports from --port)  --port P  --prod
+// Options: --brokers 1|3 (Kafka nodes, on port pairs from 9092)  --consumers N  --port P  --prod
+//          --web N (instances; with more than one, nginx balances them on --port and they take the next ports)
 //          --inspector-port P  --data DIR (where Kafka and Redis keep their data; .local by default)
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -11,7 +12,8 @@ import { createLogger } from "../src/lib/log";
 import { startInspectorProxy } from "./stack/inspector-proxy";
 import { ensureKafkaJars, KafkaCluster, nodesFrom } from "./stack/kafka-broker";
 import { LOCAL_DIR, PROJECT_ROOT } from "./stack/paths";
-import { ensureCommands, ensureJava17, JAVA, MAVEN, MissingPrerequisite, REDIS } from "./stack/prerequisites";
+import { startBalancer } from "./stack/balancer";
+import { ensureCommands, ensureJava17, JAVA, MAVEN, MissingPrerequisite, NGINX, REDIS } from "./stack/prerequisites";
 import { runToEnd, startProcess, type ManagedProcess } from "./stack/processes";
 import { startRedisServer } from "./stack/redis-server";
 import { runRecord } from "./stack/run-record";
@@ -57,13 +59,15 @@ async function main() {
   const config = parseConfig(process.env);
   const kafkaNodes = nodesFrom(localPort(config.KAFKA_BROKERS[0] ?? "", "KAFKA_BROKERS"), brokerCount);
   const redisPort = localPort(new URL(config.REDIS_URL).host, "REDIS_URL");
-  const webPorts = Array.from({ length: webCount }, (_, i) => firstWebPort + i);
+  // Several instances sit behind nginx on the board's port, one address for all of them.
+  const balanced = webCount > 1;
+  const webPorts = Array.from({ length: webCount }, (_, i) => firstWebPort + i + (balanced ? 1 : 0));
   const metricsPorts =
     typeof config.CONSUMER_METRICS_PORT === "number" && config.CONSUMER_METRICS_PORT > 0
       ? Array.from({ length: consumers }, (_, i) => Number(config.CONSUMER_METRICS_PORT) + i)
       : [];
 
-  ensureCommands([JAVA, MAVEN, REDIS], say);
+  ensureCommands([JAVA, MAVEN, REDIS, ...(balanced ? [NGINX] : [])], say);
   ensureJava17();
   await record.stopLeftovers(say);
   await ensurePortsFree([
@@ -72,6 +76,7 @@ async function main() {
       [node.controllerPort, `Kafka node ${node.id}'s controller`],
     ]),
     [redisPort, "Redis"],
+    ...(balanced ? [[firstWebPort, "the balancer"] as [number, string]] : []),
     ...webPorts.map((port): [number, string] => [port, "the web app"]),
     [inspectorPort, "the Kafka inspector"],
     ...metricsPorts.map((port): [number, string] => [port, "the consumer's metrics"]),
@@ -104,9 +109,11 @@ async function main() {
     track(startProcess(name, bin("tsx"), ["scripts/start-consumer.ts"], { cwd: PROJECT_ROOT, env, output: { prefix: `[${name}]` } }));
   }
   const webs = webPorts.map((port) => {
-    const name = webCount > 1 ? `web-${port}` : "web";
+    const name = balanced ? `web-${port}` : "web";
     const args = ["src/server/main.ts", ...(production ? [] : ["--dev"])];
-    return track(startProcess(name, bin("tsx"), args, { cwd: PROJECT_ROOT, env: { ...appEnv, PORT: String(port) }, output: { prefix: `[${name}]` } }));
+    // Behind nginx the client's address is the last X-Forwarded-For entry, which nginx writes.
+    const env = { ...appEnv, PORT: String(port), ...(balanced && { TRUSTED_PROXY_HOPS: "1" }) };
+    return track(startProcess(name, bin("tsx"), args, { cwd: PROJECT_ROOT, env, output: { prefix: `[${name}]` } }));
   });
   await Promise.all(webs.map((web) => web.waitForLine(/web app listening/, "that it listens", 180_000)));
   // The first page is compiled on its first request in development: make that request now, not the user.
@@ -115,6 +122,9 @@ async function main() {
       waitFor(`the board on port ${port}`, async () => (await fetch(`http://127.0.0.1:${port}/`)).ok, { timeoutMs: 180_000, intervalMs: 500 }),
     ),
   );
+  if (balanced) {
+    await startBalancer({ port: firstWebPort, upstreams: webPorts, home: path.join(dataDir, "nginx"), output: { prefix: "[balancer]" }, onStart: track });
+  }
   (await startInspectorProxy(inspectorPort, firstWebPort)).unref();
   for (const child of started) {
     void child.exited.then((code) => {
@@ -126,7 +136,7 @@ async function main() {
   const running = started.filter((child) => child.name !== "build");
   console.log(`
   Message board is up (${seconds} s)${production ? "" : ", in development mode"}:
-${webPorts.map((port) => `    Board     http://localhost:${port}`).join("\n")}
+    Board     http://localhost:${firstWebPort}${balanced ? `   (nginx, balancing the instances on ${webPorts.map((port) => `:${port}`).join(", ")})` : ""}
     Inspector http://localhost:${inspectorPort}   (also http://localhost:${firstWebPort}/inspect)
     API       http://localhost:${firstWebPort}/api/messages   health: /api/health, /api/ready, metrics: /api/metrics
     Stream    http://localhost:${firstWebPort}/api/messages/stream

@@ -11,6 +11,7 @@ export type Requirement = { command: string; debianPackage: string; neededFor: s
 export const JAVA: Requirement = { command: "java", debianPackage: "openjdk-17-jre-headless", neededFor: "run the Kafka broker" };
 export const MAVEN: Requirement = { command: "mvn", debianPackage: "maven", neededFor: "download the Kafka broker" };
 export const REDIS: Requirement = { command: "redis-server", debianPackage: "redis-server", neededFor: "run Redis" };
+export const NGINX: Requirement = { command: "nginx", debianPackage: "nginx", neededFor: "put one address in front of several web instances" };
 export const CHROMIUM: Requirement = { command: "chromium", debianPackage: "chromium", neededFor: "run the browser tests" };
 
 let aptUpdated = false;

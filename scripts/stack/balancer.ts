@@ -1,0 +1,58 @@
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { PROJECT_ROOT } from "./paths";
+import { startProcess, type ManagedProcess, type Output, type Started } from "./processes";
+import { exitedEarly, waitFor } from "./wait";
+
+export const PROXY_SETTINGS = path.join(PROJECT_ROOT, "scripts", "nginx", "board-proxy.conf");
+
+type Options = { port: number; upstreams: number[]; home: string; output: Output; onStart?: Started };
+
+/**
+ * Debian's nginx in front of several web instances, as one address. Its own configuration, pid file and
+ * temporary files in `home`; the system's nginx, if any, is left alone.
+ */
+export async function startBalancer({ port, upstreams, home, output, onStart }: Options): Promise<ManagedProcess & { url: string }> {
+  const temp = path.join(home, "temp");
+  mkdirSync(temp, { recursive: true });
+  // Run as root, nginx's workers drop to nobody, and write request bodies there.
+  chmodSync(temp, 0o1777);
+  const config = path.join(home, "nginx.conf");
+  writeFileSync(config, nginxConfig(port, upstreams, home));
+  const nginx = startProcess("balancer", "nginx", ["-e", "stderr", "-p", home, "-c", config], { output });
+  onStart?.(nginx);
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(`nginx on port ${port}`, async () => (await exitedEarly(nginx)) || (await fetch(`${url}/api/health`)).ok, { timeoutMs: 20_000 });
+  } catch (error) {
+    await nginx.stop();
+    throw error;
+  }
+  return { ...nginx, url };
+}
+
+function nginxConfig(port: number, upstreams: number[], home: string): string {
+  const temp = (name: string) => `${name}_temp_path ${path.join(home, "temp", name)};`;
+  return `# Written by npm run local; changes are overwritten.
+daemon off;
+master_process on;
+worker_processes 1;
+pid ${path.join(home, "nginx.pid")};
+error_log stderr warn;
+events { worker_connections 16384; }
+http {
+  access_log off;
+  ${["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map(temp).join("\n  ")}
+  upstream board {
+    ${upstreams.map((upstream) => `server 127.0.0.1:${upstream} max_fails=1 fail_timeout=5s;`).join("\n    ")}
+    keepalive 64;
+  }
+  server {
+    listen ${port};
+    location / {
+      include ${PROXY_SETTINGS};
+    }
+  }
+}
+`;
+}
