@@ -1,0 +1,34 @@
+# syntax=docker/dockerfile:1
+# One image for the web app and the consumer (see docker-compose.cluster.yml): the same code, another command.
+#   docker build -t message-board .
+#   docker run -p 3000:3000 -e KAFKA_BROKERS=… -e REDIS_URL=… message-board
+#   docker run -e KAFKA_BROKERS=… -e REDIS_URL=… message-board node_modules/.bin/tsx scripts/start-consumer.ts
+
+FROM node:20-bookworm-slim AS dependencies
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts
+
+FROM dependencies AS build
+ENV NEXT_TELEMETRY_DISABLED=1
+COPY . .
+RUN node_modules/.bin/next build
+
+# Only what runs: production dependencies, the build, and the TypeScript sources tsx runs the entries from.
+FROM node:20-bookworm-slim AS runtime
+WORKDIR /app
+ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 PORT=3000
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY next.config.ts tsconfig.json ./
+COPY public ./public
+COPY src ./src
+COPY scripts/start-consumer.ts ./scripts/
+COPY --from=build /app/.next ./.next
+# The image's own unprivileged user: nothing in /app is writable by the process but Next's cache.
+RUN mkdir -p .next/cache && chown -R node:node .next/cache
+USER node
+EXPOSE 3000 9464
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/api/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node_modules/.bin/tsx", "src/server/main.ts"]

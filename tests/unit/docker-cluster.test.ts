@@ -1,0 +1,95 @@
+// No Docker engine is needed to check that the production-shaped path is what the README says: three
+// Kafka nodes that replicate, two web instances and two consumers from one image, nginx in front.
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
+import { parse } from "yaml";
+import { z } from "zod";
+import { parseConfig } from "../../src/lib/config";
+import { PROJECT_ROOT } from "../../scripts/stack/paths";
+
+const read = (file: string) => readFileSync(path.join(PROJECT_ROOT, file), "utf8");
+const service = z.object({
+  image: z.string(),
+  build: z.string().optional(),
+  command: z.array(z.string()).optional(),
+  entrypoint: z.array(z.string()).optional(),
+  ports: z.array(z.string()).optional(),
+  environment: z.record(z.string(), z.union([z.string(), z.number()])).default({}),
+  volumes: z.array(z.string()).optional(),
+});
+const compose = z
+  .object({ services: z.record(z.string(), service), volumes: z.record(z.string(), z.unknown().nullable()) })
+  .parse(parse(read("docker-compose.cluster.yml"), { merge: true }));
+const named = (name: string) => {
+  const found = compose.services[name];
+  assert.ok(found, `service ${name}`);
+  return found;
+};
+const nodes = ["kafka-1", "kafka-2", "kafka-3"].map(named);
+
+test("three Kafka nodes form one quorum, each with its own id, port and volume", () => {
+  const env = nodes.map((node) => node.environment);
+  assert.deepEqual(
+    env.map((settings) => settings.KAFKA_NODE_ID),
+    [1, 2, 3],
+  );
+  assert.equal(new Set(env.map((settings) => settings.CLUSTER_ID)).size, 1, "one cluster id");
+  for (const settings of env) assert.equal(settings.KAFKA_CONTROLLER_QUORUM_VOTERS, "1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093");
+  assert.deepEqual(
+    nodes.map((node) => node.ports),
+    [["9092:9092"], ["9094:9092"], ["9096:9092"]],
+  );
+  const volumes = nodes.map((node) => node.volumes?.[0]?.split(":")[0] ?? "");
+  assert.equal(new Set(volumes).size, 3);
+  for (const volume of volumes) assert.ok(volume in compose.volumes);
+});
+
+test("every partition has three copies, a write needs two, and no stale replica is made leader", () => {
+  for (const { environment } of nodes) {
+    assert.equal(environment.KAFKA_DEFAULT_REPLICATION_FACTOR, 3);
+    assert.equal(environment.KAFKA_MIN_INSYNC_REPLICAS, 2);
+    assert.equal(environment.KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE, "false");
+    assert.equal(environment.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR, 3);
+  }
+  const init = named("kafka-init").entrypoint?.join(" ") ?? "";
+  assert.equal(init.match(/--replication-factor 3 /g)?.length, 2);
+  assert.equal(init.match(/--config min\.insync\.replicas=2/g)?.length, 2);
+});
+
+test("two web instances and two consumers run the image built here against all three nodes, nginx in front on :3000", () => {
+  const apps = ["web-1", "web-2", "consumer-1", "consumer-2"].map(named);
+  for (const app of apps) {
+    assert.equal(app.build, ".");
+    assert.deepEqual(parseConfig(Object.fromEntries(Object.entries(app.environment).map(([key, value]) => [key, String(value)]))).KAFKA_BROKERS, [
+      "kafka-1:29092",
+      "kafka-2:29092",
+      "kafka-3:29092",
+    ]);
+  }
+  for (const web of apps.slice(0, 2)) assert.equal(web.environment.TRUSTED_PROXY_HOPS, 1, "the client's address comes from nginx");
+  for (const consumer of apps.slice(2)) assert.match(consumer.command?.join(" ") ?? "", /scripts\/start-consumer\.ts$/);
+
+  const balancer = named("balancer");
+  assert.deepEqual(balancer.ports, ["3000:80"]);
+  assert.ok(balancer.volumes?.includes("./scripts/nginx/board-proxy.conf:/etc/nginx/board-proxy.conf:ro"));
+  const upstreams = [...read("scripts/nginx/compose.conf").matchAll(/server (\S+) /g)].map((match) => match[1]);
+  assert.deepEqual(upstreams, ["web-1:3000", "web-2:3000"]);
+});
+
+test("the balancer passes streams through unbuffered and the client's address as TRUSTED_PROXY_HOPS expects", () => {
+  const proxy = read("scripts/nginx/board-proxy.conf");
+  for (const directive of [/^proxy_buffering off;/m, /^proxy_read_timeout 1h;/m, /^proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;/m]) {
+    assert.match(proxy, directive);
+  }
+});
+
+test("the image is built in stages and runs as an unprivileged user", () => {
+  const dockerfile = read("Dockerfile");
+  assert.ok((dockerfile.match(/^FROM /gm)?.length ?? 0) >= 2, "multi-stage");
+  const finalStage = dockerfile.slice(dockerfile.lastIndexOf("\nFROM "));
+  assert.match(finalStage, /^USER node$/m);
+  assert.match(finalStage, /--omit=dev/);
+  assert.match(finalStage, /^CMD \["node_modules\/\.bin\/tsx", "src\/server\/main\.ts"\]$/m);
+});
