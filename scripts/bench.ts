@@ -1,6 +1,6 @@
-// `npm run bench [-- --size tiny|full] [--runs N] [--no-build] [--out FILE]`: measures the pipeline against
-// a Kafka broker and redis-server of its own and compares each scenario with a naive design
-// (scripts/bench/naive.ts). Prints a table and writes the figures, machine and settings as JSON.
+// `npm run bench [-- --size tiny|full] [--runs N] [--no-build] [--out FILE] [--only a,b]`: measures the
+// pipeline against a Kafka broker and redis-server of its own and compares each scenario with a naive design
+// (scripts/bench/naive.ts), and a three-node cluster with the one broker ("replication"). Prints a table and writes the figures, machine and settings as JSON.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -16,7 +16,7 @@ import { createRedis } from "../src/lib/store/redis";
 import { closedLoop, figure, groupCpuSeconds, groupRss, openViewer, post, quantile, type Figure } from "./bench/measure";
 import { startNaiveConsumer } from "./bench/naive";
 import { startConsumerApp, startWebApp } from "./stack/app-processes";
-import { startOwnStack } from "./stack/own-stack";
+import { startOwnKafka, startOwnStack } from "./stack/own-stack";
 import { PROJECT_ROOT } from "./stack/paths";
 import { runScript, runToEnd, startProcess, type ManagedProcess } from "./stack/processes";
 import { freePort, waitFor } from "./stack/wait";
@@ -64,7 +64,7 @@ const { values: options } = parseArgs({
 if (options.size !== "tiny" && options.size !== "full") throw new Error(`--size is tiny or full, not ${options.size}`);
 const size = { ...SIZES[options.size], ...(options.runs && { runs: Number(options.runs) }) };
 const say = (line: string) => console.log(`[bench] ${line}`);
-const SCENARIOS = ["ingest", "end-to-end", "fan-out", "consumer"] as const;
+const SCENARIOS = ["ingest", "end-to-end", "fan-out", "consumer", "replication"] as const;
 const only = options.only?.split(",").map((name) => name.trim()) ?? [...SCENARIOS];
 const unknownScenario = only.find((name) => !(SCENARIOS as readonly string[]).includes(name));
 if (unknownScenario) throw new Error(`--only takes ${SCENARIOS.join(", ")}; not ${unknownScenario}`);
@@ -104,11 +104,12 @@ async function main() {
   const redis = new Redis(stack.redisUrl);
   redis.on("error", () => {});
   let board = 0;
-  /** A fresh topic, group, list and channel, so that runs do not see each other. */
-  const fresh = async () => {
+  /** A fresh topic, group, list and channel, so that runs do not see each other; on the one broker or a cluster. */
+  const fresh = async (target = { brokers: stack.brokers, kafka, copies: 1 }) => {
     const id = `bench-${process.pid}-${++board}`;
     const env = {
-      KAFKA_BROKERS: stack.brokers.join(","),
+      KAFKA_BROKERS: target.brokers.join(","),
+      KAFKA_REPLICATION_FACTOR: String(target.copies),
       REDIS_URL: stack.redisUrl,
       KAFKA_TOPIC: id,
       KAFKA_DLQ_TOPIC: `${id}.dlq`,
@@ -122,7 +123,12 @@ async function main() {
       NEXT_TELEMETRY_DISABLED: "1",
       LOG_LEVEL: "warn",
     };
-    await ensureBoardTopics(kafka, { KAFKA_TOPIC: id, KAFKA_TOPIC_PARTITIONS: 3, KAFKA_DLQ_TOPIC: `${id}.dlq` });
+    await ensureBoardTopics(target.kafka, {
+      KAFKA_TOPIC: id,
+      KAFKA_TOPIC_PARTITIONS: 3,
+      KAFKA_DLQ_TOPIC: `${id}.dlq`,
+      KAFKA_REPLICATION_FACTOR: target.copies,
+    });
     return { id, env, keys: storeKeys({ REDIS_MESSAGES_KEY: env.REDIS_MESSAGES_KEY, REDIS_CHANNEL: env.REDIS_CHANNEL }) };
   };
   const logTo = (name: string) => ({ file: path.join(work, `${name}.log`) });
@@ -158,15 +164,19 @@ async function main() {
 
   // A fresh broker runs interpreted until its JIT has seen enough requests; without this, whichever
   // design is measured first pays for it.
+  const warmUp = async (target?: Parameters<typeof fresh>[0]) => {
+    const topic = (await fresh(target)).id;
+    const client = target?.kafka ?? kafka;
+    await produceBacklog(client, topic, size.warmUpRecords);
+    const single = client.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await single.connect();
+    for (const end = performance.now() + size.warmUpMs; performance.now() < end;) {
+      await single.send({ topic, acks: -1, messages: [{ key: "main", value: "warm-up" }] });
+    }
+    await single.disconnect();
+  };
   say("Warming up the broker…");
-  const warmUp = await fresh();
-  await produceBacklog(kafka, warmUp.id, size.warmUpRecords);
-  const single = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await single.connect();
-  for (const end = performance.now() + size.warmUpMs; performance.now() < end;) {
-    await single.send({ topic: warmUp.id, acks: -1, messages: [{ key: "main", value: "warm-up" }] });
-  }
-  await single.disconnect();
+  await warmUp();
 
   if (wanted("ingest")) {
     // 1. Ingest: POSTs answered after the broker's ack, by closed-loop clients.
@@ -326,6 +336,57 @@ async function main() {
       ]);
     }
     results.fanOut = fanOut;
+  }
+
+  if (wanted("replication")) {
+    // 5. The same ingest and end to end on three nodes with three copies of each partition (a write
+    // waits for two), beside the one broker with one copy, in this run.
+    // The tests hand in the cluster they started already, as they hand in the one broker.
+    const given = process.env.TEST_CLUSTER_BROKERS?.split(",");
+    say(given ? "Replication: on the three Kafka nodes given…" : "Replication: starting three Kafka nodes…");
+    const cluster = given ? undefined : await startOwnKafka(path.join(work, "cluster"), 3);
+    running.push(...(cluster?.processes ?? []));
+    const brokers = given ?? cluster?.brokers ?? [];
+    const three = { brokers, kafka: createKafka(brokers, "bench", quiet), copies: 3 };
+    await warmUp(three);
+    const one = { brokers: stack.brokers, kafka, copies: 1 };
+    const replication: Record<string, unknown> = {};
+    for (const clients of [1, size.concurrency.at(-1) ?? 1]) {
+      const measure = async (target: typeof one) => {
+        const board = await fresh(target);
+        const server = await web(board.env, `replication-ingest-${target.copies}-${clients}`);
+        await closedLoop(server.url, clients, Math.min(500, size.ingestMs));
+        const runs = await repeat(size.runs, () => closedLoop(server.url, clients, size.ingestMs));
+        await stop(server);
+        return { perSecond: figure(runs.map((r) => r.perSecond)), p99: figure(runs.map((r) => r.p99)) };
+      };
+      const [withThree, withOne] = [await measure(three), await measure(one)];
+      replication[`ingest-${clients}`] = { threeCopies: withThree, oneCopy: withOne };
+      row(`ingest, ${clients} client(s), 3 copies vs 1`, withThree.perSecond, withOne.perSecond, "msg/s");
+      row(`  POST latency p99, ${clients}, 3 copies vs 1`, withThree.p99, withOne.p99, "ms", true);
+    }
+    const rate = size.rates.at(-1) ?? 100;
+    const endToEnd = async (target: typeof one) => {
+      const board = await fresh(target);
+      const consumer = await consumerProcess(board.env, `replication-consumer-${target.copies}`);
+      const server = await web(board.env, `replication-web-${target.copies}`);
+      await offeredRate(server.url, Math.min(rate, 100), 500, "warm-up");
+      const runs = await repeat(size.runs, (run) => offeredRate(server.url, rate, size.rateMs, `${run}`));
+      await stop(server, consumer);
+      return {
+        p50: figure(runs.map((r) => r.p50)),
+        p99: figure(runs.map((r) => r.p99)),
+        arrived: sum(runs.map((r) => r.arrived)),
+        sent: sum(runs.map((r) => r.sent)),
+      };
+    };
+    const [e2eThree, e2eOne] = [await endToEnd(three), await endToEnd(one)];
+    replication[`end-to-end-${rate}`] = { threeCopies: e2eThree, oneCopy: e2eOne };
+    row(`end to end p50 at ${rate}/s, 3 copies vs 1`, e2eThree.p50, e2eOne.p50, "ms", true);
+    row(`end to end p99 at ${rate}/s, 3 copies vs 1`, e2eThree.p99, e2eOne.p99, "ms", true);
+    rows.push([`  arrived at ${rate}/s`, `${e2eThree.arrived} of ${e2eThree.sent}`, `${e2eOne.arrived} of ${e2eOne.sent}`, ""]);
+    await cluster?.stop();
+    results.replication = replication;
   }
 
   if (wanted("consumer")) {

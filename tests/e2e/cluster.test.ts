@@ -11,6 +11,7 @@ import { inspectionSchema } from "../../src/lib/inspection";
 import type { KafkaCluster } from "../../scripts/stack/kafka-broker";
 import { startOwnKafka } from "../../scripts/stack/own-stack";
 import { audit, clean, range, seconds, sendersOutOfOrder, storedInOrder } from "../support/audit";
+import { runTinyBench } from "../support/bench";
 import { silentLog } from "../support/silent-log";
 import { cleanupList, postMessage, stack, startApps, testRedis, waitFor, type Names } from "../support/stack";
 
@@ -214,4 +215,13 @@ test("two nodes down: posts are refused with a clear 503 and none is acknowledge
   );
   await cluster.startNode(first!);
   await allInSync();
+});
+
+test("npm run bench compares three copies with one in the same run: ingest and end to end", async () => {
+  const { code, output, written } = await runTinyBench("bench-replication.json", ["--only", "replication"], {
+    TEST_CLUSTER_BROKERS: cluster.brokers.join(","),
+  });
+  assert.equal(code, 0, output);
+  for (const scenario of ["ingest, 1 client\\(s\\), 3 copies vs 1", "end to end p99 at \\d+/s, 3 copies vs 1"]) assert.match(output, new RegExp(scenario));
+  assert.deepEqual(Object.keys(written.results), ["replication"]);
 });

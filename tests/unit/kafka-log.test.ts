@@ -25,6 +25,7 @@ test("what the broker answers while starting is a debug line without a stack; re
     }),
   );
   relay(entry(logLevel.ERROR, "[Consumer] Crash: KafkaJSProtocolError: The coordinator is not available", { stack: "Error: …" }));
+  relay(entry(logLevel.ERROR, "Response Metadata(key: 3, version: 6)", { error: "This server does not host this topic-partition" }));
   relay(entry(logLevel.ERROR, "Restarting the consumer in 100ms", { groupId: "g" }));
   relay(entry(logLevel.ERROR, "Connection error: connect ECONNREFUSED 127.0.0.1:1", { stack: "Error: connect ECONNREFUSED" }));
   relay(entry(logLevel.WARN, "Limiting retries for the idempotent producer to Number.MAX_SAFE_INTEGER"));
@@ -32,6 +33,7 @@ test("what the broker answers while starting is a debug line without a stack; re
   assert.deepEqual(
     lines.map(({ level, fields }) => [level, fields?.stack !== undefined]),
     [
+      ["debug", false],
       ["debug", false],
       ["debug", false],
       ["warn", false],

@@ -21,6 +21,8 @@ const TRANSIENT = [
   "This server is not the leader for that topic-partition",
   "The group is rebalancing",
   "Leader not available",
+  // A topic just created, or a node just restarted, before every node has the new metadata.
+  "This server does not host this topic-partition",
 ];
 
 export function isTransient(error: unknown): boolean {
