@@ -51,6 +51,8 @@ export function openViewer(url: string, onData: (chunk: string) => void): Promis
       if (response.statusCode !== 200) return reject(new Error(`stream answered ${response.statusCode}`));
       response.setEncoding("utf8");
       response.on("data", onData);
+      // A stream the server ends or resets is a viewer that stops receiving; arrivals count what it got.
+      response.on("error", () => {});
       resolve(req);
     });
     req.on("error", reject);

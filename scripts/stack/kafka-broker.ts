@@ -85,12 +85,6 @@ export class KafkaCluster {
     return [...this.running.values()];
   }
 
-  process(id: number): ManagedProcess {
-    const running = this.running.get(id);
-    if (!running) throw new Error(`Kafka node ${id} is not running`);
-    return running;
-  }
-
   /** Starts a node that was stopped, and resolves once the cluster counts it as a broker again. */
   async startNode(id: number): Promise<void> {
     const node = this.options.nodes.find((spec) => spec.id === id);
@@ -101,7 +95,8 @@ export class KafkaCluster {
 
   /** A clean stop (SIGTERM: the node hands its partitions over first), or a crash (`kill`: SIGKILL). */
   async stopNode(id: number, how: "stop" | "kill" = "stop"): Promise<void> {
-    const node = this.process(id);
+    const node = this.running.get(id);
+    if (!node) throw new Error(`Kafka node ${id} is not running`);
     this.running.delete(id);
     await (how === "kill" ? node.kill() : node.stop(30_000));
   }

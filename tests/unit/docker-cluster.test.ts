@@ -13,6 +13,7 @@ const read = (file: string) => readFileSync(path.join(PROJECT_ROOT, file), "utf8
 const service = z.object({
   image: z.string(),
   build: z.string().optional(),
+  profiles: z.array(z.string()).optional(),
   command: z.array(z.string()).optional(),
   entrypoint: z.array(z.string()).optional(),
   ports: z.array(z.string()).optional(),
@@ -58,8 +59,9 @@ test("every partition has three copies, a write needs two, and no stale replica 
   assert.equal(init.match(/--config min\.insync\.replicas=2/g)?.length, 2);
 });
 
-test("two web instances and two consumers run the image built here against all three nodes, nginx in front on :3000", () => {
+test('profile "apps": two web instances and two consumers run the image built here against all three nodes, nginx in front on :3000', () => {
   const apps = ["web-1", "web-2", "consumer-1", "consumer-2"].map(named);
+  for (const app of [...apps, named("balancer")]) assert.deepEqual(app.profiles, ["apps"], "the cluster alone runs without them");
   for (const app of apps) {
     assert.equal(app.build, ".");
     assert.deepEqual(parseConfig(Object.fromEntries(Object.entries(app.environment).map(([key, value]) => [key, String(value)]))).KAFKA_BROKERS, [
