@@ -151,6 +151,11 @@ export async function runToEnd(child: ManagedProcess): Promise<void> {
 export function runScript(label: string, running: ManagedProcess[], main: () => Promise<number>): void {
   const stopAll = () => Promise.all(running.splice(0).map((child) => child.stop(20_000)));
   for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void stopAll().then(() => process.exit(130)));
+  // An error nobody caught (a socket's, say) would end the process and leave every child running.
+  process.once("uncaughtException", (error) => {
+    console.error(`[${label}] ${error.stack ?? error.message}`);
+    void stopAll().then(() => process.exit(1));
+  });
   void main()
     .catch((error: unknown) => {
       console.error(`[${label}] ${error instanceof Error ? error.message : String(error)}`);
