@@ -11,22 +11,25 @@ import { cleanupList, onFreePorts, postAccepted, stack, startApps, waitFor } fro
 const cleanup = cleanupList();
 after(() => cleanup.run());
 
+const balance = async (name: string, web: { url: string }[]) =>
+  cleanup.add(
+    await onFreePorts(1, ([port = 0]) =>
+      startBalancer({
+        port,
+        upstreams: web.map((instance) => Number(new URL(instance.url).port)),
+        home: path.join(stack.workDir, name),
+        output: { file: path.join(stack.workDir, `${name}.log`) },
+      }),
+    ),
+    (nginx) => nginx.stop(),
+  );
+
 const viewersOn = async (url: string) => Number(/^board_viewers (\d+)$/m.exec(await (await fetch(`${url}/api/metrics`)).text())?.[1] ?? 0);
 
 test("behind nginx: a post reaches viewers on every instance; when one stops, its viewers resume through the balancer", async (t) => {
   const { web } = await startApps(cleanup, "balanced", { TRUSTED_PROXY_HOPS: "1" }, 2);
   const [a, b] = [web[0]!, web[1]!];
-  const balancer = cleanup.add(
-    await onFreePorts(1, ([port = 0]) =>
-      startBalancer({
-        port,
-        upstreams: web.map((instance) => Number(new URL(instance.url).port)),
-        home: path.join(stack.workDir, "balancer"),
-        output: { file: path.join(stack.workDir, "balancer.log") },
-      }),
-    ),
-    (nginx) => nginx.stop(),
-  );
+  const balancer = await balance("balancer", web);
 
   const viewers = range(4).map(() => cleanup.add(watchBoard([balancer.url]), (viewer) => viewer.close()));
   await Promise.all(viewers.map((viewer) => viewer.connected()));
@@ -57,4 +60,18 @@ test("behind nginx: a post reaches viewers on every instance; when one stops, it
       sent,
     );
   }
+});
+
+test("behind nginx a forged X-Forwarded-For does not change who the rate limit counts", async () => {
+  const { web } = await startApps(cleanup, "forged", { TRUSTED_PROXY_HOPS: "1", POST_BURST: "2", POSTS_PER_MINUTE: "1" });
+  const balancer = await balance("balancer-forged", web);
+  const postAs = (forwardedFor: string) =>
+    fetch(`${balancer.url}/api/messages`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "X-Forwarded-For": forwardedFor },
+      body: JSON.stringify({ text: `as ${forwardedFor}` }),
+    }).then((response) => response.status);
+  const statuses = [await postAs("203.0.113.1"), await postAs("203.0.113.2"), await postAs("203.0.113.3")];
+  // Each post claims another address; nginx appends the real one, which is what the instance counts.
+  assert.deepEqual(statuses, [201, 201, 429]);
 });
