@@ -10,7 +10,7 @@ import { createKafka } from "../src/lib/kafka/client";
 import { ensureBoardTopics } from "../src/lib/kafka/topics";
 import { createLogger } from "../src/lib/log";
 import { startInspectorProxy } from "./stack/inspector-proxy";
-import { ensureKafkaJars, KafkaCluster, nodesFrom } from "./stack/kafka-broker";
+import { checkNodeCount, ensureKafkaJars, KafkaCluster, nodesFrom } from "./stack/kafka-broker";
 import { LOCAL_DIR, PROJECT_ROOT } from "./stack/paths";
 import { startBalancer } from "./stack/balancer";
 import { ensureCommands, ensureJava17, JAVA, MAVEN, MissingPrerequisite, NGINX, REDIS } from "./stack/prerequisites";
@@ -21,7 +21,7 @@ import { isPortFree, waitFor } from "./stack/wait";
 
 const say = (line: string) => console.log(`[local] ${line}`);
 const bin = (name: string) => path.join(PROJECT_ROOT, "node_modules", ".bin", name);
-const appEnv: Record<string, string> = { NEXT_TELEMETRY_DISABLED: "1", LOG_FORMAT: process.env.LOG_FORMAT || "pretty" };
+const appEnv = { NEXT_TELEMETRY_DISABLED: "1", LOG_FORMAT: process.env.LOG_FORMAT || "pretty" };
 
 const { values } = parseArgs({
   options: {
@@ -47,7 +47,7 @@ function track<T extends ManagedProcess>(child: T): T {
 async function main() {
   const startedAt = Date.now();
   const brokerCount = positive(values.brokers, "--brokers");
-  if (brokerCount === 2) throw new MissingPrerequisite("--brokers takes 1 or 3 (or more): two controllers cannot elect a leader when one fails.");
+  checkNodeCount(brokerCount);
   const consumers = positive(values.consumers, "--consumers");
   const webCount = positive(values.web, "--web");
   const firstWebPort = positive(values.port, "--port");
@@ -101,18 +101,18 @@ async function main() {
   const setupLog = createLogger("local", { LOG_LEVEL: "warn", LOG_FORMAT: "pretty" });
   await ensureBoardTopics(createKafka(kafka.brokers, "local-setup", setupLog), config);
   // The apps learn every node, so that they reach the cluster whichever node is down.
-  appEnv.KAFKA_BROKERS = kafka.brokers.join(",");
+  const appsEnv = { ...appEnv, KAFKA_BROKERS: kafka.brokers.join(",") };
 
   for (let i = 0; i < consumers; i++) {
     const name = consumers > 1 ? `consumer-${i + 1}` : "consumer";
-    const env = { ...appEnv, CONSUMER_METRICS_PORT: String(metricsPorts[i] ?? config.CONSUMER_METRICS_PORT) };
+    const env = { ...appsEnv, CONSUMER_METRICS_PORT: String(metricsPorts[i] ?? config.CONSUMER_METRICS_PORT) };
     track(startProcess(name, bin("tsx"), ["scripts/start-consumer.ts"], { cwd: PROJECT_ROOT, env, output: { prefix: `[${name}]` } }));
   }
   const webs = webPorts.map((port) => {
     const name = balanced ? `web-${port}` : "web";
     const args = ["src/server/main.ts", ...(production ? [] : ["--dev"])];
     // Behind nginx the client's address is the last X-Forwarded-For entry, which nginx writes.
-    const env = { ...appEnv, PORT: String(port), ...(balanced && { TRUSTED_PROXY_HOPS: "1" }) };
+    const env = { ...appsEnv, PORT: String(port), ...(balanced && { TRUSTED_PROXY_HOPS: "1" }) };
     return track(startProcess(name, bin("tsx"), args, { cwd: PROJECT_ROOT, env, output: { prefix: `[${name}]` } }));
   });
   await Promise.all(webs.map((web) => web.waitForLine(/web app listening/, "that it listens", 180_000)));

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, w
 import path from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { KAFKA_LIBS, PROJECT_ROOT } from "./paths";
+import { MissingPrerequisite } from "./prerequisites";
 import { startProcess, type ManagedProcess, type Output, type Started } from "./processes";
 import { exitedEarly, waitFor } from "./wait";
 
@@ -47,6 +48,11 @@ export type ClusterOptions = {
   onStart?: Started;
 };
 
+/** One node, or three or more: two controllers cannot elect a leader when one of them fails. */
+export function checkNodeCount(count: number): void {
+  if (count === 2) throw new MissingPrerequisite("Kafka runs as 1 node or 3 (or more): two controllers cannot elect a leader when one fails.");
+}
+
 /** Nodes 1, 2, … on pairs of the ports given: client, controller, client, controller… */
 export function nodesOn(ports: number[]): KafkaNodeSpec[] {
   return Array.from({ length: Math.floor(ports.length / 2) }, (_, i) => ({ id: i + 1, port: ports[2 * i] ?? 0, controllerPort: ports[2 * i + 1] ?? 0 }));
@@ -68,7 +74,7 @@ export class KafkaCluster {
   }
 
   static async start(options: ClusterOptions): Promise<KafkaCluster> {
-    if (options.nodes.length === 2) throw new Error("Two controllers cannot outvote each other: run one Kafka node or three.");
+    checkNodeCount(options.nodes.length);
     const cluster = new KafkaCluster(options);
     try {
       cluster.format();

@@ -19,9 +19,17 @@ function startTimeOf(pid: number): string | undefined {
   return stat && stat.state !== "Z" ? stat.startTime : undefined;
 }
 
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 function readJson(file: string): unknown {
   try {
-    return JSON.parse(readFileSync(file, "utf8"));
+    return parseJson(readFileSync(file, "utf8"));
   } catch {
     return undefined;
   }
@@ -67,8 +75,9 @@ export function runRecord(file: string) {
 export async function stopLoggedLeftovers(file: string, say: (line: string) => void): Promise<void> {
   if (!existsSync(file)) return;
   const lines = readFileSync(file, "utf8").split("\n").filter(Boolean);
+  // A line cut short (its writer was killed mid-write) names no process and is skipped.
   const entries = lines.flatMap((line) => {
-    const parsed = entrySchema.safeParse(JSON.parse(line));
+    const parsed = entrySchema.safeParse(parseJson(line));
     return parsed.success ? [parsed.data] : [];
   });
   await stopAlive(entries, "a test that did not finish", say);

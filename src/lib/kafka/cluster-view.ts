@@ -30,7 +30,7 @@ export async function describeTopic(admin: Admin, topic: string, ends?: Ends): P
     topic,
     partitions,
     records: partitions.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0),
-    underReplicated: partitions.filter((p) => p.isr.length < p.replicas.length).length,
+    underReplicated: partitions.filter(shortOfCopies).length,
   };
 }
 
@@ -46,7 +46,7 @@ export async function describeCluster(admin: Admin, bootstrap: readonly string[]
     underReplicatedPartitions(admin),
   ]);
   const up = new Map(cluster.brokers.map((broker) => [broker.nodeId, `${broker.host}:${broker.port}`]));
-  const voters = new Set(quorum?.voters.map((voter) => voter.id));
+  const voters = new Set(quorum?.voters);
   const ids = [...new Set([...up.keys(), ...voters])].sort((a, b) => a - b);
   return {
     clusterId: cluster.clusterId,
@@ -59,8 +59,11 @@ export async function describeCluster(admin: Admin, bootstrap: readonly string[]
 /** Partitions of every topic, internal ones included, with fewer in-sync replicas than replicas. */
 export async function underReplicatedPartitions(admin: Admin): Promise<number> {
   const { topics } = await admin.fetchTopicMetadata();
-  return topics.flatMap((topic) => topic.partitions).filter((partition) => partition.isr.length < partition.replicas.length).length;
+  return topics.flatMap((topic) => topic.partitions).filter(shortOfCopies).length;
 }
+
+/** Under-replicated: some replica has fallen behind, or its node is down. */
+const shortOfCopies = ({ isr, replicas }: { isr: number[]; replicas: number[] }) => isr.length < replicas.length;
 
 async function firstAnswer<T>(addresses: readonly string[], ask: (address: string) => Promise<T>): Promise<T> {
   let lastError: unknown = new Error("no broker address");

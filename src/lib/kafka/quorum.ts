@@ -11,8 +11,8 @@ const METADATA_TOPIC = "__cluster_metadata";
 export type Quorum = {
   /** The node that is the active controller now; -1 while an election runs. */
   leaderId: number;
-  leaderEpoch: number;
-  voters: { id: number; logEndOffset: string }[];
+  /** The controllers' node ids, up or not. */
+  voters: number[];
 };
 
 /** Asks `broker` (host:port) which node leads the controller quorum. */
@@ -75,29 +75,25 @@ export function parseDescribeQuorum(response: Buffer): Quorum {
   reader.skipTags();
   const errorCode = reader.int16();
   if (errorCode !== 0) throw new Error(`DescribeQuorum failed with error code ${errorCode}`);
-  const topics = reader.arrayLength();
-  for (let t = 0; t < topics; t++) {
-    reader.string();
-    const partitions = reader.arrayLength();
-    for (let p = 0; p < partitions; p++) {
-      reader.int32(); // partition index
-      const partitionError = reader.int16();
-      if (partitionError !== 0) throw new Error(`DescribeQuorum failed for the metadata partition with error code ${partitionError}`);
-      const leaderId = reader.int32();
-      const leaderEpoch = reader.int32();
-      reader.int64(); // high watermark
-      const voters = Array.from({ length: reader.arrayLength() }, () => {
-        const id = reader.int32();
-        const logEndOffset = reader.int64();
-        reader.int64(); // last fetch
-        reader.int64(); // last caught up
-        reader.skipTags();
-        return { id, logEndOffset: String(logEndOffset) };
-      });
-      return { leaderId, leaderEpoch, voters };
-    }
-  }
-  throw new Error("DescribeQuorum answered without the metadata partition");
+  // One topic and one partition were asked for: the answer holds exactly those.
+  if (reader.arrayLength() !== 1) throw new Error("DescribeQuorum answered without the metadata topic");
+  reader.string(); // topic name
+  if (reader.arrayLength() !== 1) throw new Error("DescribeQuorum answered without the metadata partition");
+  reader.int32(); // partition index
+  const partitionError = reader.int16();
+  if (partitionError !== 0) throw new Error(`DescribeQuorum failed for the metadata partition with error code ${partitionError}`);
+  const leaderId = reader.int32();
+  reader.int32(); // leader epoch
+  reader.int64(); // high watermark
+  const voters = Array.from({ length: reader.arrayLength() }, () => {
+    const id = reader.int32();
+    reader.int64(); // log end offset
+    reader.int64(); // last fetch
+    reader.int64(); // last caught up
+    reader.skipTags();
+    return id;
+  });
+  return { leaderId, voters };
 }
 
 class Reader {
