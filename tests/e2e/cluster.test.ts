@@ -7,6 +7,7 @@ import path from "node:path";
 import { after, before, test } from "node:test";
 import type { Admin } from "kafkajs";
 import { createKafka } from "../../src/lib/kafka/client";
+import { underReplicatedPartitions } from "../../src/lib/kafka/cluster-view";
 import { inspectionSchema } from "../../src/lib/inspection";
 import type { KafkaCluster } from "../../scripts/stack/kafka-broker";
 import { startOwnKafka } from "../../scripts/stack/own-stack";
@@ -73,12 +74,8 @@ async function partitionOf(names: Names, url: string): Promise<{ partition: numb
   return { partition: stored.partition, leader };
 }
 
-async function underReplicated(): Promise<number> {
-  const { topics } = await admin.fetchTopicMetadata();
-  return topics.flatMap((topic) => topic.partitions).filter((partition) => partition.isr.length < partition.replicas.length).length;
-}
-
-const allInSync = () => waitFor("every partition back in sync", async () => (await underReplicated()) === 0, { timeoutMs: 90_000, intervalMs: 250 });
+const allInSync = () =>
+  waitFor("every partition back in sync", async () => (await underReplicatedPartitions(admin)) === 0, { timeoutMs: 90_000, intervalMs: 250 });
 
 async function allStored(names: Names, count: number) {
   await waitFor(`${count} messages stored`, async () => (await redis.llen(names.list)) >= count, { timeoutMs: 90_000 });
