@@ -91,6 +91,11 @@ export class KafkaCluster {
     return [...this.running.values()];
   }
 
+  /** The ids of the nodes stopped or killed and not started again. */
+  get stoppedNodes(): number[] {
+    return this.options.nodes.map((node) => node.id).filter((id) => !this.running.has(id));
+  }
+
   /** Starts a node that was stopped, and resolves once the cluster counts it as a broker again. */
   async startNode(id: number): Promise<void> {
     const node = this.options.nodes.find((spec) => spec.id === id);

@@ -29,6 +29,11 @@ test("what the broker answers while starting is a debug line without a stack; re
   relay(entry(logLevel.ERROR, "Restarting the consumer in 100ms", { groupId: "g" }));
   relay(entry(logLevel.ERROR, "Connection error: connect ECONNREFUSED 127.0.0.1:1", { stack: "Error: connect ECONNREFUSED" }));
   relay(entry(logLevel.WARN, "Limiting retries for the idempotent producer to Number.MAX_SAFE_INTEGER"));
+  relay(entry(logLevel.ERROR, "Response Heartbeat(key: 12, version: 3)", { error: "The coordinator is not aware of this member" }));
+  relay(entry(logLevel.ERROR, "The coordinator is not aware of this member, re-joining the group", { error: "The coordinator is not aware of this member" }));
+  // With KAFKAJS_LOG_LEVEL raised, kafkajs's own chatter keeps its level rather than passing for warnings.
+  relay(entry(logLevel.INFO, "[ConsumerGroup] Consumer has joined the group"));
+  relay(entry(logLevel.DEBUG, "[Connection] Request JoinGroup(key: 11, version: 5)"));
 
   assert.deepEqual(
     lines.map(({ level, fields }) => [level, fields?.stack !== undefined]),
@@ -38,6 +43,10 @@ test("what the broker answers while starting is a debug line without a stack; re
       ["debug", false],
       ["warn", false],
       ["error", true],
+      ["debug", false],
+      ["warn", false],
+      ["info", false],
+      ["debug", false],
     ],
   );
 });

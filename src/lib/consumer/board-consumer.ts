@@ -1,13 +1,14 @@
 import type { Batch, Kafka, KafkaMessage } from "kafkajs";
 import type { Redis } from "ioredis";
-import { errorFields, type Logger } from "../log";
+import type { Logger } from "../log";
 import type { StoreKeys } from "../store/keys";
 import { appendRecords, type ConsumedRecord, type StoreLimits } from "../store/message-store";
 import { sendDeadLetters, type DeadLetter } from "./dead-letters";
-import { isTransient } from "../kafka/client";
 import { DurableProducer } from "../kafka/producer";
 import { decodeRecord, REQUEST_ID_HEADER } from "../kafka/record";
 import type { ConsumerMetrics } from "./metrics";
+import { groupConsumer } from "./group";
+import { untilDone } from "./until-done";
 
 export type BoardConsumerOptions = {
   kafka: Kafka;
@@ -24,9 +25,6 @@ export type BoardConsumerOptions = {
 
 export type BoardConsumer = { stop(): Promise<void> };
 
-const RETRY_FIRST_MS = 100;
-const RETRY_MAX_MS = 2000;
-
 /**
  * Moves records from Kafka into the Redis store. At least once, made exactly once by the store: offsets are
  * committed only after Redis has applied the batch (and the dead-letter topic has what could not be
@@ -34,17 +32,8 @@ const RETRY_MAX_MS = 2000;
  */
 export async function startBoardConsumer(options: BoardConsumerOptions): Promise<BoardConsumer> {
   const { kafka, topic, deadLetterTopic, groupId, log, metrics } = options;
-  const sessionTimeout = options.sessionTimeoutMs ?? 10_000;
-  const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, sessionTimeout, heartbeatInterval: Math.floor(sessionTimeout / 3) });
+  const consumer = groupConsumer(kafka, groupId, log, options.sessionTimeoutMs);
   const deadLetters = new DurableProducer(kafka);
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
-    log.info("joined consumer group", { groupId, memberId: payload.memberId, assignment: payload.memberAssignment }),
-  );
-  consumer.on(consumer.events.CRASH, ({ payload }) => {
-    const fields = { ...errorFields(payload.error), restart: payload.restart };
-    if (payload.restart && isTransient(payload.error)) log.debug("consumer restarts after a passing broker error", fields);
-    else log.error("consumer crashed", fields);
-  });
 
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
@@ -109,29 +98,4 @@ function sortBatch(batch: Batch, consumedAt: number): { records: Consumed[]; dea
 
 function requestIdOf(record: KafkaMessage): string | undefined {
   return record.headers?.[REQUEST_ID_HEADER]?.toString();
-}
-
-/**
- * Redis or the broker being down is not the record's fault: keep the batch, back off and try again,
- * heartbeating so that the group does not hand the partition to someone else meanwhile.
- */
-async function untilDone<T>(
-  what: string,
-  step: () => Promise<T>,
-  { heartbeat, giveUp, log, onFailure }: { heartbeat: () => Promise<void>; giveUp: () => boolean; log: Logger; onFailure?: () => void },
-): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      const result = await step();
-      if (attempt > 1) log.info(`${what} succeeded again`, { attempts: attempt });
-      return result;
-    } catch (error) {
-      onFailure?.();
-      if (giveUp()) throw error;
-      const delayMs = Math.min(RETRY_FIRST_MS * 2 ** (attempt - 1), RETRY_MAX_MS);
-      log.warn(`${what} failed; retrying`, { ...errorFields(error), attempt, delayMs });
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-      await heartbeat();
-    }
-  }
 }

@@ -33,16 +33,23 @@ export function isTransient(error: unknown): boolean {
 // A crashed consumer says why in a line of its own, at its own level; the restart is no error by itself.
 const RESTARTING = "Restarting the consumer";
 
+// The group dropped a member that missed its heartbeats (a paused or overloaded process): kafkajs rejoins at
+// once. Worth one warning, not an error per refused request.
+const DROPPED = "The coordinator is not aware of this member";
+
 /** Passes kafkajs's log entries to ours, each at the level it deserves. */
 export function relayKafkaLog(log: Logger) {
   return ({ level, log: entry }: Pick<LogEntry, "level" | "log">) => {
     const { message, ...fields } = entry;
     if (message.startsWith(EXPECTED)) return;
-    if (isTransient(`${message} ${typeof fields.error === "string" ? fields.error : ""}`)) {
-      const { stack: _, ...brief } = fields;
-      log.debug(message, brief);
-    } else if (level <= logLevel.ERROR && !message.startsWith(RESTARTING)) log.error(message, fields);
-    else log.warn(message, fields);
+    const text = `${message} ${typeof fields.error === "string" ? fields.error : ""}`;
+    const { stack: _, ...brief } = fields;
+    if (isTransient(text)) log.debug(message, brief);
+    else if (text.includes(DROPPED)) (message.startsWith("Response ") ? log.debug : log.warn)(message, brief);
+    else if (level <= logLevel.ERROR && !message.startsWith(RESTARTING)) log.error(message, fields);
+    else if (level <= logLevel.WARN) log.warn(message, fields);
+    else if (level === logLevel.INFO) log.info(message, fields);
+    else log.debug(message, fields);
   };
 }
 
