@@ -128,6 +128,7 @@ async function main() {
       KAFKA_TOPIC_PARTITIONS: 3,
       KAFKA_DLQ_TOPIC: `${id}.dlq`,
       KAFKA_REPLICATION_FACTOR: target.copies,
+      KAFKA_RETENTION_MS: -1,
     });
     return { id, env, keys: storeKeys({ REDIS_MESSAGES_KEY: env.REDIS_MESSAGES_KEY, REDIS_CHANNEL: env.REDIS_CHANNEL }) };
   };

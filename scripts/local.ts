@@ -1,7 +1,7 @@
-// `npm run local`: Kafka (KRaft), Redis, the consumer and the web app on this machine, without Docker.
+// `npm run local`: Kafka (KRaft), Redis, PostgreSQL, the consumer and the web app on this machine, without Docker.
 // Options: --brokers 1|3 (Kafka nodes, on port pairs from 9092)  --consumers N  --port P  --prod
 //          --web N (instances; with more than one, nginx balances them on --port and they take the next ports)
-//          --inspector-port P  --data DIR (where Kafka and Redis keep their data; .local by default)
+//          --inspector-port P  --data DIR (where Kafka, Redis and PostgreSQL keep their data; .local by default)
 import path from "node:path";
 import { parseArgs } from "node:util";
 import nextEnv from "@next/env";
@@ -13,7 +13,8 @@ import { startInspectorProxy } from "./stack/inspector-proxy";
 import { checkNodeCount, ensureKafkaJars, KafkaCluster, nodesFrom } from "./stack/kafka-broker";
 import { LOCAL_DIR, PROJECT_ROOT } from "./stack/paths";
 import { startBalancer } from "./stack/balancer";
-import { ensureCommands, ensureJava17, JAVA, MAVEN, MissingPrerequisite, NGINX, REDIS } from "./stack/prerequisites";
+import { ensureCommands, ensureJava17, JAVA, MAVEN, MissingPrerequisite, NGINX, POSTGRES, REDIS } from "./stack/prerequisites";
+import { startPostgresServer } from "./stack/postgres-server";
 import { runToEnd, startProcess, type ManagedProcess } from "./stack/processes";
 import { startRedisServer } from "./stack/redis-server";
 import { runRecord } from "./stack/run-record";
@@ -59,6 +60,8 @@ async function main() {
   const config = parseConfig(process.env);
   const kafkaNodes = nodesFrom(localPort(config.KAFKA_BROKERS[0] ?? "", "KAFKA_BROKERS"), brokerCount);
   const redisPort = localPort(new URL(config.REDIS_URL).host, "REDIS_URL");
+  const databaseUrl = config.DATABASE_URL ?? LOCAL_DATABASE_URL;
+  const postgresPort = localPort(new URL(databaseUrl).host, "DATABASE_URL");
   // Several instances sit behind nginx on the board's port, one address for all of them.
   const balanced = webCount > 1;
   const webPorts = Array.from({ length: webCount }, (_, i) => firstWebPort + i + (balanced ? 1 : 0));
@@ -67,7 +70,7 @@ async function main() {
       ? Array.from({ length: consumers }, (_, i) => Number(config.CONSUMER_METRICS_PORT) + i)
       : [];
 
-  ensureCommands([JAVA, MAVEN, REDIS, ...(balanced ? [NGINX] : [])], say);
+  ensureCommands([JAVA, MAVEN, REDIS, POSTGRES, ...(balanced ? [NGINX] : [])], say);
   ensureJava17();
   await record.stopLeftovers(say);
   await ensurePortsFree([
@@ -76,6 +79,7 @@ async function main() {
       [node.controllerPort, `Kafka node ${node.id}'s controller`],
     ]),
     [redisPort, "Redis"],
+    [postgresPort, "PostgreSQL"],
     ...(balanced ? [[firstWebPort, "the balancer"] as [number, string]] : []),
     ...webPorts.map((port): [number, string] => [port, "the web app"]),
     [inspectorPort, "the Kafka inspector"],
@@ -87,9 +91,10 @@ async function main() {
     await runToEnd(track(startProcess("build", bin("next"), ["build"], { env: appEnv, output: { prefix: "[build]" } })));
   }
 
-  say("Starting Redis and Kafka…");
-  const [, kafka] = await Promise.all([
+  say("Starting Redis, PostgreSQL and Kafka…");
+  const [, postgres, kafka] = await Promise.all([
     startRedisServer({ port: redisPort, dataDir: path.join(dataDir, "redis"), output: { prefix: "[redis]" }, onStart: track }),
+    startPostgresServer({ port: postgresPort, dataDir: path.join(dataDir, "postgres"), output: { prefix: "[postgres]" }, onStart: track }),
     KafkaCluster.start({
       // A cluster keeps its data apart from the single node's: each has its own cluster id and topics.
       home: path.join(dataDir, brokerCount > 1 ? "kafka-cluster" : "kafka"),
@@ -101,7 +106,7 @@ async function main() {
   const setupLog = createLogger("local", { LOG_LEVEL: "warn", LOG_FORMAT: "pretty" });
   await ensureBoardTopics(createKafka(kafka.brokers, "local-setup", setupLog), config);
   // The apps learn every node, so that they reach the cluster whichever node is down.
-  const appsEnv = { ...appEnv, KAFKA_BROKERS: kafka.brokers.join(",") };
+  const appsEnv = { ...appEnv, KAFKA_BROKERS: kafka.brokers.join(","), DATABASE_URL: postgres.url };
 
   for (let i = 0; i < consumers; i++) {
     const name = consumers > 1 ? `consumer-${i + 1}` : "consumer";
@@ -142,6 +147,7 @@ async function main() {
     Stream    http://localhost:${firstWebPort}/api/messages/stream
     Kafka     ${kafka.brokers.join(",")}   ${brokerCount > 1 ? `${brokerCount} nodes, 3 copies of each partition; ` : ""}topic ${config.KAFKA_TOPIC}, ${consumers} consumer(s) in group ${config.KAFKA_CONSUMER_GROUP}
     Redis     ${config.REDIS_URL}   try: redis-cli -p ${redisPort} LRANGE ${config.REDIS_MESSAGES_KEY} 0 -1
+    Postgres  ${postgres.url}   history, group ${config.HISTORY_CONSUMER_GROUP}; try: psql ${postgres.url} -c 'SELECT count(*) FROM messages'
     Metrics   http://localhost:${firstWebPort}/api/metrics${metricsPorts.length ? `, consumer(s) from http://localhost:${metricsPorts.join(", ")}/metrics` : ""}
     Data      ${path.relative(PROJECT_ROOT, dataDir) || "."}/ (kept between runs)
     Processes ${running.map((child) => `${child.name} ${child.pid}`).join(", ")}
@@ -158,13 +164,16 @@ async function stopAll(exitCode: number) {
   stopping = true;
   say("Stopping…");
   // The web apps and consumers first, so that they can finish with Kafka and Redis still there.
-  const infrastructure = started.filter((child) => child.name.startsWith("kafka") || child.name === "redis");
+  const infrastructure = started.filter((child) => child.name.startsWith("kafka") || child.name === "redis" || child.name === "postgres");
   await Promise.all(started.filter((child) => !infrastructure.includes(child)).map((child) => child.stop()));
   await Promise.all(infrastructure.map((child) => child.stop(30_000)));
   record.remove();
   say(`Stopped. Data is kept in ${path.relative(PROJECT_ROOT, dataDir) || "."}/; \`npm run local\` picks it up again.`);
   process.exit(exitCode);
 }
+
+// The server `npm run local` starts: its own role and database, trusted from this machine only.
+const LOCAL_DATABASE_URL = "postgres://board@127.0.0.1:5432/board";
 
 function positive(value: string, flag: string): number {
   const number = Number(value);

@@ -1,10 +1,13 @@
-// The consumer process: Kafka topic -> Redis store. Run it with `npm run kafka:consumer`; run it twice to
-// see the consumer group share the topic's partitions. This is its composition root: every client it
-// uses is made here and passed in.
+// The consumer process: Kafka topic -> Redis store, and (with DATABASE_URL set) Kafka topic -> PostgreSQL
+// history, as two consumer groups. Run it with `npm run kafka:consumer`; run it twice to see each group
+// share the topic's partitions. This is its composition root: every client it uses is made here.
 import type { AddressInfo } from "node:net";
 import nextEnv from "@next/env";
 import { configOrExit } from "../src/lib/config";
 import { startBoardConsumer } from "../src/lib/consumer/board-consumer";
+import { startHistoryConsumer } from "../src/lib/consumer/history-consumer";
+import { createDatabase } from "../src/lib/history/database";
+import { migrate } from "../src/lib/history/migrations";
 import { createConsumerMetrics, serveMetrics } from "../src/lib/consumer/metrics";
 import { createKafka } from "../src/lib/kafka/client";
 import { ensureBoardTopics } from "../src/lib/kafka/topics";
@@ -49,7 +52,11 @@ try {
   });
   log.info("consumer started", { brokers: config.KAFKA_BROKERS, topic: config.KAFKA_TOPIC, groupId: config.KAFKA_CONSUMER_GROUP });
 
+  const history = config.DATABASE_URL ? startHistory(config.DATABASE_URL) : undefined;
+  if (!history) log.info("no lasting history: DATABASE_URL is not set");
+
   stopOnSignals(log, async () => {
+    await history?.stop();
     await consumer.stop();
     metricsServer?.close();
     await redis.quit();
@@ -57,4 +64,54 @@ try {
 } catch (error) {
   log.error("the consumer could not start", errorFields(error));
   process.exit(1);
+}
+
+/**
+ * History waits for PostgreSQL without holding up the board: until the database answers, the board's store
+ * runs alone and this says why every few seconds.
+ */
+function startHistory(url: string): { stop(): Promise<void> } {
+  const log = createLogger("history", config);
+  const database = createDatabase(url, "message-board-history", log);
+  const kafka = createKafka(config.KAFKA_BROKERS, `${config.KAFKA_CLIENT_ID}-history`, log);
+  let stopped = false;
+  let running: { stop(): Promise<void> } | undefined;
+  const starting = (async () => {
+    for (let attempt = 1; !stopped; attempt++) {
+      try {
+        const applied = await migrate(database);
+        if (applied.length > 0) log.info("applied schema migrations", { applied });
+        break;
+      } catch (error) {
+        if (attempt === 1 || attempt % 10 === 0) log.warn("PostgreSQL is not reachable: history waits for it", { ...errorFields(error), url: redacted(url) });
+        await new Promise((resolve) => setTimeout(resolve, 2000));
+      }
+    }
+    if (stopped) return;
+    running = await startHistoryConsumer({
+      kafka,
+      database,
+      databaseUrl: url,
+      topic: config.KAFKA_TOPIC,
+      groupId: config.HISTORY_CONSUMER_GROUP,
+      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+      log,
+    });
+    log.info("history consumer started", { groupId: config.HISTORY_CONSUMER_GROUP });
+  })().catch((error: unknown) => log.error("the history consumer could not start", errorFields(error)));
+  return {
+    async stop() {
+      stopped = true;
+      await starting;
+      await running?.stop();
+      await database.end();
+    },
+  };
+}
+
+/** A database URL fit for a log line: without its password. */
+function redacted(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = "***";
+  return parsed.toString();
 }

@@ -47,7 +47,12 @@ async function main(): Promise<number> {
   if (needsStack) {
     const stack = await startOwnStack(work, say, suites.includes("e2e") ? [CHROMIUM] : []);
     running.push(...stack.processes);
-    Object.assign(env, { TEST_KAFKA_BROKERS: stack.brokers.join(","), TEST_REDIS_URL: stack.redisUrl, TEST_WORK_DIR: work });
+    Object.assign(env, {
+      TEST_KAFKA_BROKERS: stack.brokers.join(","),
+      TEST_REDIS_URL: stack.redisUrl,
+      TEST_DATABASE_URL: stack.databaseUrl,
+      TEST_WORK_DIR: work,
+    });
   }
   if (suites.includes("e2e")) {
     env.CHROMIUM_PATH = onPath("chromium") ?? "/usr/bin/chromium";

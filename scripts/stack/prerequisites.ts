@@ -1,17 +1,25 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, readdirSync } from "node:fs";
 import path from "node:path";
 
 export class MissingPrerequisite extends Error {
   override name = "MissingPrerequisite";
 }
 
-export type Requirement = { command: string; debianPackage: string; neededFor: string };
+/** A command the stack needs; `locate` finds it where the package puts it off PATH. */
+export type Requirement = { command: string; debianPackage: string; neededFor: string; locate?: () => string | undefined };
 
 export const JAVA: Requirement = { command: "java", debianPackage: "openjdk-17-jre-headless", neededFor: "run the Kafka broker" };
 export const MAVEN: Requirement = { command: "mvn", debianPackage: "maven", neededFor: "download the Kafka broker" };
 export const REDIS: Requirement = { command: "redis-server", debianPackage: "redis-server", neededFor: "run Redis" };
 export const NGINX: Requirement = { command: "nginx", debianPackage: "nginx", neededFor: "put one address in front of several web instances" };
+export const POSTGRES: Requirement = {
+  command: "postgres",
+  debianPackage: "postgresql-15",
+  neededFor: "keep the board's history",
+  // Debian installs the server in a directory per major version and puts only the client on PATH.
+  locate: () => onPath("postgres") ?? debianPostgres("postgres"),
+};
 export const CHROMIUM: Requirement = { command: "chromium", debianPackage: "chromium", neededFor: "run the browser tests" };
 
 let aptUpdated = false;
@@ -21,7 +29,7 @@ let aptUpdated = false;
  * one sentence what to install.
  */
 export function ensureCommands(requirements: Requirement[], log: (line: string) => void): void {
-  const missing = requirements.filter((requirement) => !onPath(requirement.command));
+  const missing = requirements.filter((requirement) => !find(requirement));
   if (missing.length === 0) return;
   const packages = missing.map((requirement) => requirement.debianPackage);
   if (canInstall()) {
@@ -31,7 +39,7 @@ export function ensureCommands(requirements: Requirement[], log: (line: string) 
     aptUpdated = true;
     spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...packages], { stdio: "inherit", env });
   }
-  const stillMissing = missing.filter((requirement) => !onPath(requirement.command));
+  const stillMissing = missing.filter((requirement) => !find(requirement));
   if (stillMissing.length === 0) return;
   const what = stillMissing.map((r) => `${r.command} (to ${r.neededFor})`).join(", ");
   const install = stillMissing.map((r) => r.debianPackage).join(" ");
@@ -49,15 +57,39 @@ export function ensureJava17(): void {
   }
 }
 
+function find(requirement: Requirement): string | undefined {
+  return requirement.locate ? requirement.locate() : onPath(requirement.command);
+}
+
+/** A PostgreSQL server program from Debian's packages, of the newest major version installed. */
+export function debianPostgres(program: string): string | undefined {
+  const root = "/usr/lib/postgresql";
+  let versions: string[];
+  try {
+    versions = readdirSync(root).filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return undefined;
+  }
+  for (const version of versions.sort((a, b) => Number(b) - Number(a))) {
+    const candidate = path.join(root, version, "bin", program);
+    if (executable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+function executable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function onPath(command: string): string | undefined {
   for (const dir of (process.env.PATH ?? "").split(path.delimiter)) {
     const candidate = path.join(dir, command);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
+    if (executable(candidate)) return candidate;
   }
   return undefined;
 }

@@ -7,7 +7,7 @@ export type ManagedProcess = {
   pid: number;
   /** Resolves with the exit code (or the signal's name) when the process has ended. */
   exited: Promise<number | string>;
-  /** SIGTERM to the process group, SIGKILL if it has not ended within the grace period. */
+  /** SIGTERM (or its stop signal) to the process group, SIGKILL if it has not ended within the grace period. */
   stop(graceMs?: number): Promise<void>;
   /** SIGKILL to the process group at once, as a crash would. */
   kill(): Promise<void>;
@@ -54,7 +54,15 @@ export type Started = (process: ManagedProcess) => void;
 /** Where a process's output goes: the terminal with a name before each line, or a log file. */
 export type Output = { prefix: string } | { file: string };
 
-type Options = { env?: Record<string, string>; cwd?: string; output: Output };
+type Options = {
+  env?: Record<string, string>;
+  cwd?: string;
+  output: Output;
+  /** Another account to run as (a server that refuses root). */
+  user?: { uid: number; gid: number };
+  /** What asks it to stop: SIGTERM unless the program reads another signal as "stop now, cleanly". */
+  stopSignal?: NodeJS.Signals;
+};
 
 const KEPT_LINES = 40;
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -69,6 +77,7 @@ export function startProcess(name: string, command: string, args: string[], opti
     env: { ...process.env, ...options.env },
     detached: true,
     stdio: ["ignore", "pipe", "pipe"],
+    ...options.user,
   });
   if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
   const pid = child.pid;
@@ -105,7 +114,7 @@ export function startProcess(name: string, command: string, args: string[], opti
   };
   const stop = async (graceMs = 10_000) => {
     if (!groupAlive(pid)) return;
-    signalGroup("SIGTERM");
+    signalGroup(options.stopSignal ?? "SIGTERM");
     // The whole group gets the grace period, not only its leader: a launcher outlives the npm that started
     // it while it stops what it started in turn.
     const deadline = Date.now() + graceMs;

@@ -34,6 +34,12 @@ export const configSchema = z.object({
   // Copies of each partition, for topics this app creates; unset: the cluster's default.replication.factor.
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(7).optional(),
   KAFKA_CONSUMER_GROUP: name("message-board-store"),
+  // How long the message topic keeps records, for topics this app creates; -1: forever, since the log is
+  // the record every view is rebuilt from.
+  KAFKA_RETENTION_MS: z.coerce.number().int().min(-1).default(-1),
+  // Unset: no lasting history; the board keeps only its recent list in Redis.
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "expected a postgres:// URL" }).optional(),
+  HISTORY_CONSUMER_GROUP: name("message-board-history"),
   // 0: a free port chosen at start (the consumer logs it); "off": no metrics server.
   CONSUMER_METRICS_PORT: z.union([z.literal("off"), port]).default(9464),
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(10_000),

@@ -22,10 +22,10 @@ after(async () => {
 async function choosePorts() {
   let kafka = await freePort();
   while (!(await isPortFree(kafka + 1))) kafka = await freePort();
-  return { web: await freePort(), inspector: await freePort(), kafka, redis: await freePort(), metrics: await freePort() };
+  return { web: await freePort(), inspector: await freePort(), kafka, redis: await freePort(), postgres: await freePort(), metrics: await freePort() };
 }
 type Ports = Awaited<ReturnType<typeof choosePorts>>;
-const portList = (ports: Ports) => [ports.web, ports.inspector, ports.kafka, ports.kafka + 1, ports.redis, ports.metrics];
+const portList = (ports: Ports) => [ports.web, ports.inspector, ports.kafka, ports.kafka + 1, ports.redis, ports.postgres, ports.metrics];
 
 let runs = 0;
 const logOf = ({ name }: { name: string }) => path.join(stack.workDir, `${name}.log`);
@@ -39,6 +39,7 @@ async function startLocal(ports: Ports, dataDir: string) {
     env: {
       KAFKA_BROKERS: `127.0.0.1:${ports.kafka}`,
       REDIS_URL: `redis://127.0.0.1:${ports.redis}`,
+      DATABASE_URL: `postgres://board@127.0.0.1:${ports.postgres}/board`,
       CONSUMER_METRICS_PORT: String(ports.metrics),
     },
     output: { file: logOf({ name }) },

@@ -30,9 +30,12 @@ export const stack = {
   get workDir() {
     return required("TEST_WORK_DIR");
   },
+  get databaseUrl() {
+    return required("TEST_DATABASE_URL");
+  },
 };
 
-export type Names = { topic: string; deadLetterTopic: string; group: string; list: string; channel: string; keys: StoreKeys };
+export type Names = { topic: string; deadLetterTopic: string; group: string; historyGroup: string; list: string; channel: string; keys: StoreKeys };
 
 /** A topic, group, list and channel no other test uses. */
 export function uniqueNames(label: string): Names {
@@ -43,6 +46,7 @@ export function uniqueNames(label: string): Names {
     topic: `board-${id}`,
     deadLetterTopic: `board-${id}.dlq`,
     group: `store-${id}`,
+    historyGroup: `history-${id}`,
     list,
     channel,
     keys: storeKeys({ REDIS_MESSAGES_KEY: list, REDIS_CHANNEL: channel }),
@@ -56,6 +60,7 @@ export function appEnv(names: Names, overrides: Record<string, string> = {}): Re
     KAFKA_TOPIC: names.topic,
     KAFKA_DLQ_TOPIC: names.deadLetterTopic,
     KAFKA_CONSUMER_GROUP: names.group,
+    HISTORY_CONSUMER_GROUP: names.historyGroup,
     REDIS_URL: stack.redisUrl,
     REDIS_MESSAGES_KEY: names.list,
     REDIS_CHANNEL: names.channel,
@@ -123,10 +128,16 @@ export async function postAccepted(url: string, text: string): Promise<string> {
 }
 
 /** A consumer and `webs` web processes with a topic and keys of their own, stopped by `cleanup`. */
-export async function startApps(cleanup: Cleanup, label: string, overrides: Record<string, string> = {}, webs = 1) {
+export async function startApps(
+  cleanup: Cleanup,
+  label: string,
+  overrides: Record<string, string> = {},
+  webs = 1,
+  consumerOverrides: Record<string, string> = {},
+) {
   const names = uniqueNames(label);
   const env = appEnv(names, overrides);
-  const consumer = cleanup.add(await startConsumerProcess(env, `${label}-consumer`), (process) => process.stop());
+  const consumer = cleanup.add(await startConsumerProcess({ ...env, ...consumerOverrides }, `${label}-consumer`), (process) => process.stop());
   const web = [];
   for (let i = 1; i <= webs; i++) web.push(cleanup.add(await startWebProcess(env, `${label}-web-${i}`), (process) => process.stop()));
   return { names, env, consumer, web };

@@ -37,12 +37,30 @@ test("Kafka runs in KRaft mode on 9092, with its data on a volume", () => {
   assert.ok(kafka.volumes?.some((volume) => volume.endsWith(`:${logDir}`) && volume.split(":")[0]! in compose.volumes));
 });
 
+test("PostgreSQL keeps the history on a volume, on the app's port, with the role and database the README gives", () => {
+  const postgres = compose.services.postgres;
+  assert.ok(postgres && postgres.environment);
+  assert.match(postgres.image, /^postgres:15/);
+  assert.deepEqual(postgres.ports, ["5432:5432"]);
+  const documented = new URL(
+    /postgres:\/\/board:board@[^\s.]+(?:\.[^\s.]+)*\/\w+/.exec(readFileSync(path.join(PROJECT_ROOT, ".env.local.example"), "utf8"))?.[0] ?? "postgres://x",
+  );
+  assert.equal(postgres.environment.POSTGRES_USER, documented.username);
+  assert.equal(postgres.environment.POSTGRES_PASSWORD, documented.password);
+  assert.equal(postgres.environment.POSTGRES_DB, documented.pathname.slice(1));
+  assert.ok(postgres.volumes?.some((volume) => volume.endsWith(":/var/lib/postgresql/data") && volume.split(":")[0]! in compose.volumes));
+});
+
 test("the topics are created with the app's names and partitions, not auto-created with one", () => {
   const args = init?.entrypoint?.join(" ") ?? "";
   assert.match(args, new RegExp(`--topic ${defaults.KAFKA_TOPIC} --partitions ${defaults.KAFKA_TOPIC_PARTITIONS}\\b`));
   assert.match(args, new RegExp(`--topic ${defaults.KAFKA_DLQ_TOPIC.replaceAll(".", "\\.")} --partitions 1\\b`));
   assert.equal(args.match(/--if-not-exists/g)?.length, 2);
-  assert.match(args, /--replication-factor 1 --config message\.timestamp\.type=LogAppendTime &&/, "as ensureBoardTopics creates it");
+  assert.match(
+    args,
+    new RegExp(`--replication-factor 1 --config message\\.timestamp\\.type=LogAppendTime --config retention\\.ms=${defaults.KAFKA_RETENTION_MS} &&`),
+    "as ensureBoardTopics creates it",
+  );
 });
 
 test("Redis keeps an append-only file on a volume, on the app's port", () => {

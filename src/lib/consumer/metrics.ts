@@ -11,6 +11,12 @@ export function createConsumerMetrics() {
     stored: new Counter({ name: "board_messages_stored_total", help: "Messages newly stored (a replay stores none)", registers: [registry] }),
     deadLettered: new Counter({ name: "board_records_dead_lettered_total", help: "Records copied to the dead-letter topic", registers: [registry] }),
     redisErrors: new Counter({ name: "board_redis_errors_total", help: "Failed Redis writes (each retried)", registers: [registry] }),
+    historyStored: new Counter({
+      name: "board_history_stored_total",
+      help: "Messages newly written to PostgreSQL (a replay writes none)",
+      registers: [registry],
+    }),
+    postgresErrors: new Counter({ name: "board_postgres_errors_total", help: "Failed PostgreSQL writes (each retried)", registers: [registry] }),
     lag: new Gauge({
       name: "board_consumer_lag",
       help: "Records behind the end of each partition, after the last batch",

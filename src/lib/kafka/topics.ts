@@ -45,11 +45,12 @@ export function replicationSettings(replicationFactor: number | undefined): Topi
 
 /**
  * The board's topic and its dead-letter topic. The board's records take the broker's clock as their
- * timestamp (LogAppendTime), so each message carries the moment Kafka appended it.
+ * timestamp (LogAppendTime), so each message carries the moment Kafka appended it, and they are kept for
+ * KAFKA_RETENTION_MS (forever by default).
  */
 export async function ensureBoardTopics(
   kafka: Kafka,
-  config: Pick<Config, "KAFKA_TOPIC" | "KAFKA_TOPIC_PARTITIONS" | "KAFKA_DLQ_TOPIC" | "KAFKA_REPLICATION_FACTOR">,
+  config: Pick<Config, "KAFKA_TOPIC" | "KAFKA_TOPIC_PARTITIONS" | "KAFKA_DLQ_TOPIC" | "KAFKA_REPLICATION_FACTOR" | "KAFKA_RETENTION_MS">,
 ): Promise<void> {
   const replication = replicationSettings(config.KAFKA_REPLICATION_FACTOR);
   const factor = config.KAFKA_REPLICATION_FACTOR;
@@ -57,7 +58,7 @@ export async function ensureBoardTopics(
     kafka,
     config.KAFKA_TOPIC,
     config.KAFKA_TOPIC_PARTITIONS,
-    [{ name: "message.timestamp.type", value: "LogAppendTime" }, ...replication],
+    [{ name: "message.timestamp.type", value: "LogAppendTime" }, { name: "retention.ms", value: String(config.KAFKA_RETENTION_MS) }, ...replication],
     factor,
   );
   await ensureTopic(kafka, config.KAFKA_DLQ_TOPIC, 1, replication, factor);

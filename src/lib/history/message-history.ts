@@ -1,0 +1,95 @@
+import type { Message } from "../messages/schema";
+import { inTransaction, type Database } from "./database";
+
+/**
+ * One record of a partition as history sees it: a message, or (when it is not one; the store's consumer
+ * dead-letters those) nothing to keep but its offset, which still counts as read.
+ */
+export type HistoryRecord = { offset: string; message: Message | undefined; appendedAt: number | undefined };
+
+/** Stored (how many new rows), or not applied because the records before `gapFrom` are not stored yet. */
+export type HistoryWrite = { stored: number } | { gapFrom: string };
+
+/**
+ * Writes a run of one partition's records, in offset order, exactly once: the rows and the partition's
+ * next offset commit in one transaction, records below that offset are skipped, and a run that starts
+ * past it is refused, so that history has no holes. `logStart` is where a partition with no history yet
+ * begins (the oldest offset the log keeps).
+ */
+export async function writeHistory(
+  database: Database,
+  topic: string,
+  partition: number,
+  records: readonly HistoryRecord[],
+  logStart: () => Promise<string>,
+): Promise<HistoryWrite> {
+  const last = records.at(-1);
+  if (!last) return { stored: 0 };
+  return inTransaction(database, async (client) => {
+    // Writers of one partition (a consumer and one whose partition was taken from it) take turns.
+    await client.query("SELECT pg_advisory_xact_lock(hashtext($1), $2)", [topic, partition]);
+    const { rows } = await client.query<{ next_offset: string }>("SELECT next_offset FROM history_offsets WHERE topic = $1 AND partition = $2", [
+      topic,
+      partition,
+    ]);
+    const next = BigInt(rows[0]?.next_offset ?? (await logStart()));
+    if (BigInt(records[0]!.offset) > next) return { gapFrom: next.toString() };
+    const fresh = records.filter((record): record is HistoryRecord & { message: Message } => record.message !== undefined && BigInt(record.offset) >= next);
+    let stored = 0;
+    if (fresh.length > 0) {
+      const columns = {
+        id: [] as string[],
+        board: [] as string[],
+        author: [] as string[],
+        text: [] as string[],
+        createdAt: [] as string[],
+        appendedAt: [] as string[],
+        offset: [] as string[],
+      };
+      for (const { offset, message, appendedAt } of fresh) {
+        columns.id.push(message.id);
+        columns.board.push(message.board);
+        columns.author.push(message.author);
+        columns.text.push(message.text);
+        columns.createdAt.push(message.createdAt);
+        columns.appendedAt.push(appendedAt === undefined ? message.createdAt : new Date(appendedAt).toISOString());
+        columns.offset.push(offset);
+      }
+      // One statement for the whole run; a message id seen before (a retried post) keeps its first row.
+      const inserted = await client.query(
+        `INSERT INTO messages (id, board, author, text, created_at, appended_at, partition, "offset")
+         SELECT id, board, author, text, created_at, appended_at, $7, "offset"
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $8::bigint[])
+           AS batch (id, board, author, text, created_at, appended_at, "offset")
+         ON CONFLICT (id) DO NOTHING`,
+        [columns.id, columns.board, columns.author, columns.text, columns.createdAt, columns.appendedAt, partition, columns.offset],
+      );
+      stored = inserted.rowCount ?? 0;
+    }
+    await client.query(
+      `INSERT INTO history_offsets (topic, partition, next_offset) VALUES ($1, $2, $3)
+       ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset`,
+      [topic, partition, (BigInt(last.offset) + 1n).toString()],
+    );
+    return { stored };
+  });
+}
+
+/** Forgets all history, rows and offsets at once, so that it is written again from the log. */
+export async function clearHistory(database: Database): Promise<void> {
+  await inTransaction(database, async (client) => {
+    await client.query("TRUNCATE messages, history_offsets");
+    // Listening consumers go back to the start of the log now, rather than at their next record.
+    await client.query(`NOTIFY ${HISTORY_RESET_CHANNEL}`);
+  });
+}
+
+export const HISTORY_RESET_CHANNEL = "history_reset";
+
+/** How far history has got in each partition of `topic`. */
+export async function historyOffsets(database: Database, topic: string): Promise<Map<number, string>> {
+  const { rows } = await database.query<{ partition: number; next_offset: string }>("SELECT partition, next_offset FROM history_offsets WHERE topic = $1", [
+    topic,
+  ]);
+  return new Map(rows.map((row) => [row.partition, row.next_offset]));
+}
