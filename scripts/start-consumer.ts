@@ -6,12 +6,14 @@ import nextEnv from "@next/env";
 import { configOrExit } from "../src/lib/config";
 import { startBoardConsumer } from "../src/lib/consumer/board-consumer";
 import { startHistoryConsumer } from "../src/lib/consumer/history-consumer";
-import { createDatabase } from "../src/lib/history/database";
+import { createDatabase, type Database } from "../src/lib/history/database";
+import { newestWithOffsets } from "../src/lib/history/message-history";
+import type { RecentSource } from "../src/lib/consumer/store-refill";
 import { migrate } from "../src/lib/history/migrations";
 import { createConsumerMetrics, serveMetrics } from "../src/lib/consumer/metrics";
 import { createKafka } from "../src/lib/kafka/client";
 import { ensureBoardTopics } from "../src/lib/kafka/topics";
-import { createLogger, errorFields } from "../src/lib/log";
+import { createLogger, errorFields, type Logger } from "../src/lib/log";
 import { stopOnSignals } from "../src/lib/shutdown";
 import { storeKeys } from "../src/lib/store/keys";
 import { createRedis } from "../src/lib/store/redis";
@@ -38,9 +40,13 @@ try {
   await ensureBoardTopics(kafka, config).catch((error: unknown) => {
     throw new Error(`is Kafka running at ${config.KAFKA_BROKERS.join(",")}? ${String(errorFields(error).error)}`);
   });
+  const historyLog = createLogger("history", config);
+  const database = config.DATABASE_URL ? createDatabase(config.DATABASE_URL, "message-board-history", historyLog) : undefined;
   const consumer = await startBoardConsumer({
     kafka,
     redis,
+    // An emptied store is refilled from history when there is one, and from the log otherwise.
+    recent: database && recentFromHistory(database, config.KAFKA_TOPIC, config.BOARD_ID),
     keys: storeKeys(config),
     topic: config.KAFKA_TOPIC,
     deadLetterTopic: config.KAFKA_DLQ_TOPIC,
@@ -52,7 +58,7 @@ try {
   });
   log.info("consumer started", { brokers: config.KAFKA_BROKERS, topic: config.KAFKA_TOPIC, groupId: config.KAFKA_CONSUMER_GROUP });
 
-  const history = config.DATABASE_URL ? startHistory(config.DATABASE_URL) : undefined;
+  const history = config.DATABASE_URL && database ? startHistory(config.DATABASE_URL, database, historyLog) : undefined;
   if (!history) log.info("no lasting history: DATABASE_URL is not set");
 
   stopOnSignals(log, async () => {
@@ -70,9 +76,7 @@ try {
  * History waits for PostgreSQL without holding up the board: until the database answers, the board's store
  * runs alone and this says why every few seconds.
  */
-function startHistory(url: string): { stop(): Promise<void> } {
-  const log = createLogger("history", config);
-  const database = createDatabase(url, "message-board-history", log);
+function startHistory(url: string, database: Database, log: Logger): { stop(): Promise<void> } {
   const kafka = createKafka(config.KAFKA_BROKERS, `${config.KAFKA_CLIENT_ID}-history`, log);
   let stopped = false;
   let running: { stop(): Promise<void> } | undefined;
@@ -114,4 +118,13 @@ function redacted(url: string): string {
   const parsed = new URL(url);
   if (parsed.password) parsed.password = "***";
   return parsed.toString();
+}
+
+/** The board's newest messages from PostgreSQL, as records to refill the store with. */
+function recentFromHistory(database: Database, topic: string, board: string): RecentSource {
+  return async (limit) => {
+    const { messages, nextOffsets } = await newestWithOffsets(database, topic, board, limit);
+    const recent = messages.map(({ partition, offset, appendedAt, ...message }) => ({ partition, offset, appendedAt, message }));
+    return { recent, nextOffsets, from: "PostgreSQL" };
+  };
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { historySchema, storedMessageSchema, type StoredMessage } from "@/lib/messages/schema";
+import { historySchema, storedMessageSchema, type History, type StoredMessage } from "@/lib/messages/schema";
 import { formatPosition, parsePosition } from "@/lib/messages/position";
 
 export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline";
@@ -7,8 +7,11 @@ export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline"
 export type FeedHandlers = {
   onMessage(message: StoredMessage): void;
   onState(state: ConnectionState): void;
-  /** The board moved on further than this page can catch up with: it must reload. */
-  onReset(): void;
+  /**
+   * The board as it is now, in place of what the page has: it moved on further than the page can catch up
+   * with, or its store lost its data and was refilled.
+   */
+  onReplace(history: History): void;
 };
 
 const STREAM_URL = "/api/messages/stream";
@@ -22,7 +25,7 @@ const connectionStateSchema = z.enum(["connecting", "live", "reconnecting", "off
 const relaySchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("message"), message: storedMessageSchema, position: z.string() }),
   z.object({ type: z.literal("state"), state: connectionStateSchema }),
-  z.object({ type: z.literal("reset") }),
+  z.object({ type: z.literal("replace"), history: historySchema }),
   z.object({ type: z.literal("hello") }),
 ]);
 type Relay = z.infer<typeof relaySchema>;
@@ -35,6 +38,10 @@ type Relay = z.infer<typeof relaySchema>;
  */
 export function openBoardFeed(start: string, handlers: FeedHandlers): () => void {
   let position = start;
+  const replace = (history: History) => {
+    position = positionOf(history);
+    handlers.onReplace(history);
+  };
   // Only move forwards: a relayed message may arrive after the tab caught up past it.
   const accept = (message: StoredMessage, at: string) => {
     const current = parsePosition(position);
@@ -44,7 +51,7 @@ export function openBoardFeed(start: string, handlers: FeedHandlers): () => void
   };
   const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
   if (typeof BroadcastChannel !== "function" || !locks) {
-    return openStream(() => position, { ...handlers, onMessage: accept });
+    return openStream(() => position, { ...handlers, onMessage: accept, onReset: async () => replace(await fetchHistory()) });
   }
 
   const channel = new BroadcastChannel(CHANNEL_NAME);
@@ -61,7 +68,7 @@ export function openBoardFeed(start: string, handlers: FeedHandlers): () => void
     const parsed = relaySchema.safeParse(event.data);
     if (!parsed.success) return;
     const data = parsed.data;
-    if (data.type === "reset") return handlers.onReset();
+    if (data.type === "replace") return replace(data.history);
     if (leading) {
       if (data.type === "hello") relay({ type: "state", state });
       return;
@@ -85,9 +92,10 @@ export function openBoardFeed(start: string, handlers: FeedHandlers): () => void
           setState(next);
           relay({ type: "state", state: next });
         },
-        onReset: () => {
-          handlers.onReset();
-          relay({ type: "reset" });
+        onReset: async () => {
+          const history = await fetchHistory();
+          replace(history);
+          relay({ type: "replace", history });
         },
       });
       // Held until this tab closes the feed; the browser releases it when the tab goes away.
@@ -105,8 +113,10 @@ export function openBoardFeed(start: string, handlers: FeedHandlers): () => void
   };
 }
 
-type PositionedHandlers = Omit<FeedHandlers, "onMessage"> & {
+type PositionedHandlers = Pick<FeedHandlers, "onState"> & {
   onMessage(message: StoredMessage, at: string): void;
+  /** Brings the page up to the board as it is now, so that the stream can go on from there. */
+  onReset(): Promise<void>;
 };
 
 /**
@@ -131,8 +141,11 @@ function openStream(from: () => string, handlers: PositionedHandlers): () => voi
     };
     source.addEventListener("reset", () => {
       source?.close();
-      handlers.onReset();
-      handlers.onState("offline");
+      handlers.onState("reconnecting");
+      handlers.onReset().then(connect, () => {
+        failures += 1;
+        retryTimer = setTimeout(connect, RETRY_MS[Math.min(failures, RETRY_MS.length) - 1] ?? 10_000);
+      });
     });
     source.onerror = () => {
       if (source?.readyState !== EventSource.CLOSED) return handlers.onState("reconnecting");
@@ -147,6 +160,18 @@ function openStream(from: () => string, handlers: PositionedHandlers): () => voi
     clearTimeout(retryTimer);
     source?.close();
   };
+}
+
+async function fetchHistory(): Promise<History> {
+  const response = await fetch("/api/messages", { cache: "no-store" });
+  if (!response.ok) throw new Error(`history answered ${response.status}`);
+  return historySchema.parse(await response.json());
+}
+
+/** Where a page that shows `history` goes on from. */
+export function positionOf(history: History | null): string {
+  const newest = history?.messages[0];
+  return history?.epoch && newest ? formatPosition(history.epoch, newest.seq) : "start";
 }
 
 async function catchUp(from: () => string, accept: (message: StoredMessage, at: string) => void): Promise<void> {

@@ -2,36 +2,37 @@
 
 import { useEffect, useRef, useState } from "react";
 import type { History, StoredMessage } from "@/lib/messages/schema";
-import { formatPosition } from "@/lib/messages/position";
 import { insertMessage } from "@/lib/messages/board-order";
-import { openBoardFeed, type ConnectionState } from "./board-feed";
+import { openBoardFeed, positionOf, type ConnectionState } from "./board-feed";
 
 export type { ConnectionState };
 
 /** A message as this page has it; `deliveredAt` is when it arrived here live (not for history). */
 export type BoardMessage = StoredMessage & { deliveredAt?: number };
 
-/** The board's messages: the history the page was rendered with, kept current by the shared live feed. */
-export function useBoardStream(initial: History | null, limit: number) {
+/**
+ * The board's messages: the history the page was rendered with, kept current by the shared live feed. The
+ * list keeps the newest `limit`, or, once the reader has gone back into older pages (`keepAll`), every one,
+ * so that nothing falls out between the live list and the pages below it.
+ */
+export function useBoardStream(initial: History | null, limit: number, keepAll = false) {
   const [messages, setMessages] = useState<BoardMessage[]>(initial?.messages ?? []);
   const [state, setState] = useState<ConnectionState>("connecting");
-  const [mustReload, setMustReload] = useState(false);
-  const start = useRef(startPosition(initial));
+  const start = useRef(positionOf(initial));
+  const kept = useRef(limit);
+  useEffect(() => {
+    kept.current = keepAll ? Number.POSITIVE_INFINITY : limit;
+  }, [keepAll, limit]);
 
   useEffect(
     () =>
       openBoardFeed(start.current, {
-        onMessage: (message) => setMessages((current) => insertMessage<BoardMessage>(current, { ...message, deliveredAt: Date.now() }, limit)),
+        onMessage: (message) => setMessages((current) => insertMessage<BoardMessage>(current, { ...message, deliveredAt: Date.now() }, kept.current)),
         onState: setState,
-        onReset: () => setMustReload(true),
+        onReplace: (history) => setMessages(history.messages.slice(0, limit)),
       }),
     [limit],
   );
 
-  return { messages, state, mustReload };
-}
-
-function startPosition(history: History | null): string {
-  const newest = history?.messages[0];
-  return history?.epoch && newest ? formatPosition(history.epoch, newest.seq) : "start";
+  return { messages, state };
 }

@@ -2,64 +2,19 @@
 // consumer crash, a full replay, PostgreSQL itself crashing, and a rebuild from the log. Real consumer and
 // web processes, the real broker and a real PostgreSQL server.
 import assert from "node:assert/strict";
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { after, test } from "node:test";
-import pg from "pg";
 import { startPostgresServer } from "../../scripts/stack/postgres-server";
 import { startProcess, runToEnd } from "../../scripts/stack/processes";
 import { PROJECT_ROOT } from "../../scripts/stack/paths";
+import { olderPageSchema, searchResultsSchema } from "../../src/lib/messages/schema";
 import { range, seconds } from "../support/audit";
-import { cleanupList, onFreePorts, postAccepted, postMessage, stack, startApps, startConsumerProcess, testKafka, waitFor } from "../support/stack";
+import { client, committed, count, freshDatabase, historyOf, rows, type Row } from "../support/postgres";
+import { cleanupList, onFreePorts, postAccepted, postMessage, stack, startApps, startConsumerProcess, waitFor } from "../support/stack";
 
 const cleanup = cleanupList();
 after(() => cleanup.run());
-
-/** A database of its own on the test run's PostgreSQL server. */
-async function freshDatabase(label: string, serverUrl = stack.databaseUrl): Promise<string> {
-  const name = `history_${label.replace(/\W/g, "_")}_${randomBytes(3).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-function client(url: string): pg.Pool {
-  const pool = cleanup.add(new pg.Pool({ connectionString: url, max: 2 }), (opened) => opened.end());
-  pool.on("error", () => {});
-  return pool;
-}
-
-type Row = { id: string; board: string; author: string; text: string; created_at: Date; appended_at: Date; partition: number; offset: string };
-
-/** Every row, in the board's order. */
-async function rows(database: pg.Pool): Promise<Row[]> {
-  const result = await database.query<Row>('SELECT * FROM messages ORDER BY board, appended_at, partition, "offset"');
-  return result.rows;
-}
-
-async function count(database: pg.Pool): Promise<number> {
-  const result = await database.query<{ count: string }>("SELECT count(*) FROM messages").catch(() => ({ rows: [{ count: "0" }] }));
-  return Number(result.rows[0]?.count ?? 0);
-}
-
-const historyOf = (database: pg.Pool, expected: number, what = `${expected} messages in history`) =>
-  waitFor(what, async () => (await count(database)) >= expected && rows(database), { timeoutMs: 90_000, intervalMs: 200 });
-
-/** How many records of `topic` the group has read and committed. */
-async function committed(topic: string, groupId: string): Promise<number> {
-  const admin = testKafka("history-tests").admin();
-  await admin.connect();
-  try {
-    const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
-    return (offsets?.partitions ?? []).reduce((sum, { offset }) => sum + Math.max(0, Number(offset)), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
 
 /** Ids that appear more than once, and ids sent that are missing. */
 function compare(stored: readonly Row[], sent: readonly string[]) {
@@ -70,7 +25,7 @@ function compare(stored: readonly Row[], sent: readonly string[]) {
 
 test("every message reaches PostgreSQL once, in the board's order, through a consumer crash and a full replay", async (t) => {
   const databaseUrl = await freshDatabase("once");
-  const database = client(databaseUrl);
+  const database = client(cleanup, databaseUrl);
   const { names, env, consumer, web } = await startApps(cleanup, "history", { DATABASE_URL: databaseUrl });
   const url = web[0]!.url;
 
@@ -112,7 +67,7 @@ test("PostgreSQL killed with kill -9 and restarted while posts flow: each messag
   const databaseUrl = await freshDatabase("crash", first.url);
   const { web } = await startApps(cleanup, "pg-crash", { DATABASE_URL: databaseUrl });
   const url = web[0]!.url;
-  const database = client(databaseUrl);
+  const database = client(cleanup, databaseUrl);
 
   const sent: string[] = [];
   const posting = (async () => {
@@ -135,7 +90,7 @@ test("PostgreSQL killed with kill -9 and restarted while posts flow: each messag
 
 test("PostgreSQL emptied and rebuilt from the log with npm run rebuild: the same rows, and the board stays up", async (t) => {
   const databaseUrl = await freshDatabase("rebuild");
-  const database = client(databaseUrl);
+  const database = client(cleanup, databaseUrl);
   const { env, web } = await startApps(cleanup, "rebuild", { DATABASE_URL: databaseUrl });
   const url = web[0]!.url;
   const sent: string[] = [];
@@ -157,4 +112,133 @@ test("PostgreSQL emptied and rebuilt from the log with npm run rebuild: the same
   assert.deepEqual(after.slice(0, before.length), before);
   assert.equal(after.length, before.length + 1);
   t.diagnostic(`rebuilt ${after.length} messages from the log in ${done[1]} s; every row as it was before`);
+});
+
+/** GET on the web app, JSON back. */
+async function getJson(url: string): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(url);
+  return { status: response.status, body: await response.json() };
+}
+
+test("older pages go back past the live list, page by page, without gaps or repeats while posts arrive", async (t) => {
+  const databaseUrl = await freshDatabase("pages");
+  const database = client(cleanup, databaseUrl);
+  const { web } = await startApps(cleanup, "pages", { DATABASE_URL: databaseUrl });
+  const url = web[0]!.url;
+  const sent: string[] = [];
+  for (const i of range(260)) sent.push(await postAccepted(url, `page message ${i}`));
+  await historyOf(database, sent.length);
+
+  // From the oldest message of the live list (the newest 100), back to the first, while others post.
+  const live = olderPageSchema.parse((await getJson(`${url}/api/history?limit=100`)).body).messages;
+  let before = live.at(-1)!.id;
+  const pages: string[][] = [];
+  const posting = (async () => {
+    for (const i of range(30)) await postAccepted(url, `while paging ${i}`);
+  })();
+  for (;;) {
+    const { status, body } = await getJson(`${url}/api/history?before=${before}&limit=40`);
+    assert.equal(status, 200, JSON.stringify(body));
+    const page = olderPageSchema.parse(body);
+    pages.push(page.messages.map((message) => message.id));
+    if (!page.more) break;
+    before = page.messages.at(-1)!.id;
+  }
+  await posting;
+  const older = pages.flat().reverse();
+  assert.deepEqual(older, sent.slice(0, 160), "every message older than the live list, once, in order");
+  assert.deepEqual(
+    pages.map((page) => page.length),
+    [40, 40, 40, 40],
+  );
+  t.diagnostic(`${pages.length} pages of older messages, ${older.length} messages, none missing or repeated while 30 more were posted`);
+});
+
+test("search finds words as typed, phrases, exclusions and authors, in one board or all, with the matches marked as text", async () => {
+  const databaseUrl = await freshDatabase("search");
+  const database = client(cleanup, databaseUrl);
+  const { web } = await startApps(cleanup, "search", { DATABASE_URL: databaseUrl });
+  const url = web[0]!.url;
+  const texts = [
+    ["ada", "Kafka keeps the log"],
+    ["ada", "the consumer group shares partitions"],
+    ["bob", "a group of consumers, not a consumer group"],
+    ["bob", "<b>bold</b> Straße naïve"],
+    ["cy", "Redis is a view of the log"],
+  ] as const;
+  for (const [author, text] of texts) assert.equal((await postMessage(url, { author, text })).status, 201);
+  await historyOf(database, texts.length);
+
+  const search = async (query: string) => {
+    const { status, body } = await getJson(`${url}/api/search?${query}`);
+    assert.equal(status, 200, JSON.stringify(body));
+    return searchResultsSchema.parse(body).results;
+  };
+  const textsOf = async (query: string) => (await search(query)).map((hit) => hit.message.text);
+
+  assert.deepEqual(await textsOf("q=kaf"), ["Kafka keeps the log"]);
+  assert.deepEqual(await textsOf("q=log"), ["Redis is a view of the log", "Kafka keeps the log"]);
+  assert.deepEqual(await textsOf(`q=${encodeURIComponent('"consumer group"')}`), [
+    "a group of consumers, not a consumer group",
+    "the consumer group shares partitions",
+  ]);
+  assert.deepEqual(await textsOf(`q=${encodeURIComponent('"consumer group" -consumers')}`), ["the consumer group shares partitions"]);
+  assert.deepEqual(await textsOf("q=group&author=BOB"), ["a group of consumers, not a consumer group"]);
+  assert.deepEqual(await textsOf("author=cy"), ["Redis is a view of the log"]);
+  assert.deepEqual(await textsOf("q=strasse"), []);
+  assert.deepEqual(await textsOf(`q=${encodeURIComponent("straße NAÏVE")}`), ["<b>bold</b> Straße naïve"]);
+  assert.deepEqual(await textsOf("q=log&board=main"), await textsOf("q=log"));
+
+  // Highlights are the text in pieces: markup in a message stays text.
+  const [bold] = await search("q=bold");
+  assert.deepEqual(bold?.highlight, [
+    { text: "<b>", match: false },
+    { text: "bold", match: true },
+    { text: "</b> Straße naïve", match: false },
+  ]);
+});
+
+test("odd input to history and search is a JSON 4xx that names the problem, never a 500", async () => {
+  const databaseUrl = await freshDatabase("odd");
+  const { web } = await startApps(cleanup, "odd", { DATABASE_URL: databaseUrl });
+  const url = web[0]!.url;
+  assert.equal((await postMessage(url, { text: "something to find" })).status, 201);
+  const cases: [string, number, string][] = [
+    ["/api/history?board=nope", 404, "unknown_board"],
+    ["/api/history?board=Not%20A%20Slug", 400, "invalid_query"],
+    [`/api/history?before=${randomUUID()}`, 404, "unknown_message"],
+    ["/api/history?before=not-a-uuid", 400, "invalid_query"],
+    ["/api/history?limit=0", 400, "invalid_query"],
+    ["/api/history?limit=1e9", 400, "invalid_query"],
+    ["/api/history?unknown=1", 400, "invalid_query"],
+    ["/api/history/message", 400, "invalid_query"],
+    [`/api/history/message?id=${randomUUID()}`, 404, "unknown_message"],
+    ["/api/search", 400, "invalid_search"],
+    ["/api/search?q=-only", 400, "invalid_search"],
+    [`/api/search?q=${"x".repeat(201)}`, 400, "invalid_query"],
+    ["/api/search?q=a&board=nope", 404, "unknown_board"],
+    ["/api/search?q=a&author=%00", 400, "invalid_query"],
+    ["/api/search?q=a&limit=-1", 400, "invalid_query"],
+  ];
+  for (const [path, status, code] of cases) {
+    const answer = await getJson(`${url}${path}`);
+    assert.equal(answer.status, status, `${path}: ${JSON.stringify(answer.body)}`);
+    assert.equal((answer.body as { error?: { code?: string } }).error?.code, code, path);
+  }
+  // Whatever is typed, the answer is a JSON 200 or 400: the query's shape cannot be changed from outside.
+  const odd = ["'; DROP TABLE messages; --", "a:* | b", "!!!", "(((", "\\", "%_", '"', "\u202e", "🙂 emoji", "a & !b <-> c", "x".repeat(200)];
+  for (const q of odd) {
+    const { status, body } = await getJson(`${url}/api/search?q=${encodeURIComponent(q)}`);
+    assert.ok(status === 200 || status === 400, `${JSON.stringify(q)}: ${status} ${JSON.stringify(body)}`);
+  }
+  assert.equal((await getJson(`${url}/api/search?q=something`)).status, 200, "history is still there");
+});
+
+test("without DATABASE_URL, history and search say that the board keeps no lasting history", async () => {
+  const { web } = await startApps(cleanup, "no-history");
+  for (const path of ["/api/history", "/api/search?q=a"]) {
+    const { status, body } = await getJson(`${web[0]!.url}${path}`);
+    assert.equal(status, 503);
+    assert.match(JSON.stringify(body), /history_unavailable.*DATABASE_URL/);
+  }
 });

@@ -1,14 +1,15 @@
 import type { Batch, Kafka, KafkaMessage } from "kafkajs";
 import type { Redis } from "ioredis";
-import type { Logger } from "../log";
+import { errorFields, type Logger } from "../log";
 import type { StoreKeys } from "../store/keys";
-import { appendRecords, type ConsumedRecord, type StoreLimits } from "../store/message-store";
+import { appendRecords, readEpoch, storedUpTo, type ConsumedRecord, type StoreLimits } from "../store/message-store";
 import { sendDeadLetters, type DeadLetter } from "./dead-letters";
 import { DurableProducer } from "../kafka/producer";
 import { decodeRecord, REQUEST_ID_HEADER } from "../kafka/record";
 import type { ConsumerMetrics } from "./metrics";
 import { groupConsumer } from "./group";
 import { untilDone } from "./until-done";
+import { recentFromLog, storeRefill, type RecentSource } from "./store-refill";
 
 export type BoardConsumerOptions = {
   kafka: Kafka;
@@ -19,56 +20,125 @@ export type BoardConsumerOptions = {
   groupId: string;
   sessionTimeoutMs?: number;
   limits: StoreLimits;
+  /** Where the newest messages are found when the store has lost its data, besides the log itself. */
+  recent?: RecentSource;
   log: Logger;
   metrics?: ConsumerMetrics;
 };
+
+// How often the consumer checks that the store still has its data, for an idle board.
+const STORE_CHECK_MS = 1000;
 
 export type BoardConsumer = { stop(): Promise<void> };
 
 /**
  * Moves records from Kafka into the Redis store. At least once, made exactly once by the store: offsets are
  * committed only after Redis has applied the batch (and the dead-letter topic has what could not be
- * stored), and applying a batch twice changes nothing.
+ * stored), and applying a batch twice changes nothing. The store's own offsets say where to read: a store
+ * that lost its data is refilled and read into again from where the refill reaches, and one that lost its
+ * last writes (a Redis restarted without them) is read into again from its last stored offset.
  */
 export async function startBoardConsumer(options: BoardConsumerOptions): Promise<BoardConsumer> {
-  const { kafka, topic, deadLetterTopic, groupId, log, metrics } = options;
+  const { kafka, redis, keys, topic, deadLetterTopic, groupId, log, metrics } = options;
   const consumer = groupConsumer(kafka, groupId, log, options.sessionTimeoutMs);
   const deadLetters = new DurableProducer(kafka);
+  const admin = kafka.admin();
+  const refill = storeRefill({
+    admin,
+    redis,
+    keys,
+    limits: options.limits,
+    topic,
+    sources: [...(options.recent ? [options.recent] : []), recentFromLog(admin, topic)],
+    log,
+  });
 
+  let assigned: number[] = [];
+  /** Every assigned partition (or those given) read from the store's next offset on. */
+  const readFromStore = async (partitions = assigned) => {
+    const next = await storedUpTo(redis, keys, topic);
+    for (const partition of partitions) {
+      const offset = next.get(partition);
+      if (offset !== undefined) consumer.seek({ topic, partition, offset });
+    }
+  };
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    assigned = payload.memberAssignment[topic] ?? [];
+    readFromStore().catch((error: unknown) => log.warn("could not read the store's offsets; reading from the group's", errorFields(error)));
+  });
+  const watch = watchStore({ redis, keys, log, refill, onNewEpoch: () => readFromStore() });
+
+  await admin.connect();
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   await consumer.run({
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+      const { partition } = batch;
       const { records, dead } = sortBatch(batch, Date.now());
       const retry = { heartbeat, giveUp: () => !isRunning() || isStale(), log };
       metrics?.consumed.inc(batch.messages.length);
-      await untilDone("dead-letter write", () => sendDeadLetters(deadLetters, deadLetterTopic, topic, dead), retry);
-      for (const { partition, record, reason } of dead) {
-        log.warn("dead-lettered a record that is not a message", { topic, partition, offset: record.offset, reason, requestId: requestIdOf(record) });
-      }
-      metrics?.deadLettered.inc(dead.length);
-      const stored = await untilDone("Redis write", () => appendRecords(options.redis, options.keys, options.limits, topic, records), {
+      const run = { first: batch.firstOffset() ?? "0", last: batch.lastOffset() };
+      const appended = await untilDone("Redis write", () => appendRecords(redis, keys, options.limits, topic, partition, run, records), {
         ...retry,
         onFailure: () => metrics?.redisErrors.inc(),
       });
-      metrics?.stored.inc(stored);
-      for (const { partition, offset, message, requestId } of records) {
+      if ("refused" in appended) {
+        if (appended.refused === "empty-store") await untilDone("store refill", refill, retry);
+        else log.warn("the store lacks records before this batch (Redis lost its last writes?): reading them again", { partition, from: run.first });
+        await readFromStore([partition]);
+        return;
+      }
+      await untilDone("dead-letter write", () => sendDeadLetters(deadLetters, deadLetterTopic, topic, dead), retry);
+      for (const { record, reason } of dead) {
+        log.warn("dead-lettered a record that is not a message", { topic, partition, offset: record.offset, reason, requestId: requestIdOf(record) });
+      }
+      metrics?.deadLettered.inc(dead.length);
+      metrics?.stored.inc(appended.stored);
+      for (const { offset, message, requestId } of records) {
         log.debug("stored message", { id: message.id, partition, offset, requestId });
       }
       resolveOffset(batch.lastOffset());
       await commitOffsetsIfNecessary();
-      metrics?.lag.set({ partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset()) - 1));
+      metrics?.lag.set({ partition: String(partition) }, Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset()) - 1));
     },
   });
   return {
     // disconnect() lets the batch in hand finish, commits what it resolved and leaves the group, so that
     // its partitions move to another member at once rather than after a session timeout.
     async stop() {
+      watch.stop();
       await consumer.disconnect();
       await deadLetters.disconnect();
+      await admin.disconnect();
     },
   };
+}
+
+/**
+ * Notices, on an idle board too, that the store lost its data (refilling it) or was refilled by another
+ * consumer (a new epoch): either way this consumer's partitions are read again from the store's offsets.
+ */
+function watchStore(options: { redis: Redis; keys: StoreKeys; log: Logger; refill: () => Promise<void>; onNewEpoch: () => Promise<void> }) {
+  let seen: string | null | undefined;
+  let checking = false;
+  const check = async () => {
+    let epoch = await readEpoch(options.redis, options.keys);
+    if (epoch === null) {
+      await options.refill();
+      epoch = await readEpoch(options.redis, options.keys);
+    }
+    if (seen !== undefined && epoch !== seen) await options.onNewEpoch();
+    seen = epoch;
+  };
+  const timer = setInterval(() => {
+    if (checking) return;
+    checking = true;
+    check()
+      .catch((error: unknown) => options.log.debug("store check failed", errorFields(error)))
+      .finally(() => (checking = false));
+  }, STORE_CHECK_MS);
+  return { stop: () => clearInterval(timer) };
 }
 
 type Consumed = ConsumedRecord & { requestId: string | undefined };

@@ -22,18 +22,28 @@ export function createDatabase(url: string, applicationName: string, log: Logger
   return pool;
 }
 
-/** Runs `work` in one transaction on one connection: all of it is committed, or none of it. */
-export async function inTransaction<T>(database: Database, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` in one transaction on one connection: all of it is committed, or none of it. A snapshot
+ * transaction sees one moment of the database in every query it makes.
+ */
+export async function inTransaction<T>(database: Database, work: (client: pg.PoolClient) => Promise<T>, snapshot = false): Promise<T> {
   const client = await database.connect();
+  // A connection that breaks while checked out (the server killed, say) also fails the query in flight,
+  // which is where the caller hears of it; unheard, the event would end the process.
+  const ignore = () => {};
+  client.on("error", ignore);
+  let broken = false;
   try {
-    await client.query("BEGIN");
+    await client.query(snapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN");
     const result = await work(client);
     await client.query("COMMIT");
     return result;
   } catch (error) {
-    await client.query("ROLLBACK").catch(() => {});
+    await client.query("ROLLBACK").catch(() => (broken = true));
     throw error;
   } finally {
-    client.release();
+    client.off("error", ignore);
+    // A broken connection is closed rather than handed to the next caller.
+    client.release(broken);
   }
 }

@@ -1,4 +1,4 @@
-import type { Message } from "../messages/schema";
+import type { ArchivedMessage, Message } from "../messages/schema";
 import { inTransaction, type Database } from "./database";
 
 /**
@@ -92,4 +92,51 @@ export async function historyOffsets(database: Database, topic: string): Promise
     topic,
   ]);
   return new Map(rows.map((row) => [row.partition, row.next_offset]));
+}
+
+export type MessageRow = { id: string; board: string; author: string; text: string; created_at: Date; appended_at: Date; partition: number; offset: string };
+
+export const MESSAGE_COLUMNS = `id, board, author, text, created_at, appended_at, partition, "offset"`;
+
+export function archived(row: MessageRow): ArchivedMessage {
+  return {
+    id: row.id,
+    board: row.board,
+    author: row.author,
+    text: row.text,
+    createdAt: row.created_at.toISOString(),
+    partition: row.partition,
+    offset: row.offset,
+    appendedAt: row.appended_at.getTime(),
+  };
+}
+
+/**
+ * The board's newest `limit` messages (oldest first) and how far history has got in each partition, seen
+ * at one moment: what refills an empty store, which then reads the log on from those offsets.
+ */
+export async function newestWithOffsets(
+  database: Database,
+  topic: string,
+  board: string,
+  limit: number,
+): Promise<{ messages: ArchivedMessage[]; nextOffsets: Map<number, string> }> {
+  return inTransaction(
+    database,
+    async (client) => {
+      const { rows } = await client.query<MessageRow>(
+        `SELECT ${MESSAGE_COLUMNS} FROM messages
+         WHERE board = $1 ORDER BY appended_at DESC, partition DESC, "offset" DESC LIMIT $2`,
+        [board, limit],
+      );
+      const offsets = await client.query<{ partition: number; next_offset: string }>("SELECT partition, next_offset FROM history_offsets WHERE topic = $1", [
+        topic,
+      ]);
+      return {
+        messages: rows.map(archived).reverse(),
+        nextOffsets: new Map(offsets.rows.map((row) => [row.partition, row.next_offset])),
+      };
+    },
+    true,
+  );
 }

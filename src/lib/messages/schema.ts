@@ -84,3 +84,23 @@ export const historySchema = z.object({
   messages: z.array(storedMessageSchema),
 });
 export type History = z.infer<typeof historySchema>;
+
+/** A message as lasting history (PostgreSQL) keeps it: where the log has it, and when the broker appended it. */
+export const archivedMessageSchema = messageSchema.extend({
+  partition: z.number().int().nonnegative(),
+  offset: z.string().regex(/^\d+$/),
+  appendedAt: z.number(),
+});
+export type ArchivedMessage = z.infer<typeof archivedMessageSchema>;
+
+/** One page of older messages, newest first; `more` while older ones remain. */
+export const olderPageSchema = z.object({ messages: z.array(archivedMessageSchema), more: z.boolean() });
+export type OlderPage = z.infer<typeof olderPageSchema>;
+
+export const searchHitSchema = z.object({
+  message: archivedMessageSchema,
+  // The text in pieces, matched words marked: shown as text, never as markup.
+  highlight: z.array(z.object({ text: z.string(), match: z.boolean() })),
+});
+export const searchResultsSchema = z.object({ results: z.array(searchHitSchema) });
+export type SearchResults = z.infer<typeof searchResultsSchema>;

@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { storedMessageSchema, type History, type Message, type StoredMessage } from "../messages/schema";
-import { APPEND_SCRIPT } from "./append-script";
+import { APPEND_SCRIPT, SEED_SCRIPT } from "./append-script";
 import type { StoreKeys } from "./keys";
 import { LuaScript } from "./lua-script";
 
 const append = new LuaScript(APPEND_SCRIPT);
+const seed = new LuaScript(SEED_SCRIPT);
 
 /** A validated record, ready to store: where Kafka kept it, what it says, and when it got this far. */
 export type ConsumedRecord = { partition: number; offset: string; message: Message; appendedAt?: number; consumedAt?: number };
@@ -13,23 +14,78 @@ export type ConsumedRecord = { partition: number; offset: string; message: Messa
 /** How many messages the list keeps, and how many recent ids are remembered to refuse a second copy. */
 export type StoreLimits = { history: number; dedupeWindow: number };
 
+/** Stored (how many were new), or refused: the store must be refilled first, or records before the run are missing. */
+export type Appended = { stored: number } | { refused: "empty-store" | "records-missing" };
+
 export function newEpoch(): string {
   return randomBytes(6).toString("hex");
 }
 
+const partitionField = (topic: string, partition: number) => `${topic}:${partition}`;
+
 /**
  * Stores records of one partition, in offset order, and publishes each; see APPEND_SCRIPT for why this is
- * safe to repeat. Resolves only once Redis has applied the whole run.
+ * safe to repeat. `run` is the first and last offset of the consumer's run, records that are not messages
+ * included. Resolves only once Redis has applied the whole run.
  */
-export async function appendRecords(redis: Redis, keys: StoreKeys, limits: StoreLimits, topic: string, records: readonly ConsumedRecord[]): Promise<number> {
-  const first = records[0];
-  if (!first) return 0;
-  const args: (string | number)[] = [limits.history, keys.channel, `${topic}:${first.partition}`, newEpoch(), limits.dedupeWindow];
-  for (const { partition, offset, message, appendedAt, consumedAt } of records) {
-    if (partition !== first.partition) throw new Error("appendRecords takes records of one partition");
-    args.push(offset, message.id, JSON.stringify({ ...message, partition, offset, appendedAt, consumedAt }));
+export async function appendRecords(
+  redis: Redis,
+  keys: StoreKeys,
+  limits: StoreLimits,
+  topic: string,
+  partition: number,
+  run: { first: string; last: string },
+  records: readonly ConsumedRecord[],
+): Promise<Appended> {
+  const args: (string | number)[] = [limits.history, keys.channel, partitionField(topic, partition), run.first, run.last, limits.dedupeWindow];
+  for (const record of records) {
+    if (record.partition !== partition) throw new Error("appendRecords takes records of one partition");
+    args.push(record.offset, record.message.id, entryJson(record));
   }
-  return Number(await append.run(redis, [keys.list, keys.seq, keys.applied, keys.epoch, keys.ids], args));
+  const result = Number(await append.run(redis, storeKeyList(keys), args));
+  if (result === -1) return { refused: "empty-store" };
+  if (result === -2) return { refused: "records-missing" };
+  return { stored: result };
+}
+
+const storeKeyList = (keys: StoreKeys) => [keys.list, keys.seq, keys.applied, keys.epoch, keys.ids];
+
+function entryJson({ message, partition, offset, appendedAt, consumedAt }: ConsumedRecord): string {
+  return JSON.stringify({ ...message, partition, offset, appendedAt, consumedAt });
+}
+
+/**
+ * Refills an empty store with `recent` (oldest first) and, per partition, the next offset to store; see
+ * SEED_SCRIPT. Resolves to false if the store was not empty.
+ */
+export async function seedStore(
+  redis: Redis,
+  keys: StoreKeys,
+  limits: StoreLimits,
+  topic: string,
+  recent: readonly ConsumedRecord[],
+  nextOffsets: ReadonlyMap<number, string>,
+): Promise<boolean> {
+  const args: (string | number)[] = [newEpoch(), limits.history, keys.channel, nextOffsets.size];
+  for (const [partition, next] of nextOffsets) args.push(partitionField(topic, partition), (BigInt(next) - 1n).toString());
+  for (const record of recent.slice(-limits.history)) args.push(record.message.id, entryJson(record));
+  return Number(await seed.run(redis, storeKeyList(keys), args)) === 1;
+}
+
+/** The next offset to store for each partition of `topic`, as the store knows it. */
+export async function storedUpTo(redis: Redis, keys: StoreKeys, topic: string): Promise<Map<number, string>> {
+  const applied = await redis.hgetall(keys.applied);
+  const next = new Map<number, string>();
+  for (const [field, offset] of Object.entries(applied)) {
+    const partition = field.startsWith(`${topic}:`) ? Number(field.slice(topic.length + 1)) : NaN;
+    if (Number.isInteger(partition)) next.set(partition, (BigInt(offset) + 1n).toString());
+  }
+  return next;
+}
+
+/** The store's epoch; null once it has lost its data. */
+export async function readEpoch(redis: Redis, keys: StoreKeys): Promise<string | null> {
+  return redis.get(keys.epoch);
 }
 
 /** Entries that do not parse are left out: one bad entry must not take the board down for its viewers. */

@@ -1,0 +1,62 @@
+import type { Admin } from "kafkajs";
+import type { Redis } from "ioredis";
+import { errorFields, type Logger } from "../log";
+import type { StoreKeys } from "../store/keys";
+import { seedStore, type ConsumedRecord, type StoreLimits } from "../store/message-store";
+
+/** The newest messages known outside Redis (oldest first), and per partition the offset they reach. */
+export type Recent = { recent: ConsumedRecord[]; nextOffsets: Map<number, string>; from: string };
+export type RecentSource = (limit: number) => Promise<Recent>;
+
+/**
+ * The log alone: nothing to copy, and each partition read again from `limit` records before its end, which
+ * holds the board's newest messages when PostgreSQL cannot say more.
+ */
+export function recentFromLog(admin: Admin, topic: string): RecentSource {
+  return async (limit) => {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    const nextOffsets = new Map(offsets.map(({ partition, low, high }) => [partition, String(Math.max(Number(low), Number(high) - limit))]));
+    return { recent: [], nextOffsets, from: "the log" };
+  };
+}
+
+/**
+ * Refills the store once it has lost its data (an empty Redis, a FLUSHALL), from the first source that
+ * answers. One refill at a time; a second caller waits for the one under way.
+ */
+export function storeRefill(options: {
+  admin: Admin;
+  redis: Redis;
+  keys: StoreKeys;
+  limits: StoreLimits;
+  topic: string;
+  sources: readonly RecentSource[];
+  log: Logger;
+}): () => Promise<void> {
+  const { admin, redis, keys, limits, topic, sources, log } = options;
+  let running: Promise<void> | undefined;
+  const refill = async () => {
+    for (const source of sources) {
+      let found: Recent;
+      try {
+        found = await source(limits.history);
+      } catch (error) {
+        log.warn("could not read the newest messages to refill the store; trying the next source", errorFields(error));
+        continue;
+      }
+      // A partition the source knows nothing of is read again from its start.
+      for (const { partition, low } of await admin.fetchTopicOffsets(topic)) if (!found.nextOffsets.has(partition)) found.nextOffsets.set(partition, low);
+      const seeded = await seedStore(redis, keys, limits, topic, found.recent, found.nextOffsets);
+      if (seeded) {
+        log.warn("the store had lost its messages: refilled it", {
+          messages: found.recent.length,
+          from: found.from,
+          readingAgainFrom: Object.fromEntries(found.nextOffsets),
+        });
+      }
+      return;
+    }
+    throw new Error("no source could refill the store");
+  };
+  return () => (running ??= refill().finally(() => (running = undefined)));
+}
