@@ -10,9 +10,9 @@ const config: Config = {
           ink: "#0f172a",
           muted: "#64748b",
           accent: "#4f46e5",
-          live: "#16a34a",
-          warn: "#d97706",
-          down: "#dc2626",
+          live: "#15803d",
+          warn: "#b45309",
+          down: "#b91c1c",
         },
       },
       fontFamily: {

@@ -18,15 +18,17 @@ export function MessageList({ messages, outbox, onRetry }: Props) {
         Messages
       </h2>
       {messages.length === 0 && outbox.length === 0 && <p className="text-center text-board-muted">No messages yet. Say hello!</p>}
-      {/* role="log" announces new messages politely to screen readers. */}
-      <ol role="log" aria-live="polite" aria-label="Messages" className="flex flex-col gap-3">
-        {outbox.map((item) => (
-          <OutgoingItem key={item.id} item={item} onRetry={onRetry} />
-        ))}
-        {messages.map((message) => (
-          <MessageItem key={message.seq} message={message} now={now} />
-        ))}
-      </ol>
+      {/* The log region announces new messages politely; the list inside keeps its items a list. */}
+      <div role="log" aria-live="polite" aria-label="Messages">
+        <ol className="flex flex-col gap-3">
+          {outbox.map((item) => (
+            <OutgoingItem key={item.id} item={item} onRetry={onRetry} />
+          ))}
+          {messages.map((message) => (
+            <MessageItem key={message.seq} message={message} now={now} />
+          ))}
+        </ol>
+      </div>
     </section>
   );
 }

@@ -1,3 +1,4 @@
+import type { Archive } from "../lib/board/archive";
 import type { History } from "../lib/messages/schema";
 
 /** What the pages need of the web process. */
@@ -5,6 +6,10 @@ export type PageContext = {
   /** The stored history, or null while Redis is unreachable (the page says so and keeps trying). */
   history(): Promise<History | null>;
   historyLimit: number;
+  /** The board this deployment shows. */
+  board: string;
+  /** Lasting history, for the pages that show a message in its board. */
+  archive: Archive;
 };
 
 // Next bundles the pages apart from this process's own modules, so they cannot import what the entry

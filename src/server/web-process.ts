@@ -21,7 +21,12 @@ const log = createLogger("web", config);
 
 try {
   const services = createWebServices(config, log);
-  providePageContext({ history: () => services.history.read().catch(() => null), historyLimit: config.MESSAGES_LIMIT });
+  providePageContext({
+    history: () => services.history.read().catch(() => null),
+    historyLimit: config.MESSAGES_LIMIT,
+    board: config.BOARD_ID,
+    archive: services.archive,
+  });
 
   // One server: the API's routes answered by our handlers, everything else (pages, assets, development's
   // hot reload) by Next. The API serves at once; pages wait until Next is prepared.

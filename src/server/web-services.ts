@@ -1,5 +1,7 @@
 import type { Admin } from "kafkajs";
+import { boardArchive, type Archive } from "../lib/board/archive";
 import { boardHistory, type BoardHistory } from "../lib/board/history";
+import { createDatabase } from "../lib/history/database";
 import { createPosting } from "../lib/board/posting";
 import { createStreams } from "../lib/board/streams";
 import type { Config } from "../lib/config";
@@ -21,6 +23,7 @@ export type WebServices = {
   /** Finds the API's handler for a request; undefined for the pages. */
   api: ReturnType<typeof apiRouter>;
   history: BoardHistory;
+  archive: Archive;
   /** Connects the producer now, so that the first posts do not wait for the broker's handshake. */
   connect(): Promise<void>;
   /** Refuses new posts and streams from now on, and ends the open streams. */
@@ -72,6 +75,9 @@ export function createWebServices(config: Config, log: Logger): WebServices {
       },
     ));
 
+  const database = config.DATABASE_URL ? createDatabase(config.DATABASE_URL, "message-board-web", log) : undefined;
+  const archive = boardArchive(database, [config.BOARD_ID], log);
+
   const lifecycle = { closing: false };
   const api = apiRouter({
     posting: createPosting({
@@ -89,6 +95,8 @@ export function createWebServices(config: Config, log: Logger): WebServices {
       log,
     }),
     history,
+    archive,
+    defaultBoard: config.BOARD_ID,
     lifecycle,
     clients: { trustedHops: config.TRUSTED_PROXY_HOPS, allowedOrigins: config.ALLOWED_ORIGINS },
     metrics,
@@ -109,6 +117,7 @@ export function createWebServices(config: Config, log: Logger): WebServices {
   return {
     api,
     history,
+    archive,
     connect: () =>
       producer.connect().then(
         () => log.info("connected to Kafka", { brokers: config.KAFKA_BROKERS }),
@@ -121,6 +130,7 @@ export function createWebServices(config: Config, log: Logger): WebServices {
         await producer.disconnect().catch((error: unknown) => log.warn("producer disconnect failed", errorFields(error)));
         await Promise.all([adminClient.disconnect(), tail.stop()]).catch(() => {});
         redis.disconnect();
+        await database?.end().catch(() => {});
       })()),
   };
 }

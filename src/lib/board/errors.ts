@@ -2,7 +2,17 @@ import type { z } from "zod";
 
 /** Why the board refused something. Each transport says it its own way (HTTP: src/lib/http/api-error.ts). */
 export type Refusal =
-  "invalid_message" | "too_many_requests" | "too_many_streams" | "server_busy" | "kafka_unavailable" | "store_unavailable" | "shutting_down";
+  | "invalid_message"
+  | "too_many_requests"
+  | "too_many_streams"
+  | "server_busy"
+  | "kafka_unavailable"
+  | "store_unavailable"
+  | "invalid_search"
+  | "history_unavailable"
+  | "unknown_board"
+  | "unknown_message"
+  | "shutting_down";
 
 export type RefusalDetails = { fields?: Record<string, string>; retryAfterSeconds?: number };
 

@@ -33,6 +33,18 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    name: "002_search",
+    sql: `
+      -- Words as written, lower-cased, in any language: the 'simple' configuration stems nothing, so a
+      -- prefix typed so far matches the words that start with it.
+      ALTER TABLE messages ADD COLUMN words tsvector GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED;
+      CREATE INDEX messages_words ON messages USING gin (words);
+      CREATE INDEX messages_author ON messages (lower(author), appended_at DESC);
+      -- Keyset pages and search results across every board, newest first.
+      CREATE INDEX messages_order ON messages (appended_at DESC, partition DESC, "offset" DESC);
+    `,
+  },
 ];
 
 // Any number of processes may start at once; one applies the steps while the others wait for it.

@@ -34,6 +34,10 @@ const REFUSAL_STATUS: Record<Refusal, number> = {
   server_busy: 503,
   kafka_unavailable: 503,
   store_unavailable: 503,
+  invalid_search: 400,
+  history_unavailable: 503,
+  unknown_board: 404,
+  unknown_message: 404,
   shutting_down: 503,
 };
 

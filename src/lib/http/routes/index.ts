@@ -1,18 +1,24 @@
 import { createRouter } from "../router";
+import { historyRoutes, type HistoryRoutesDeps } from "./history";
 import { inspectionRoute, type InspectionDeps } from "./inspection";
 import { messageRoutes, type MessageRoutesDeps } from "./messages";
 import { operationsRoutes, type OperationsDeps } from "./operations";
 
-export type ApiDeps = MessageRoutesDeps & OperationsDeps & InspectionDeps;
+export type ApiDeps = MessageRoutesDeps & OperationsDeps & InspectionDeps & HistoryRoutesDeps;
 
 /** Every route of the API, in development and production alike; what is not the API's goes to the pages. */
 export function apiRouter(deps: ApiDeps) {
   const messages = messageRoutes(deps);
   const operations = operationsRoutes(deps);
+  const history = historyRoutes(deps);
   return createRouter(
     {
       "/api/messages": { GET: messages.history, POST: messages.post },
       "/api/messages/stream": { GET: messages.stream },
+      // Lasting history (PostgreSQL): pages older than the live list, search, and one message by id.
+      "/api/history": { GET: history.older },
+      "/api/history/message": { GET: history.message },
+      "/api/search": { GET: history.search },
       // The first design's API, kept for its clients: the same post, the history as a plain array.
       "/messages": { GET: messages.list, POST: messages.post },
       "/api/health": { GET: operations.health },
