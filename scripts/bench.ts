@@ -1,6 +1,7 @@
 // `npm run bench [-- --size tiny|full] [--runs N] [--no-build] [--out FILE] [--only a,b]`: measures the
 // pipeline against a Kafka broker and redis-server of its own and compares each scenario with a naive design
-// (scripts/bench/naive.ts), and a three-node cluster with the one broker ("replication"). Prints a table and writes the figures, machine and settings as JSON.
+// (scripts/bench/naive.ts), a three-node cluster with the one broker ("replication"), and lasting history in
+// PostgreSQL beside the naive way to keep it ("history", scripts/bench/history.ts). Prints a table and writes the figures, machine and settings as JSON.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -14,6 +15,7 @@ import { createMessage } from "../src/lib/messages/create";
 import { storeKeys } from "../src/lib/store/keys";
 import { createRedis } from "../src/lib/store/redis";
 import { closedLoop, figure, groupCpuSeconds, groupRss, openViewer, post, quantile, type Figure } from "./bench/measure";
+import { benchHistory } from "./bench/history";
 import { startNaiveConsumer } from "./bench/naive";
 import { startConsumerApp, startWebApp } from "./stack/app-processes";
 import { startOwnKafka, startOwnStack } from "./stack/own-stack";
@@ -35,6 +37,7 @@ const SIZES = {
     broadcasts: 2,
     backlog: 500,
     baselineBacklog: 200,
+    history: { messages: 3000, boards: 10, naiveRecords: 300, queries: 20, naiveQueries: 5 },
   },
   full: {
     runs: 3,
@@ -49,6 +52,7 @@ const SIZES = {
     broadcasts: 5,
     backlog: 100_000,
     baselineBacklog: 20_000,
+    history: { messages: 1_000_000, boards: 100, naiveRecords: 20_000, queries: 500, naiveQueries: 30 },
   },
 };
 
@@ -64,7 +68,7 @@ const { values: options } = parseArgs({
 if (options.size !== "tiny" && options.size !== "full") throw new Error(`--size is tiny or full, not ${options.size}`);
 const size = { ...SIZES[options.size], ...(options.runs && { runs: Number(options.runs) }) };
 const say = (line: string) => console.log(`[bench] ${line}`);
-const SCENARIOS = ["ingest", "end-to-end", "fan-out", "consumer", "replication"] as const;
+const SCENARIOS = ["ingest", "end-to-end", "fan-out", "consumer", "replication", "history"] as const;
 const only = options.only?.split(",").map((name) => name.trim()) ?? [...SCENARIOS];
 const unknownScenario = only.find((name) => !(SCENARIOS as readonly string[]).includes(name));
 if (unknownScenario) throw new Error(`--only takes ${SCENARIOS.join(", ")}; not ${unknownScenario}`);
@@ -90,9 +94,9 @@ async function repeat<T>(runs: number, once: (run: number) => Promise<T>): Promi
 
 async function main() {
   const work = mkdtempSync(path.join(os.tmpdir(), "message-board-bench-"));
-  const reuse = process.env.TEST_KAFKA_BROKERS && process.env.TEST_REDIS_URL;
+  const reuse = process.env.TEST_KAFKA_BROKERS && process.env.TEST_REDIS_URL && process.env.TEST_DATABASE_URL;
   const stack = reuse
-    ? { brokers: process.env.TEST_KAFKA_BROKERS!.split(","), redisUrl: process.env.TEST_REDIS_URL! }
+    ? { brokers: process.env.TEST_KAFKA_BROKERS!.split(","), redisUrl: process.env.TEST_REDIS_URL!, databaseUrl: process.env.TEST_DATABASE_URL! }
     : await startOwnStack(work, say).then((own) => (running.push(...own.processes), own));
   // The broker's and Redis's processes, to count their CPU time; unknown when reusing a stack.
   const [redisProcess, kafkaProcess] = "processes" in stack ? stack.processes : [];
@@ -337,6 +341,18 @@ async function main() {
       ]);
     }
     results.fanOut = fanOut;
+  }
+
+  if (wanted("history")) {
+    // 6. Lasting history: the history consumer (and so a rebuild) over a large log, then search and older
+    // pages on what it wrote, beside one INSERT per record, LIKE and OFFSET.
+    const figures = await benchHistory({ kafka, databaseUrl: stack.databaseUrl, size: size.history, log: quiet, say, id: `bench-${process.pid}` });
+    const messages = figures.messages.toLocaleString("en");
+    row(`history consumer, ${messages} records`, figure([figures.writePerSecond]), figure([figures.naiveWritePerSecond]), "records/s");
+    row(`rebuild ${messages} messages into PostgreSQL`, figure([figures.writeSeconds]), undefined, "s");
+    row(`search p95, ${messages} messages over ${figures.boards} boards`, figure([figures.search.p95]), figure([figures.naiveSearch.p95]), "ms", true);
+    row(`older page p95, 50 messages`, figure([figures.olderPage.p95]), figure([figures.naiveOlderPage.p95]), "ms", true);
+    results.history = figures;
   }
 
   if (wanted("replication")) {

@@ -1,71 +1,112 @@
-// `npm run rebuild -- postgres`: rebuilds the board's history in PostgreSQL from the Kafka log, while the
-// board stays online. History is cleared in one transaction; the running history consumers hear of it,
-// go back to the start of the log and write everything again, and this shows their progress.
+// `npm run rebuild -- redis|postgres`: rebuilds a view of the Kafka log while the board stays online. The
+// view is cleared at once (Redis: the store's keys; PostgreSQL: one transaction); the running consumers
+// notice, read the log again from where the view now starts, and this shows their progress.
 import nextEnv from "@next/env";
-import { configOrExit } from "../src/lib/config";
+import type { Admin } from "kafkajs";
+import { configOrExit, type Config } from "../src/lib/config";
 import { createKafka } from "../src/lib/kafka/client";
 import { createDatabase } from "../src/lib/history/database";
 import { clearHistory, historyOffsets } from "../src/lib/history/message-history";
 import { migrate } from "../src/lib/history/migrations";
-import { createLogger } from "../src/lib/log";
+import { createLogger, type Logger } from "../src/lib/log";
+import { storeKeys } from "../src/lib/store/keys";
+import { readEpoch, storedUpTo } from "../src/lib/store/message-store";
+import { createRedis } from "../src/lib/store/redis";
 
-const TARGETS = ["postgres"] as const;
 const STALLED_MS = 60_000;
 const say = (line: string) => console.log(`[rebuild] ${line}`);
 
+type View = {
+  /** The consumer group that writes the view; it must be running. */
+  group: string;
+  clear(): Promise<void>;
+  /** How far the view has got in each partition (the next offset it needs), once it is back. */
+  reached(): Promise<Map<number, string> | undefined>;
+  summary(): Promise<string>;
+  close(): Promise<void>;
+};
+
+const VIEWS: Record<string, (config: Config, log: Logger) => View> = {
+  redis: (config) => {
+    const redis = createRedis(config.REDIS_URL, "message-board-rebuild");
+    const keys = storeKeys(config);
+    return {
+      group: config.KAFKA_CONSUMER_GROUP,
+      // The consumers refill an empty store (from history, or the log) and read on from where it reaches.
+      clear: async () => void (await redis.del(keys.list, keys.seq, keys.applied, keys.epoch, keys.ids)),
+      reached: async () => ((await readEpoch(redis, keys)) === null ? undefined : storedUpTo(redis, keys, config.KAFKA_TOPIC)),
+      summary: async () => `${await redis.llen(keys.list)} message(s) in the list ${keys.list}`,
+      close: async () => void (await redis.quit()),
+    };
+  },
+  postgres: (config, log) => {
+    if (!config.DATABASE_URL) throw new Error("DATABASE_URL is not set: there is no history to rebuild.");
+    const database = createDatabase(config.DATABASE_URL, "message-board-rebuild", log);
+    return {
+      group: config.HISTORY_CONSUMER_GROUP,
+      // The history consumers hear of it (NOTIFY) and go back to the start of the log.
+      clear: async () => {
+        await migrate(database);
+        await clearHistory(database);
+      },
+      reached: () => historyOffsets(database, config.KAFKA_TOPIC),
+      summary: async () => `${(await database.query<{ count: string }>("SELECT count(*) FROM messages")).rows[0]?.count ?? 0} message(s) in history`,
+      close: () => database.end(),
+    };
+  },
+};
+
 async function main(): Promise<number> {
-  const target = process.argv[2];
-  if (!TARGETS.includes(target as (typeof TARGETS)[number])) {
-    console.error(`Usage: npm run rebuild -- ${TARGETS.join("|")}`);
+  const target = process.argv[2] ?? "";
+  const makeView = VIEWS[target];
+  if (!makeView) {
+    console.error(`Usage: npm run rebuild -- ${Object.keys(VIEWS).join("|")}`);
     return 2;
   }
   nextEnv.loadEnvConfig(process.cwd());
   const config = configOrExit(process.env);
-  if (!config.DATABASE_URL) {
-    console.error("DATABASE_URL is not set: there is no history to rebuild.");
-    return 1;
-  }
   const log = createLogger("rebuild", { ...config, LOG_LEVEL: "warn" });
-  const database = createDatabase(config.DATABASE_URL, "message-board-rebuild", log);
+  const view = makeView(config, log);
   const admin = createKafka(config.KAFKA_BROKERS, `${config.KAFKA_CLIENT_ID}-rebuild`, log).admin();
   await admin.connect();
   try {
-    // Clearing history with no consumer to write it again would leave the board without its past.
-    const [group] = (await admin.describeGroups([config.HISTORY_CONSUMER_GROUP])).groups;
-    if (!group || group.members.length === 0) {
-      console.error(
-        `No history consumer is running (group ${config.HISTORY_CONSUMER_GROUP} has no members): start one (\`npm run kafka:consumer\` with DATABASE_URL set) and run this again. Nothing was changed.`,
-      );
+    // Clearing a view with no consumer to write it again would leave the board without it.
+    const members = await groupMembers(admin, view.group);
+    if (members === 0) {
+      console.error(`No consumer of group ${view.group} is running: start one (\`npm run kafka:consumer\`) and run this again. Nothing was changed.`);
       return 1;
     }
-    await migrate(database);
     const ends = await admin.fetchTopicOffsets(config.KAFKA_TOPIC);
-    const total = ends.reduce((sum, { low, high }) => sum + Number(high) - Number(low), 0);
     const startedAt = Date.now();
-    let progress = { done: -1, at: Date.now() };
-    await clearHistory(database);
-    say(`history cleared; ${group.members.length} consumer(s) are writing ${total} record(s) again from ${config.KAFKA_TOPIC}`);
+    await view.clear();
+    say(`${target} cleared; ${members} consumer(s) of ${view.group} are writing it again from ${config.KAFKA_TOPIC}`);
+    let progress = { left: Number.POSITIVE_INFINITY, at: Date.now() };
     for (;;) {
-      const reached = await historyOffsets(database, config.KAFKA_TOPIC);
-      const done = ends.reduce((sum, { partition, low, high }) => sum + Math.min(Number(high), Number(reached.get(partition) ?? low)) - Number(low), 0);
+      const reached = await view.reached();
+      // The records each partition still needs, up to the end the log had when this started.
+      const left = reached && ends.reduce((sum, { partition, high }) => sum + Math.max(0, Number(high) - Number(reached.get(partition) ?? 0)), 0);
       const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
-      if (done >= total) {
-        const { rows } = await database.query<{ count: string }>("SELECT count(*) FROM messages");
-        say(`done in ${seconds} s: ${total} record(s) read, ${rows[0]?.count ?? 0} message(s) in history`);
+      if (left === 0) {
+        say(`done in ${seconds} s: ${await view.summary()}`);
         return 0;
       }
-      if (done > progress.done) progress = { done, at: Date.now() };
+      if (left !== undefined && left < progress.left) progress = { left, at: Date.now() };
       else if (Date.now() - progress.at > STALLED_MS) {
-        console.error(`[rebuild] no progress for ${STALLED_MS / 1000} s at ${done} of ${total}: are the history consumers running? Their log says why.`);
+        console.error(`[rebuild] no progress for ${STALLED_MS / 1000} s: are the consumers of ${view.group} running? Their log says why.`);
         return 1;
       }
-      say(`${done} of ${total} record(s) (${total ? Math.floor((100 * done) / total) : 100}%), ${seconds} s`);
+      say(left === undefined ? `waiting for the consumers to begin, ${seconds} s` : `${left} record(s) to go, ${seconds} s`);
       await new Promise((resolve) => setTimeout(resolve, 1000));
     }
   } finally {
     await admin.disconnect();
-    await database.end();
+    await view.close();
   }
+}
+
+async function groupMembers(admin: Admin, groupId: string): Promise<number> {
+  const [group] = (await admin.describeGroups([groupId])).groups;
+  return group?.members.length ?? 0;
 }
 
 main().then(

@@ -6,9 +6,11 @@ import { runTinyBench } from "../support/bench";
 
 test("the benchmark runs every scenario with its naive baseline, prints the table and writes its figures", async () => {
   // Replication, which needs three nodes, runs in cluster.test.ts on the cluster started there.
-  const { code, output, written } = await runTinyBench("bench-tiny.json", ["--only", "ingest,end-to-end,fan-out,consumer"]);
+  const { code, output, written } = await runTinyBench("bench-tiny.json", ["--only", "ingest,end-to-end,fan-out,consumer,history"]);
   assert.equal(code, 0, output);
-  for (const scenario of ["ingest, 1 client", "end to end p99", "fan-out p99", "consumer, backlog"]) assert.match(output, new RegExp(scenario));
+  for (const scenario of ["ingest, 1 client", "end to end p99", "fan-out p99", "consumer, backlog", "history consumer", "search p95", "older page p95"]) {
+    assert.match(output, new RegExp(scenario));
+  }
   assert.ok(written.machine.cpus > 0);
-  assert.deepEqual(Object.keys(written.results).sort(), ["consumer", "endToEnd", "fanOut", "ingest"]);
+  assert.deepEqual(Object.keys(written.results).sort(), ["consumer", "endToEnd", "fanOut", "history", "ingest"]);
 });

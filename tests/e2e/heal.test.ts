@@ -7,7 +7,7 @@ import { startRedisServer, type RedisServer } from "../../scripts/stack/redis-se
 import { audit, clean, range, seconds, storedInOrder } from "../support/audit";
 import { board, launchBrowser } from "../support/browser";
 import { client, count, freshDatabase } from "../support/postgres";
-import { cleanupList, onFreePorts, postAccepted, postMessage, stack, startApps, testRedis, waitFor } from "../support/stack";
+import { cleanupList, onFreePorts, postAccepted, postMessage, stack, startApps, startRebuild, testRedis, waitFor } from "../support/stack";
 
 const cleanup = cleanupList();
 after(() => cleanup.run());
@@ -121,4 +121,31 @@ test("Redis killed with kill -9 while posts flow (appendfsync everysec): afterwa
     `Redis killed and restarted; ${refused} post(s) refused meanwhile and retried; ${JSON.stringify(figures)}; whole ${seconds(performance.now() - killedAt)} after the kill`,
   );
   assert.deepEqual(clean(figures), { lost: 0, duplicated: 0, reordered: 0 });
+});
+
+test("npm run rebuild -- redis with a page open: the list is rebuilt from the log, the page shows it, posting goes on", async (t) => {
+  const { names, env, web } = await startApps(cleanup, "rebuild-redis");
+  const url = web[0]!.url;
+  const redis = cleanup.add(testRedis(), (opened) => opened.disconnect());
+  const sent: string[] = [];
+  for (const i of range(150)) sent.push(await postAccepted(url, `message ${i}`));
+  await waitFor("the newest stored", async () => (await storedInOrder(redis, names, 200)).at(-1)?.id === sent.at(-1));
+  const before = (await storedInOrder(redis, names, 200)).map((message) => message.id);
+
+  const browser = cleanup.add(await launchBrowser(), (opened) => opened.close());
+  const view = board(await (await browser.newContext()).newPage());
+  await view.open(url);
+  await view.message("message 149").waitFor();
+
+  const rebuild = startRebuild(cleanup, "redis", env);
+  const took = await rebuild.done();
+  assert.deepEqual(
+    (await storedInOrder(redis, names, 200)).map((message) => message.id),
+    before,
+    "the newest 100, as before",
+  );
+  await waitFor("the page to show the rebuilt list", async () => (await view.messages.count()) === 100 && (await view.message("message 50").count()) === 1);
+  assert.equal((await postMessage(url, { text: "after the rebuild" })).status, 201);
+  await view.message("after the rebuild").waitFor();
+  t.diagnostic(`Redis rebuilt from the log in ${took} s`);
 });

@@ -6,12 +6,10 @@ import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { after, test } from "node:test";
 import { startPostgresServer } from "../../scripts/stack/postgres-server";
-import { startProcess, runToEnd } from "../../scripts/stack/processes";
-import { PROJECT_ROOT } from "../../scripts/stack/paths";
 import { olderPageSchema, searchResultsSchema } from "../../src/lib/messages/schema";
 import { range, seconds } from "../support/audit";
 import { client, committed, count, freshDatabase, historyOf, rows, type Row } from "../support/postgres";
-import { cleanupList, onFreePorts, postAccepted, postMessage, stack, startApps, startConsumerProcess, waitFor } from "../support/stack";
+import { cleanupList, onFreePorts, postAccepted, postMessage, stack, startApps, startConsumerProcess, startRebuild, waitFor } from "../support/stack";
 
 const cleanup = cleanupList();
 after(() => cleanup.run());
@@ -97,21 +95,14 @@ test("PostgreSQL emptied and rebuilt from the log with npm run rebuild: the same
   for (const i of range(200)) sent.push(await postAccepted(url, `before ${i}`));
   const before = await historyOf(database, sent.length);
 
-  const rebuild = startProcess("rebuild", "npm", ["run", "rebuild", "--", "postgres"], {
-    cwd: PROJECT_ROOT,
-    env: { ...env, LOG_FORMAT: "json" },
-    output: { file: path.join(stack.workDir, "rebuild.log") },
-  });
-  cleanup.add(rebuild, (started) => started.stop());
+  const rebuild = startRebuild(cleanup, "postgres", env);
   // Posting goes on during the rebuild.
   assert.equal((await postMessage(url, { text: "during the rebuild" })).status, 201);
-  await runToEnd(rebuild);
-  const done = /done in ([\d.]+) s/.exec(rebuild.recentOutput());
-  assert.ok(done, rebuild.recentOutput());
+  const took = await rebuild.done();
   const after = await historyOf(database, sent.length + 1);
   assert.deepEqual(after.slice(0, before.length), before);
   assert.equal(after.length, before.length + 1);
-  t.diagnostic(`rebuilt ${after.length} messages from the log in ${done[1]} s; every row as it was before`);
+  t.diagnostic(`rebuilt ${after.length} messages from the log in ${took} s; every row as it was before`);
 });
 
 /** GET on the web app, JSON back. */

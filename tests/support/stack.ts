@@ -10,6 +10,8 @@ import { silentLog } from "./silent-log";
 import { messageSchema } from "../../src/lib/messages/schema";
 import { storeKeys, type StoreKeys } from "../../src/lib/store/keys";
 import { startConsumerApp, startWebApp, type WebMode } from "../../scripts/stack/app-processes";
+import { PROJECT_ROOT } from "../../scripts/stack/paths";
+import { runToEnd, startProcess } from "../../scripts/stack/processes";
 import { onFreePorts, waitFor } from "../../scripts/stack/wait";
 
 export { waitFor, onFreePorts };
@@ -125,6 +127,25 @@ export async function postAccepted(url: string, text: string): Promise<string> {
   const { status, body } = await postMessage(url, { text });
   if (status !== 201) throw new Error(`POST answered ${status}: ${JSON.stringify(body)}`);
   return messageSchema.parse(body).id;
+}
+
+/**
+ * `npm run rebuild -- <view>` against the apps whose environment is `env`, started now; `done` waits for it
+ * to succeed and resolves to the seconds it reported.
+ */
+export function startRebuild(cleanup: Cleanup, view: "redis" | "postgres", env: Record<string, string>) {
+  const rebuild = cleanup.add(
+    startProcess(`rebuild-${view}`, "npm", ["run", "rebuild", "--", view], { cwd: PROJECT_ROOT, env, output: { file: logFile(`rebuild-${view}`) } }),
+    (started) => started.stop(),
+  );
+  return {
+    async done(): Promise<string> {
+      await runToEnd(rebuild);
+      const done = /done in ([\d.]+) s/.exec(rebuild.recentOutput());
+      if (!done?.[1]) throw new Error(`the rebuild did not say it was done:\n${rebuild.recentOutput()}`);
+      return done[1];
+    },
+  };
 }
 
 /** A consumer and `webs` web processes with a topic and keys of their own, stopped by `cleanup`. */
