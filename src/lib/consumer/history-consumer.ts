@@ -47,6 +47,9 @@ export async function startHistoryConsumer(options: HistoryConsumerOptions): Pro
   });
   await consumer.run({
     eachBatchAutoResolve: false,
+    // Each partition's batch is its own transaction under its own lock: while one waits on PostgreSQL,
+    // the next is decoded, so the database's cores and this process's one are busy at once.
+    partitionsConsumedConcurrently: 3,
     eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
       const { partition } = batch;
       const records: HistoryRecord[] = batch.messages.map((record) => {
