@@ -95,7 +95,9 @@ export async function benchHistory(options: { kafka: Kafka; databaseUrl: string;
   const naiveDatabase = createDatabase(await freshDatabase(options.databaseUrl, `${id.replaceAll("-", "_")}_naive`), "bench-naive", log, 2);
   await migrate(naiveDatabase);
   const rows = (
-    await database.query(`SELECT id, board, author, text, created_at, appended_at, partition, "offset" FROM messages LIMIT $1`, [size.naiveRecords])
+    await database.query<Record<string, unknown>>(`SELECT id, board, author, text, created_at, appended_at, partition, "offset" FROM messages LIMIT $1`, [
+      size.naiveRecords,
+    ])
   ).rows;
   say(`History: the naive writer inserts ${rows.length.toLocaleString("en")} records one by one…`);
   const naiveMs = await timed(async () => {

@@ -105,6 +105,7 @@ export function createWebServices(config: Config, log: Logger): WebServices {
     cluster: async () => describeCluster(await admin(), config.KAFKA_BROKERS),
     redis,
     group: { groupId: config.KAFKA_CONSUMER_GROUP, topic: config.KAFKA_TOPIC },
+    lastingHistory: database && { ping: () => database.query("SELECT 1"), groupId: config.HISTORY_CONSUMER_GROUP },
     tail,
     topics: { topic: config.KAFKA_TOPIC, deadLetterTopic: config.KAFKA_DLQ_TOPIC, groupId: config.KAFKA_CONSUMER_GROUP },
   });

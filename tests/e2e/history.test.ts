@@ -9,6 +9,7 @@ import { startPostgresServer } from "../../scripts/stack/postgres-server";
 import { olderPageSchema, searchResultsSchema } from "../../src/lib/messages/schema";
 import { range, seconds } from "../support/audit";
 import { client, committed, count, freshDatabase, historyOf, rows, type Row } from "../support/postgres";
+import { freePort } from "../../scripts/stack/wait";
 import { cleanupList, onFreePorts, postAccepted, postMessage, stack, startApps, startConsumerProcess, startRebuild, waitFor } from "../support/stack";
 
 const cleanup = cleanupList();
@@ -232,4 +233,21 @@ test("without DATABASE_URL, history and search say that the board keeps no lasti
     assert.equal(status, 503);
     assert.match(JSON.stringify(body), /history_unavailable.*DATABASE_URL/);
   }
+});
+
+test("PostgreSQL down: posts and the live board go on, /api/ready says what is down, history answers 503", async () => {
+  const port = await freePort();
+  const { web, consumer } = await startApps(cleanup, "pg-down", { DATABASE_URL: `postgres://board@127.0.0.1:${port}/board` });
+  const url = web[0]!.url;
+  assert.equal((await postMessage(url, { text: "while history is down" })).status, 201);
+  const ready = await waitFor("/api/ready to say why", async () => {
+    const body = (await (await fetch(`${url}/api/ready`)).json()) as { status: string; warnings: string[] };
+    return body.warnings.some((warning) => warning.startsWith("PostgreSQL is unreachable")) && body;
+  });
+  assert.equal(ready.status, "degraded");
+  const { status, body } = await getJson(`${url}/api/history`);
+  assert.equal(status, 503);
+  assert.match(JSON.stringify(body), /history_unavailable/);
+  await consumer.waitForLine(/PostgreSQL is not reachable: history waits for it/, "why history waits");
+  await waitFor("the live board to have the post", async () => JSON.stringify((await getJson(`${url}/api/messages`)).body).includes("while history is down"));
 });

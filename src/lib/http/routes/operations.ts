@@ -13,6 +13,8 @@ export type OperationsDeps = {
   redis: Pick<Redis, "ping">;
   metrics: Pick<WebMetrics, "registry">;
   group: { groupId: string; topic: string };
+  /** Lasting history, when the board keeps it: its database, and the group that writes it. */
+  lastingHistory?: { ping(): Promise<unknown>; groupId: string };
 };
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -20,7 +22,7 @@ const NO_STORE = { "Cache-Control": "no-store" };
 
 type Check<T> = ({ ok: true } & T) | { ok: false; error: string };
 
-export function operationsRoutes({ lifecycle, admin, cluster, redis, metrics, group }: OperationsDeps) {
+export function operationsRoutes({ lifecycle, admin, cluster, redis, metrics, group, lastingHistory: history }: OperationsDeps) {
   return {
     /** The process is up and answering; nothing else is asked, so a restart is never triggered by a dependency. */
     health: async (): Promise<Reply> => {
@@ -32,19 +34,30 @@ export function operationsRoutes({ lifecycle, admin, cluster, redis, metrics, gr
      * Whether this instance should get traffic: Kafka (to take posts) and Redis (for history and live
      * updates) reachable, answered 200; otherwise 503. What still works but should not last is answered
      * 200 with status "degraded" and a sentence each in `warnings`: a Kafka node down or partitions short
-     * of replicas (one more failure and posts stop), no consumer in the group (posts wait in Kafka).
+     * of replicas (one more failure and posts stop), no consumer in the group (posts wait in Kafka),
+     * PostgreSQL unreachable or nobody writing history (older messages and search are down or behind).
      */
     ready: async (): Promise<Reply> => {
-      const [kafka, store, consumers] = await Promise.all([
+      const [kafka, store, consumers, database, historians] = await Promise.all([
         check(async () => kafkaSummary(await cluster())),
         check(async () => ({ reply: await redis.ping() })),
         check(async () => consumerSummary(await describeGroup(await admin(), group.groupId, group.topic))),
+        history && check(async () => ({ reply: await history.ping() })),
+        history && check(async () => consumerSummary(await describeGroup(await admin(), history.groupId, group.topic))),
       ]);
       const { closing } = lifecycle;
       const ready = !closing && kafka.ok && store.ok;
-      const warnings = ready ? [...(kafka.ok ? kafka.warnings : []), ...consumerWarnings(consumers, group.groupId)] : [];
+      const warnings = ready
+        ? [
+            ...(kafka.ok ? kafka.warnings : []),
+            ...consumerWarnings(consumers, group.groupId),
+            ...(database && !database.ok ? [`PostgreSQL is unreachable (${database.error}): older messages and search are down until it is back.`] : []),
+            ...(historians?.ok && historians.members === 0 ? [`No consumer is in the group ${historians.group}: history falls behind the board.`] : []),
+          ]
+        : [];
       const status = closing ? "shutting-down" : !ready ? "unavailable" : warnings.length > 0 ? "degraded" : "ready";
-      return jsonReply(ready ? 200 : 503, { status, warnings, checks: { kafka, redis: store, consumers } }, NO_STORE);
+      const checks = { kafka, redis: store, consumers, ...(database && { postgres: database, history: historians }) };
+      return jsonReply(ready ? 200 : 503, { status, warnings, checks }, NO_STORE);
     },
 
     metrics: async (): Promise<Reply> => ({
