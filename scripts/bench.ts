@@ -13,6 +13,7 @@ import { createLogger } from "../src/lib/log";
 import { ensureBoardTopics } from "../src/lib/kafka/topics";
 import { createMessage } from "../src/lib/messages/create";
 import { storeKeys } from "../src/lib/store/keys";
+import { seedStore } from "../src/lib/store/message-store";
 import { createRedis } from "../src/lib/store/redis";
 import { closedLoop, figure, groupCpuSeconds, groupRss, openViewer, post, quantile, type Figure } from "./bench/measure";
 import { benchHistory } from "./bench/history";
@@ -98,7 +99,7 @@ async function main() {
   const stack = reuse
     ? { brokers: process.env.TEST_KAFKA_BROKERS!.split(","), redisUrl: process.env.TEST_REDIS_URL!, databaseUrl: process.env.TEST_DATABASE_URL! }
     : await startOwnStack(work, say).then((own) => (running.push(...own.processes), own));
-  // The broker's and Redis's processes, to count their CPU time; unknown when reusing a stack.
+  // Redis's and the broker's processes (PostgreSQL comes last), to count their CPU time; unknown when reusing a stack.
   const [redisProcess, kafkaProcess] = "processes" in stack ? stack.processes : [];
   if (!options["no-build"]) {
     say("Building the web app…");
@@ -425,6 +426,10 @@ async function main() {
         return (backlog / elapsed) * 1000;
       }
       const store = createRedis(stack.redisUrl, "bench-consumer");
+      // A store that exists but has read nothing yet, as when its consumer was down while the backlog
+      // grew: an empty one would be refilled with the newest records only.
+      const limits = { history: 100, dedupeWindow: 10_000 };
+      await seedStore(store, board.keys, limits, board.id, [], new Map([0, 1, 2].map((partition) => [partition, "0"])));
       const consumer = await startBoardConsumer({
         kafka,
         redis: store,
@@ -432,7 +437,7 @@ async function main() {
         topic: board.id,
         deadLetterTopic: `${board.id}.dlq`,
         groupId: `${board.id}-store`,
-        limits: { history: 100, dedupeWindow: 10_000 },
+        limits,
         log: quiet,
       });
       await waitFor("the consumer to drain", async () => Number(await redis.get(board.keys.seq)) >= backlog, { timeoutMs: 600_000, intervalMs: 50 });

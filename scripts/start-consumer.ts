@@ -10,7 +10,7 @@ import { createDatabase, type Database } from "../src/lib/history/database";
 import { newestWithOffsets } from "../src/lib/history/message-history";
 import type { RecentSource } from "../src/lib/consumer/store-refill";
 import { migrate } from "../src/lib/history/migrations";
-import { createConsumerMetrics, serveMetrics } from "../src/lib/consumer/metrics";
+import { createConsumerMetrics, serveMetrics, type ConsumerMetrics } from "../src/lib/consumer/metrics";
 import { createKafka } from "../src/lib/kafka/client";
 import { ensureBoardTopics } from "../src/lib/kafka/topics";
 import { createLogger, errorFields, type Logger } from "../src/lib/log";
@@ -58,7 +58,7 @@ try {
   });
   log.info("consumer started", { brokers: config.KAFKA_BROKERS, topic: config.KAFKA_TOPIC, groupId: config.KAFKA_CONSUMER_GROUP });
 
-  const history = config.DATABASE_URL && database ? startHistory(config.DATABASE_URL, database, historyLog) : undefined;
+  const history = config.DATABASE_URL && database ? startHistory(config.DATABASE_URL, database, historyLog, metrics) : undefined;
   if (!history) log.info("no lasting history: DATABASE_URL is not set");
 
   stopOnSignals(log, async () => {
@@ -76,7 +76,7 @@ try {
  * History waits for PostgreSQL without holding up the board: until the database answers, the board's store
  * runs alone and this says why every few seconds.
  */
-function startHistory(url: string, database: Database, log: Logger): { stop(): Promise<void> } {
+function startHistory(url: string, database: Database, log: Logger, metrics: ConsumerMetrics): { stop(): Promise<void> } {
   const kafka = createKafka(config.KAFKA_BROKERS, `${config.KAFKA_CLIENT_ID}-history`, log);
   let stopped = false;
   let running: { stop(): Promise<void> } | undefined;
@@ -100,6 +100,7 @@ function startHistory(url: string, database: Database, log: Logger): { stop(): P
       groupId: config.HISTORY_CONSUMER_GROUP,
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       log,
+      metrics,
     });
     log.info("history consumer started", { groupId: config.HISTORY_CONSUMER_GROUP });
   })().catch((error: unknown) => log.error("the history consumer could not start", errorFields(error)));

@@ -29,5 +29,5 @@ export async function startOwnStack(work: string, say: (line: string) => void, e
     onFreePorts(1, ([port = 0]) => startPostgresServer({ port, dataDir: path.join(work, "postgres"), output: { file: path.join(work, "postgres.log") } })),
     startOwnKafka(path.join(work, "kafka"), 1),
   ]);
-  return { brokers: kafka.brokers, redisUrl: redis.url, databaseUrl: postgres.url, processes: [redis, postgres, ...kafka.processes] };
+  return { brokers: kafka.brokers, redisUrl: redis.url, databaseUrl: postgres.url, processes: [redis, ...kafka.processes, postgres] };
 }
