@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PROJECT_ROOT } from "./paths";
 import { startProcess, type ManagedProcess, type Output, type Started } from "./processes";
-import { exitedEarly, waitFor } from "./wait";
+import { untilReady } from "./wait";
 
 export const PROXY_SETTINGS = path.join(PROJECT_ROOT, "scripts", "nginx", "board-proxy.conf");
 
@@ -22,12 +22,7 @@ export async function startBalancer({ port, upstreams, home, output, onStart }: 
   const nginx = startProcess("balancer", "nginx", ["-e", "stderr", "-p", home, "-c", config], { output });
   onStart?.(nginx);
   const url = `http://127.0.0.1:${port}`;
-  try {
-    await waitFor(`nginx on port ${port}`, async () => (await exitedEarly(nginx)) || (await fetch(`${url}/api/health`)).ok, { timeoutMs: 20_000 });
-  } catch (error) {
-    await nginx.stop();
-    throw error;
-  }
+  await untilReady(nginx, `nginx on port ${port}`, async () => (await fetch(`${url}/api/health`)).ok, 20_000);
   return { ...nginx, url };
 }
 

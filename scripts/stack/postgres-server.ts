@@ -4,7 +4,7 @@ import path from "node:path";
 import pg from "pg";
 import { MissingPrerequisite, POSTGRES } from "./prerequisites";
 import { startProcess, type ManagedProcess, type Output, type Started } from "./processes";
-import { exitedEarly, waitFor } from "./wait";
+import { untilReady } from "./wait";
 
 export type PostgresServer = ManagedProcess & { url: string };
 
@@ -42,12 +42,7 @@ export async function startPostgresServer({
   );
   onStart?.(server);
   const url = `postgres://${ROLE}@127.0.0.1:${port}/${DATABASE}`;
-  try {
-    await waitFor(`PostgreSQL on port ${port}`, async () => (await exitedEarly(server)) || (await createDatabase(port)), { timeoutMs: 30_000 });
-  } catch (error) {
-    await server.stop();
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${server.recentOutput()}`);
-  }
+  await untilReady(server, `PostgreSQL on port ${port}`, () => createDatabase(port), 30_000);
   return { ...server, url };
 }
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { Redis } from "ioredis";
 import { startProcess, type ManagedProcess, type Output, type Started } from "./processes";
-import { exitedEarly, waitFor } from "./wait";
+import { untilReady } from "./wait";
 
 export type RedisServer = ManagedProcess & { url: string };
 
@@ -29,12 +29,7 @@ export async function startRedisServer({
   );
   onStart?.(server);
   const url = `redis://127.0.0.1:${port}`;
-  try {
-    await waitFor(`Redis on port ${port}`, async () => (await exitedEarly(server)) || (await ping(url)), { timeoutMs: 20_000 });
-  } catch (error) {
-    await server.stop();
-    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${server.recentOutput()}`);
-  }
+  await untilReady(server, `Redis on port ${port}`, () => ping(url), 20_000);
   return { ...server, url };
 }
 

@@ -60,6 +60,19 @@ export async function exitedEarly(child: ManagedProcess): Promise<false> {
 class ProcessExited extends Error {}
 
 /**
+ * Waits until a server just started answers `ready`; if it ends first or takes longer than `timeoutMs`, it is
+ * stopped and the error carries its last lines.
+ */
+export async function untilReady(server: ManagedProcess, what: string, ready: () => Promise<boolean>, timeoutMs: number): Promise<void> {
+  try {
+    await waitFor(what, async () => (await exitedEarly(server)) || (await ready()), { timeoutMs });
+  } catch (error) {
+    await server.stop();
+    throw new Error(`${error instanceof Error ? error.message : String(error)}\n${server.recentOutput()}`);
+  }
+}
+
+/**
  * Starts a server on `count` ports picked now, and picks again if another program took one of them before
  * the server could bind it: a port found free is not reserved.
  */

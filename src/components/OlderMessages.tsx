@@ -2,7 +2,7 @@
 
 import { useCallback, useEffect, useRef, useState } from "react";
 import { olderPageSchema, type ArchivedMessage } from "@/lib/messages/schema";
-import { formatFullTime } from "@/lib/messages/format-time";
+import { ArchivedItem } from "./ArchivedItem";
 
 const PAGE = 50;
 
@@ -59,15 +59,7 @@ export function OlderMessages({ board, oldestLive, onScrolledBack }: Props) {
       {messages.length > 0 && (
         <ol aria-label="Older messages" className="flex flex-col gap-3">
           {messages.map((message) => (
-            <li key={message.id} id={`m-${message.id}`} data-archived={message.offset} className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm">
-              <div className="mb-1 flex items-baseline justify-between gap-3">
-                <span className="truncate font-semibold">{message.author}</span>
-                <time dateTime={message.createdAt} className="shrink-0 text-xs text-board-muted">
-                  {formatFullTime(message.createdAt)}
-                </time>
-              </div>
-              <p className="break-words whitespace-pre-wrap text-slate-800">{message.text}</p>
-            </li>
+            <ArchivedItem key={message.id} message={message} />
           ))}
         </ol>
       )}

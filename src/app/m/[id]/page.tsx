@@ -2,8 +2,8 @@ import "server-only";
 import Link from "next/link";
 import { notFound } from "next/navigation";
 import { BoardError } from "@/lib/board/errors";
-import { formatFullTime } from "@/lib/messages/format-time";
-import { messageIdSchema, type ArchivedMessage } from "@/lib/messages/schema";
+import { ArchivedItem } from "@/components/ArchivedItem";
+import { messageIdSchema } from "@/lib/messages/schema";
 import { pageContext } from "@/server/page-context";
 
 export const dynamic = "force-dynamic";
@@ -38,28 +38,10 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
       ) : (
         <ol aria-label="Messages around it" className="flex flex-col gap-3">
           {[...found.before, found.message, ...found.after].map((message) => (
-            <Item key={message.id} message={message} current={message.id === found.message.id} />
+            <ArchivedItem key={message.id} message={message} current={message.id === found.message.id} />
           ))}
         </ol>
       )}
     </main>
-  );
-}
-
-function Item({ message, current }: { message: ArchivedMessage; current: boolean }) {
-  return (
-    <li
-      id={`m-${message.id}`}
-      aria-current={current ? "true" : undefined}
-      className={`rounded-xl border bg-white p-4 shadow-sm ${current ? "border-board-accent ring-2 ring-board-accent" : "border-slate-200"}`}
-    >
-      <div className="mb-1 flex items-baseline justify-between gap-3">
-        <span className="truncate font-semibold">{message.author}</span>
-        <time dateTime={message.createdAt} className="shrink-0 text-xs text-board-muted">
-          {formatFullTime(message.createdAt)}
-        </time>
-      </div>
-      <p className="break-words whitespace-pre-wrap text-slate-800">{message.text}</p>
-    </li>
   );
 }
