@@ -2,6 +2,7 @@
 // whose launcher was killed outright is cleaned up by the next one.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { connect } from "node:net";
 import path from "node:path";
 import { after, test } from "node:test";
 import { PROJECT_ROOT } from "../../scripts/stack/paths";
@@ -49,9 +50,21 @@ async function startLocal(ports: Ports, dataDir: string) {
   return local;
 }
 
+/**
+ * The ports something still listens on. A port can also be taken for a moment by another program's
+ * outgoing connection, given it by the kernel once the launcher let it go: that is no server left running.
+ */
 async function portsInUse(ports: Ports): Promise<number[]> {
-  const free = await Promise.all(portList(ports).map((port) => isPortFree(port)));
-  return portList(ports).filter((_, i) => !free[i]);
+  const listening = await Promise.all(portList(ports).map(async (port) => !(await isPortFree(port)) && (await answers(port))));
+  return portList(ports).filter((_, i) => listening[i]);
+}
+
+function answers(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ port, host: "127.0.0.1" });
+    socket.once("connect", () => (socket.destroy(), resolve(true)));
+    socket.once("error", () => resolve(false));
+  });
 }
 
 /**
