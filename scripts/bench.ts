@@ -118,6 +118,7 @@ async function main() {
       REDIS_URL: stack.redisUrl,
       KAFKA_TOPIC: id,
       KAFKA_DLQ_TOPIC: `${id}.dlq`,
+      KAFKA_BOARDS_TOPIC: `${id}.boards`,
       KAFKA_CONSUMER_GROUP: `${id}-store`,
       REDIS_MESSAGES_KEY: `${id}:messages`,
       REDIS_CHANNEL: `${id}:new`,
@@ -131,11 +132,12 @@ async function main() {
     await ensureBoardTopics(target.kafka, {
       KAFKA_TOPIC: id,
       KAFKA_TOPIC_PARTITIONS: 3,
-      KAFKA_DLQ_TOPIC: `${id}.dlq`,
+      KAFKA_DLQ_TOPIC: env.KAFKA_DLQ_TOPIC,
+      KAFKA_BOARDS_TOPIC: env.KAFKA_BOARDS_TOPIC,
       KAFKA_REPLICATION_FACTOR: target.copies,
       KAFKA_RETENTION_MS: -1,
     });
-    return { id, env, keys: storeKeys({ REDIS_MESSAGES_KEY: env.REDIS_MESSAGES_KEY, REDIS_CHANNEL: env.REDIS_CHANNEL }) };
+    return { id, env, keys: storeKeys({ REDIS_MESSAGES_KEY: env.REDIS_MESSAGES_KEY, REDIS_CHANNEL: env.REDIS_CHANNEL, BOARD_ID: "main" }) };
   };
   const logTo = (name: string) => ({ file: path.join(work, `${name}.log`) });
   const track = <T extends ManagedProcess>(child: T) => (running.push(child), child);
@@ -224,7 +226,10 @@ async function main() {
         let consumerPid: number | undefined; // the naive consumer runs in this process
         if (naive) {
           server = await naiveServer(board, `e2e-naive-${rate}`);
-          const naiveConsumer = await startNaiveConsumer(stack.brokers, stack.redisUrl, board.id, { list: board.keys.list, channel: board.keys.channel });
+          const naiveConsumer = await startNaiveConsumer(stack.brokers, stack.redisUrl, board.id, {
+            list: board.keys.board("main").list,
+            channel: board.keys.channel,
+          });
           consumer = { stop: async () => (await naiveConsumer.disconnect(), naiveConsumer.redis.disconnect()) };
         } else {
           const child = await consumerProcess(board.env, `e2e-consumer-${rate}`);
@@ -415,8 +420,11 @@ async function main() {
       await produceBacklog(kafka, board.id, backlog);
       const started = performance.now();
       if (naive) {
-        const consumer = await startNaiveConsumer(stack.brokers, stack.redisUrl, board.id, { list: board.keys.list, channel: board.keys.channel });
-        await waitFor("the naive consumer to drain", async () => Number(await redis.get(`${board.keys.list}:count`)) >= backlog, {
+        const consumer = await startNaiveConsumer(stack.brokers, stack.redisUrl, board.id, {
+          list: board.keys.board("main").list,
+          channel: board.keys.channel,
+        });
+        await waitFor("the naive consumer to drain", async () => Number(await redis.get(`${board.keys.board("main").list}:count`)) >= backlog, {
           timeoutMs: 600_000,
           intervalMs: 50,
         });
@@ -435,12 +443,16 @@ async function main() {
         redis: store,
         keys: board.keys,
         topic: board.id,
+        boardsTopic: `${board.id}.boards`,
         deadLetterTopic: `${board.id}.dlq`,
         groupId: `${board.id}-store`,
         limits,
         log: quiet,
       });
-      await waitFor("the consumer to drain", async () => Number(await redis.get(board.keys.seq)) >= backlog, { timeoutMs: 600_000, intervalMs: 50 });
+      await waitFor("the consumer to drain", async () => Number(await redis.get(board.keys.board("main").seq)) >= backlog, {
+        timeoutMs: 600_000,
+        intervalMs: 50,
+      });
       const elapsed = performance.now() - started;
       await consumer.stop();
       store.disconnect();

@@ -9,6 +9,7 @@ import { createDatabase } from "../src/lib/history/database";
 import { clearHistory, historyOffsets } from "../src/lib/history/message-history";
 import { migrate } from "../src/lib/history/migrations";
 import { createLogger, type Logger } from "../src/lib/log";
+import { readBoards } from "../src/lib/store/board-list";
 import { storeKeys } from "../src/lib/store/keys";
 import { readEpoch, storedUpTo } from "../src/lib/store/message-store";
 import { createRedis } from "../src/lib/store/redis";
@@ -30,12 +31,21 @@ const VIEWS: Record<string, (config: Config, log: Logger) => View> = {
   redis: (config) => {
     const redis = createRedis(config.REDIS_URL, "message-board-rebuild");
     const keys = storeKeys(config);
+    const boardSlugs = async () => [config.BOARD_ID, ...(await readBoards(redis, keys)).map((board) => board.slug)];
     return {
       group: config.KAFKA_CONSUMER_GROUP,
       // The consumers refill an empty store (from history, or the log) and read on from where it reaches.
-      clear: async () => void (await redis.del(keys.list, keys.seq, keys.applied, keys.epoch, keys.ids)),
+      // The list of boards stays: it is read from a topic of its own, and the boards stay reachable meanwhile.
+      clear: async () => {
+        const lists = (await boardSlugs()).flatMap((slug) => Object.values(keys.board(slug)));
+        await redis.del(keys.applied, keys.epoch, keys.ids, keys.activity, ...lists);
+      },
       reached: async () => ((await readEpoch(redis, keys)) === null ? undefined : storedUpTo(redis, keys, config.KAFKA_TOPIC)),
-      summary: async () => `${await redis.llen(keys.list)} message(s) in the list ${keys.list}`,
+      summary: async () => {
+        const slugs = await boardSlugs();
+        const lengths = await Promise.all(slugs.map((slug) => redis.llen(keys.board(slug).list)));
+        return `${lengths.reduce((sum, length) => sum + length, 0)} message(s) in the lists of ${slugs.length} board(s)`;
+      },
       close: async () => void (await redis.quit()),
     };
   },

@@ -46,9 +46,10 @@ try {
     kafka,
     redis,
     // An emptied store is refilled from history when there is one, and from the log otherwise.
-    recent: database && recentFromHistory(database, config.KAFKA_TOPIC, config.BOARD_ID),
+    recent: database && recentFromHistory(database, config.KAFKA_TOPIC),
     keys: storeKeys(config),
     topic: config.KAFKA_TOPIC,
+    boardsTopic: config.KAFKA_BOARDS_TOPIC,
     deadLetterTopic: config.KAFKA_DLQ_TOPIC,
     groupId: config.KAFKA_CONSUMER_GROUP,
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
@@ -121,10 +122,10 @@ function redacted(url: string): string {
   return parsed.toString();
 }
 
-/** The board's newest messages from PostgreSQL, as records to refill the store with. */
-function recentFromHistory(database: Database, topic: string, board: string): RecentSource {
+/** Each board's newest messages from PostgreSQL, as records to refill the store with. */
+function recentFromHistory(database: Database, topic: string): RecentSource {
   return async (limit) => {
-    const { messages, nextOffsets } = await newestWithOffsets(database, topic, board, limit);
+    const { messages, nextOffsets } = await newestWithOffsets(database, topic, limit);
     const recent = messages.map(({ partition, offset, appendedAt, ...message }) => ({ partition, offset, appendedAt, message }));
     return { recent, nextOffsets, from: "PostgreSQL" };
   };

@@ -2,7 +2,10 @@
 
 import Link from "next/link";
 import { useCallback, useState } from "react";
+import type { BoardSummary } from "@/lib/messages/boards";
 import type { History } from "@/lib/messages/schema";
+import type { BoardsChange } from "./board-feed";
+import { BoardNav } from "./BoardNav";
 import { ConnectionBadge } from "./ConnectionBadge";
 import { MessageForm } from "./MessageForm";
 import { MessageList } from "./MessageList";
@@ -10,17 +13,26 @@ import { OlderMessages } from "./OlderMessages";
 import { useBoardStream } from "./useBoardStream";
 import { useOutbox } from "./useOutbox";
 
-type Props = { initialHistory: History | null; historyLimit: number; board: string };
+type Props = {
+  board: BoardSummary;
+  /** Every board, or null when they could not be read. */
+  boards: BoardSummary[] | null;
+  defaultBoard: string;
+  initialHistory: History | null;
+  historyLimit: number;
+};
 
-export function MessageBoard({ initialHistory, historyLimit, board }: Props) {
+export function MessageBoard({ board, boards: initialBoards, defaultBoard, initialHistory, historyLimit }: Props) {
   const [scrolledBack, setScrolledBack] = useState(false);
-  const { messages, state } = useBoardStream(initialHistory, historyLimit, scrolledBack);
+  const [boards, setBoards] = useState<BoardSummary[]>(initialBoards ?? [board]);
+  const onBoards = useCallback((change: BoardsChange) => setBoards((current) => applyBoardsChange(current, change)), []);
+  const { messages, state } = useBoardStream(board.slug, initialHistory, historyLimit, onBoards, scrolledBack);
   const onScrolledBack = useCallback(() => setScrolledBack(true), []);
-  const { outbox, send, retry } = useOutbox(messages);
+  const { outbox, send, retry } = useOutbox(board.slug, messages);
   return (
     <>
       <header className="flex flex-wrap items-center justify-between gap-3">
-        <h1 className="text-2xl font-bold tracking-tight">Message board</h1>
+        <h1 className="text-2xl font-bold tracking-tight">{board.slug === defaultBoard ? "Message board" : board.name}</h1>
         <nav aria-label="Board" className="flex items-center gap-4">
           <Link href="/search" className="text-sm font-medium text-board-accent underline-offset-2 hover:underline">
             Search
@@ -28,6 +40,7 @@ export function MessageBoard({ initialHistory, historyLimit, board }: Props) {
           <ConnectionBadge state={state} />
         </nav>
       </header>
+      <BoardNav boards={boards} current={board.slug} defaultBoard={defaultBoard} />
       {!initialHistory && (
         <p role="alert" className="rounded-lg bg-amber-50 px-3 py-2 text-sm text-board-warn">
           The message history could not be loaded (Redis is unreachable). New messages will appear once it is back.
@@ -36,7 +49,18 @@ export function MessageBoard({ initialHistory, historyLimit, board }: Props) {
       <MessageForm onSend={send} />
       <MessageList messages={messages} outbox={outbox} onRetry={retry} />
       {/* Shown once the live list is full: before that, the board has no older messages. */}
-      {messages.length >= historyLimit && <OlderMessages board={board} oldestLive={messages.at(-1)?.id} onScrolledBack={onScrolledBack} />}
+      {messages.length >= historyLimit && <OlderMessages board={board.slug} oldestLive={messages.at(-1)?.id} onScrolledBack={onScrolledBack} />}
     </>
   );
+}
+
+function applyBoardsChange(boards: BoardSummary[], change: BoardsChange): BoardSummary[] {
+  if ("created" in change) {
+    return boards.some((board) => board.slug === change.created.slug) ? boards : [...boards, change.created];
+  }
+  const { activity } = change;
+  return boards.map((board) => {
+    const latest = activity[board.slug];
+    return latest !== undefined && latest > (board.latestAt ?? 0) ? { ...board, latestAt: latest } : board;
+  });
 }

@@ -1,12 +1,10 @@
 "use client";
 
-import { useMemo, useSyncExternalStore } from "react";
 import { MessageItem } from "./MessageItem";
 import { OutgoingItem } from "./OutgoingItem";
 import type { Outgoing } from "./useOutbox";
 import type { BoardMessage } from "./useBoardStream";
-
-const TICK_MS = 30_000;
+import { useNow } from "./useNow";
 
 type Props = { messages: BoardMessage[]; outbox: Outgoing[]; onRetry(id: string): void };
 
@@ -31,21 +29,4 @@ export function MessageList({ messages, outbox, onRetry }: Props) {
       </div>
     </section>
   );
-}
-
-/** The time, read when the list appears and then every TICK_MS, so that "5 min ago" stays true. */
-let clock = Date.now();
-function subscribeToClock(changed: () => void): () => void {
-  clock = Date.now();
-  const timer = setInterval(() => {
-    clock = Date.now();
-    changed();
-  }, TICK_MS);
-  return () => clearInterval(timer);
-}
-const readClock = () => clock;
-
-function useNow(): Date {
-  const now = useSyncExternalStore(subscribeToClock, readClock, readClock);
-  return useMemo(() => new Date(now), [now]);
 }

@@ -1,6 +1,8 @@
 import { z } from "zod";
+import { boardActivitySchema, boardSummarySchema, type BoardActivity, type BoardSummary } from "@/lib/messages/boards";
 import { historySchema, storedMessageSchema, type History, type StoredMessage } from "@/lib/messages/schema";
 import { formatPosition, parsePosition } from "@/lib/messages/position";
+import { safeJson } from "@/lib/safe-json";
 
 export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline";
 
@@ -12,32 +14,38 @@ export type FeedHandlers = {
    * with, or its store lost its data and was refilled.
    */
   onReplace(history: History): void;
+  /** A board was created, or boards had new messages. */
+  onBoards(change: BoardsChange): void;
 };
+
+export type BoardsChange = { created: BoardSummary } | { activity: BoardActivity };
 
 const STREAM_URL = "/api/messages/stream";
 const RETRY_MS = [500, 1000, 2000, 5000, 10_000];
 // After this many failed attempts in a row the board says it is offline, and keeps trying.
 const OFFLINE_AFTER = 3;
-const LOCK_NAME = "message-board:stream";
-const CHANNEL_NAME = "message-board:feed";
 
 const connectionStateSchema = z.enum(["connecting", "live", "reconnecting", "offline"]);
 const relaySchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("message"), message: storedMessageSchema, position: z.string() }),
   z.object({ type: z.literal("state"), state: connectionStateSchema }),
   z.object({ type: z.literal("replace"), history: historySchema }),
+  z.object({ type: z.literal("created"), board: boardSummarySchema }),
+  z.object({ type: z.literal("activity"), activity: boardActivitySchema }),
   z.object({ type: z.literal("hello") }),
 ]);
 type Relay = z.infer<typeof relaySchema>;
 
 /**
- * The board's live messages from `start` on. The tabs of one browser share one stream: the tab holding a
- * Web Lock opens the EventSource and relays what it receives over a BroadcastChannel; when it closes, the
- * lock passes to another tab, which opens the stream from its own last position. Without those APIs (an
- * insecure context, an old browser) each tab opens its own stream. Returns a function that closes it all.
+ * A board's live messages from `start` on. The tabs of one browser showing one board share one stream: the
+ * tab holding the board's Web Lock opens the EventSource and relays what it receives over a
+ * BroadcastChannel; when it closes, the lock passes to another tab, which opens the stream from its own
+ * last position. Without those APIs (an insecure context, an old browser) each tab opens its own stream.
+ * Returns a function that closes it all: a tab that moves to another board leaves no stream behind.
  */
-export function openBoardFeed(start: string, handlers: FeedHandlers): () => void {
+export function openBoardFeed(board: string, start: string, handlers: FeedHandlers): () => void {
   let position = start;
+  const fetchHistory = () => fetchBoardHistory(board);
   const replace = (history: History) => {
     position = positionOf(history);
     handlers.onReplace(history);
@@ -51,10 +59,10 @@ export function openBoardFeed(start: string, handlers: FeedHandlers): () => void
   };
   const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
   if (typeof BroadcastChannel !== "function" || !locks) {
-    return openStream(() => position, { ...handlers, onMessage: accept, onReset: async () => replace(await fetchHistory()) });
+    return openStream(board, () => position, { ...handlers, onMessage: accept, onReset: async () => replace(await fetchHistory()) });
   }
 
-  const channel = new BroadcastChannel(CHANNEL_NAME);
+  const channel = new BroadcastChannel(`message-board:feed:${board}`);
   const relay = (data: Relay) => channel.postMessage(data);
   const abandon = new AbortController();
   let leading: { stop(): void; release(): void } | undefined;
@@ -69,6 +77,8 @@ export function openBoardFeed(start: string, handlers: FeedHandlers): () => void
     if (!parsed.success) return;
     const data = parsed.data;
     if (data.type === "replace") return replace(data.history);
+    if (data.type === "created") return handlers.onBoards({ created: data.board });
+    if (data.type === "activity") return handlers.onBoards({ activity: data.activity });
     if (leading) {
       if (data.type === "hello") relay({ type: "state", state });
       return;
@@ -79,11 +89,11 @@ export function openBoardFeed(start: string, handlers: FeedHandlers): () => void
   relay({ type: "hello" });
   // A follower hears only what is relayed from now on; what was stored since this page was rendered it
   // reads once from the history.
-  void catchUp(() => position, accept);
+  void catchUp(board, () => position, accept);
 
   locks
-    .request(LOCK_NAME, { signal: abandon.signal }, () => {
-      const stop = openStream(() => position, {
+    .request(`message-board:stream:${board}`, { signal: abandon.signal }, () => {
+      const stop = openStream(board, () => position, {
         onMessage: (message, at) => {
           accept(message, at);
           relay({ type: "message", message, position: at });
@@ -96,6 +106,10 @@ export function openBoardFeed(start: string, handlers: FeedHandlers): () => void
           const history = await fetchHistory();
           replace(history);
           relay({ type: "replace", history });
+        },
+        onBoards: (change) => {
+          handlers.onBoards(change);
+          relay("created" in change ? { type: "created", board: change.created } : { type: "activity", activity: change.activity });
         },
       });
       // Held until this tab closes the feed; the browser releases it when the tab goes away.
@@ -113,7 +127,7 @@ export function openBoardFeed(start: string, handlers: FeedHandlers): () => void
   };
 }
 
-type PositionedHandlers = Pick<FeedHandlers, "onState"> & {
+type PositionedHandlers = Pick<FeedHandlers, "onState" | "onBoards"> & {
   onMessage(message: StoredMessage, at: string): void;
   /** Brings the page up to the board as it is now, so that the stream can go on from there. */
   onReset(): Promise<void>;
@@ -124,13 +138,13 @@ type PositionedHandlers = Pick<FeedHandlers, "onState"> & {
  * Last-Event-ID; when the server refuses a stream outright (Redis down, a restart) this opens a new one
  * from the last position seen, backing off.
  */
-function openStream(from: () => string, handlers: PositionedHandlers): () => void {
+function openStream(board: string, from: () => string, handlers: PositionedHandlers): () => void {
   let source: EventSource | undefined;
   let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let failures = 0;
 
   const connect = () => {
-    source = new EventSource(`${STREAM_URL}?after=${encodeURIComponent(from())}`);
+    source = new EventSource(`${STREAM_URL}?${new URLSearchParams({ board, after: from() })}`);
     source.onopen = () => {
       failures = 0;
       handlers.onState("live");
@@ -139,6 +153,14 @@ function openStream(from: () => string, handlers: PositionedHandlers): () => voi
       const parsed = storedMessageSchema.safeParse(safeJson(event.data));
       if (parsed.success && event.lastEventId) handlers.onMessage(parsed.data, event.lastEventId);
     };
+    source.addEventListener("board", (event: MessageEvent<string>) => {
+      const parsed = boardSummarySchema.safeParse(safeJson(event.data));
+      if (parsed.success) handlers.onBoards({ created: parsed.data });
+    });
+    source.addEventListener("activity", (event: MessageEvent<string>) => {
+      const parsed = boardActivitySchema.safeParse(safeJson(event.data));
+      if (parsed.success) handlers.onBoards({ activity: parsed.data });
+    });
     source.addEventListener("reset", () => {
       source?.close();
       handlers.onState("reconnecting");
@@ -162,8 +184,10 @@ function openStream(from: () => string, handlers: PositionedHandlers): () => voi
   };
 }
 
-async function fetchHistory(): Promise<History> {
-  const response = await fetch("/api/messages", { cache: "no-store" });
+const historyUrl = (board: string) => `/api/messages?${new URLSearchParams({ board })}`;
+
+async function fetchBoardHistory(board: string): Promise<History> {
+  const response = await fetch(historyUrl(board), { cache: "no-store" });
   if (!response.ok) throw new Error(`history answered ${response.status}`);
   return historySchema.parse(await response.json());
 }
@@ -174,9 +198,9 @@ export function positionOf(history: History | null): string {
   return history?.epoch && newest ? formatPosition(history.epoch, newest.seq) : "start";
 }
 
-async function catchUp(from: () => string, accept: (message: StoredMessage, at: string) => void): Promise<void> {
+async function catchUp(board: string, from: () => string, accept: (message: StoredMessage, at: string) => void): Promise<void> {
   try {
-    const response = await fetch("/api/messages", { cache: "no-store" });
+    const response = await fetch(historyUrl(board), { cache: "no-store" });
     const history = historySchema.safeParse(await response.json());
     if (!history.success || !history.data.epoch) return;
     const { epoch, messages } = history.data;
@@ -187,13 +211,5 @@ async function catchUp(from: () => string, accept: (message: StoredMessage, at: 
     }
   } catch {
     // The leader's stream brings what comes next; the page shows what it was rendered with.
-  }
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
   }
 }

@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState } from "react";
 import type { History, StoredMessage } from "@/lib/messages/schema";
 import { insertMessage } from "@/lib/messages/board-order";
-import { openBoardFeed, positionOf, type ConnectionState } from "./board-feed";
+import { openBoardFeed, positionOf, type BoardsChange, type ConnectionState } from "./board-feed";
 
 export type { ConnectionState };
 
@@ -15,7 +15,7 @@ export type BoardMessage = StoredMessage & { deliveredAt?: number };
  * list keeps the newest `limit`, or, once the reader has gone back into older pages (`keepAll`), every one,
  * so that nothing falls out between the live list and the pages below it.
  */
-export function useBoardStream(initial: History | null, limit: number, keepAll = false) {
+export function useBoardStream(board: string, initial: History | null, limit: number, onBoards: (change: BoardsChange) => void, keepAll = false) {
   const [messages, setMessages] = useState<BoardMessage[]>(initial?.messages ?? []);
   const [state, setState] = useState<ConnectionState>("connecting");
   const start = useRef(positionOf(initial));
@@ -24,14 +24,20 @@ export function useBoardStream(initial: History | null, limit: number, keepAll =
     kept.current = keepAll ? Number.POSITIVE_INFINITY : limit;
   }, [keepAll, limit]);
 
+  const boardsChanged = useRef(onBoards);
+  useEffect(() => {
+    boardsChanged.current = onBoards;
+  }, [onBoards]);
+
   useEffect(
     () =>
-      openBoardFeed(start.current, {
+      openBoardFeed(board, start.current, {
         onMessage: (message) => setMessages((current) => insertMessage<BoardMessage>(current, { ...message, deliveredAt: Date.now() }, kept.current)),
         onState: setState,
         onReplace: (history) => setMessages(history.messages.slice(0, limit)),
+        onBoards: (change) => boardsChanged.current(change),
       }),
-    [limit],
+    [board, limit],
   );
 
   return { messages, state };

@@ -18,7 +18,7 @@ export type Outgoing = {
  * Optimistic sending: a message shows at once, and leaves the outbox when the stored message with its id
  * arrives. Every attempt carries the same id, so a retry after an unanswered post is stored only once.
  */
-export function useOutbox(stored: readonly StoredMessage[]) {
+export function useOutbox(board: string, stored: readonly StoredMessage[]) {
   const [outbox, setOutbox] = useState<Outgoing[]>([]);
   const storedIds = useMemo(() => new Set(stored.map((message) => message.id)), [stored]);
 
@@ -30,7 +30,7 @@ export function useOutbox(stored: readonly StoredMessage[]) {
   const deliver = useCallback(
     async ({ id, text, author }: Outgoing): Promise<Problems | undefined> => {
       update(id, { status: "sending", problem: undefined });
-      const result = await postMessage(author ? { id, text, author } : { id, text });
+      const result = await postMessage(author ? { id, board, text, author } : { id, board, text });
       if (result.ok || result.retryable) {
         update(id, result.ok ? { status: "accepted" } : { status: "failed", problem: result.problems.form ?? result.problems.text });
         return undefined;
@@ -38,7 +38,7 @@ export function useOutbox(stored: readonly StoredMessage[]) {
       setOutbox((current) => current.filter((item) => item.id !== id));
       return result.problems;
     },
-    [update],
+    [board, update],
   );
 
   const send = useCallback(

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { boardSlugSchema } from "./messages/schema";
 
 const logLevelSchema = z.enum(["debug", "info", "warn", "error"]).default("info");
 // Unset: readable in a terminal, JSON when the output goes to a file or a log shipper.
@@ -31,6 +32,8 @@ export const configSchema = z.object({
   KAFKA_TOPIC: name("message-board"),
   KAFKA_TOPIC_PARTITIONS: count(3, 1000),
   KAFKA_DLQ_TOPIC: name("message-board.dlq"),
+  // Where boards are created: one record per board, read by the store's consumer into the list of boards.
+  KAFKA_BOARDS_TOPIC: name("message-board.boards"),
   // Copies of each partition, for topics this app creates; unset: the cluster's default.replication.factor.
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(7).optional(),
   KAFKA_CONSUMER_GROUP: name("message-board-store"),
@@ -43,7 +46,8 @@ export const configSchema = z.object({
   // 0: a free port chosen at start (the consumer logs it); "off": no metrics server.
   CONSUMER_METRICS_PORT: z.union([z.literal("off"), port]).default(9464),
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(10_000),
-  BOARD_ID: name("main"),
+  // The default board: at `/`, and where posts without a board go.
+  BOARD_ID: boardSlugSchema.default("main"),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).default("redis://127.0.0.1:6379"),
   REDIS_MESSAGES_KEY: name("messages"),
   REDIS_CHANNEL: name("new-messages"),
@@ -54,6 +58,8 @@ export const configSchema = z.object({
   LOG_FORMAT: logFormatSchema,
   POSTS_PER_MINUTE: count(30, 1_000_000),
   POST_BURST: count(10, 1_000_000),
+  BOARDS_PER_HOUR: count(20, 1_000_000),
+  BOARD_BURST: count(3, 1_000_000),
   STREAMS_PER_CLIENT: count(20, 1_000_000),
   STREAMS_PER_PROCESS: count(10_000, 1_000_000),
   STREAM_BUFFER_BYTES: count(1024 * 1024, 1024 * 1024 * 1024),

@@ -1,13 +1,18 @@
 import type { Archive } from "../lib/board/archive";
+import type { BoardSummary } from "../lib/messages/boards";
 import type { History } from "../lib/messages/schema";
 
 /** What the pages need of the web process. */
 export type PageContext = {
-  /** The stored history, or null while Redis is unreachable (the page says so and keeps trying). */
-  history(): Promise<History | null>;
+  /** A board's stored history, or null while Redis is unreachable (the page says so and keeps trying). */
+  history(board: string): Promise<History | null>;
   historyLimit: number;
-  /** The board this deployment shows. */
-  board: string;
+  /** The board at `/`. */
+  defaultBoard: string;
+  /** Every board, or null while Redis is unreachable. */
+  boards(): Promise<BoardSummary[] | null>;
+  /** False only for a board that certainly does not exist. */
+  boardExists(slug: string): Promise<boolean>;
   /** Lasting history, for the pages that show a message in its board. */
   archive: Archive;
 };

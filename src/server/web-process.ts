@@ -8,6 +8,7 @@ import { configOrExit } from "../lib/config";
 import { serveApi } from "../lib/http/node-adapter";
 import { createLogger, errorFields } from "../lib/log";
 import { stopOnSignals } from "../lib/shutdown";
+import { BoardError } from "../lib/board/errors";
 import { providePageContext } from "./page-context";
 import { createWebServices } from "./web-services";
 
@@ -22,9 +23,16 @@ const log = createLogger("web", config);
 try {
   const services = createWebServices(config, log);
   providePageContext({
-    history: () => services.history.read().catch(() => null),
+    history: (board) => services.history.read(board).catch(() => null),
     historyLimit: config.MESSAGES_LIMIT,
-    board: config.BOARD_ID,
+    defaultBoard: config.BOARD_ID,
+    boards: () => services.boards.list().catch(() => null),
+    // With Redis away nobody can tell: the page shows the board and says that Redis is unreachable.
+    boardExists: (slug) =>
+      services.boards.require(slug).then(
+        () => true,
+        (error: unknown) => !(error instanceof BoardError && error.code === "unknown_board"),
+      ),
     archive: services.archive,
   });
 

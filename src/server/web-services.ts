@@ -1,5 +1,6 @@
 import type { Admin } from "kafkajs";
 import { boardArchive, type Archive } from "../lib/board/archive";
+import { createBoards, type Boards } from "../lib/board/boards";
 import { boardHistory, type BoardHistory } from "../lib/board/history";
 import { createDatabase } from "../lib/history/database";
 import { createPosting } from "../lib/board/posting";
@@ -9,12 +10,14 @@ import { apiRouter } from "../lib/http/routes";
 import { createKafka } from "../lib/kafka/client";
 import { describeCluster, underReplicatedPartitions } from "../lib/kafka/cluster-view";
 import { MessageProducer } from "../lib/kafka/producer";
+import { encodeBoardRecord } from "../lib/kafka/record";
 import { TopicTail } from "../lib/kafka/topic-tail";
 import { errorFields, type Logger } from "../lib/log";
 import { createWebMetrics } from "../lib/metrics/web-metrics";
 import { BoardHub } from "../lib/realtime/board-hub";
 import { StreamGate } from "../lib/realtime/stream-gate";
 import { storeKeys } from "../lib/store/keys";
+import { readActivity, readBoard, readBoards } from "../lib/store/board-list";
 import { readHead, readHistory } from "../lib/store/message-store";
 import { RateLimiter } from "../lib/store/rate-limit";
 import { createRedis } from "../lib/store/redis";
@@ -23,6 +26,7 @@ export type WebServices = {
   /** Finds the API's handler for a request; undefined for the pages. */
   api: ReturnType<typeof apiRouter>;
   history: BoardHistory;
+  boards: Boards;
   archive: Archive;
   /** Connects the producer now, so that the first posts do not wait for the broker's handshake. */
   connect(): Promise<void>;
@@ -41,13 +45,14 @@ export function createWebServices(config: Config, log: Logger): WebServices {
   const keys = storeKeys(config);
   const redis = createRedis(config.REDIS_URL, "message-board-web", { autoPipelining: true });
   const subscriber = createRedis(config.REDIS_URL, "message-board-web-subscriber");
-  const readStored = (limit = config.MESSAGES_LIMIT) => readHistory(redis, keys, limit);
+  const readStored = (board: string, limit = config.MESSAGES_LIMIT) => readHistory(redis, keys, board, limit);
   const history = boardHistory(readStored, config.MESSAGES_LIMIT, log);
   const hub = new BoardHub({
     subscriber,
     channel: keys.channel,
-    readHistory: () => readStored(),
-    readHead: () => readHead(redis, keys),
+    boardsChannel: keys.boardsChannel,
+    readHistory: (board) => readStored(board),
+    readHead: (board) => readHead(redis, keys, board),
     heartbeatMs: config.SSE_HEARTBEAT_MS,
     log,
     onSent: (viewers) => metrics.eventsSent.inc(viewers),
@@ -76,12 +81,25 @@ export function createWebServices(config: Config, log: Logger): WebServices {
     ));
 
   const database = config.DATABASE_URL ? createDatabase(config.DATABASE_URL, "message-board-web", log) : undefined;
-  const archive = boardArchive(database, [config.BOARD_ID], log);
+  const boards = createBoards({
+    defaultBoard: config.BOARD_ID,
+    defaultName: config.BOARD_ID,
+    store: {
+      board: (slug) => readBoard(redis, keys, slug),
+      boards: () => readBoards(redis, keys),
+      activity: (slug) => readActivity(redis, keys, slug),
+    },
+    produce: async (board) => void (await producer.send(config.KAFKA_BOARDS_TOPIC, [encodeBoardRecord(board)])),
+    limiter: new RateLimiter(redis, keys.boardRate, { perMinute: config.BOARDS_PER_HOUR / 60, burst: config.BOARD_BURST }, log),
+    log,
+  });
+  const archive = boardArchive(database, boards, log);
 
   const lifecycle = { closing: false };
   const api = apiRouter({
     posting: createPosting({
-      board: config.BOARD_ID,
+      defaultBoard: config.BOARD_ID,
+      boards,
       producer,
       limiter: new RateLimiter(redis, keys.rate, { perMinute: config.POSTS_PER_MINUTE, burst: config.POST_BURST }, log),
       metrics,
@@ -89,13 +107,15 @@ export function createWebServices(config: Config, log: Logger): WebServices {
     }),
     streams: createStreams({
       hub,
-      readHistory: () => history.read(),
+      readHistory: (board) => history.read(board),
+      boards,
       gate: new StreamGate({ perClient: config.STREAMS_PER_CLIENT, perProcess: config.STREAMS_PER_PROCESS }),
       limits: { perClient: config.STREAMS_PER_CLIENT, bufferBytes: config.STREAM_BUFFER_BYTES },
       log,
     }),
     history,
     archive,
+    boards,
     defaultBoard: config.BOARD_ID,
     lifecycle,
     clients: { trustedHops: config.TRUSTED_PROXY_HOPS, allowedOrigins: config.ALLOWED_ORIGINS },
@@ -118,6 +138,7 @@ export function createWebServices(config: Config, log: Logger): WebServices {
   return {
     api,
     history,
+    boards,
     archive,
     connect: () =>
       producer.connect().then(

@@ -258,7 +258,7 @@ test("a viewer away for 50 messages catches up exactly; one away for more than t
 
   for (const i of range(101)) await postAccepted(url, `while away ${i}`);
   // All 101 stored, so that the oldest kept is "while away 1": one past what the viewer can resume from.
-  await waitFor("the history to move past the viewer", async () => (await readHistory(redis, names.keys, 100)).messages[0]?.text === "while away 100");
+  await waitFor("the history to move past the viewer", async () => (await readHistory(redis, names.keys, "main", 100)).messages[0]?.text === "while away 100");
   const late = cleanup.add(watchBoard([url], { lastEventId: back.lastEventId }), (watching) => watching.close());
   await waitFor("the reset", () => late.resets.length > 0);
   t.diagnostic(`caught up 50 + 1 live; after 101 more with a history of 100: reset ${late.resets.join(", ")}`);

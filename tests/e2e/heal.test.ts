@@ -37,7 +37,11 @@ test("FLUSHALL with pages open: the last 100 messages are back on every page wit
 
   const sent: string[] = [];
   for (const i of range(150)) sent.push(await postAccepted(url, `message ${i}`));
-  await waitFor("history to have all 150", async () => (await count(database)) >= 150);
+  // A second board, which must come back too: its list, and the board itself in the list of boards.
+  const created = await fetch(`${url}/api/boards`, { method: "POST", headers: { "Content-Type": "application/json" }, body: '{"name":"Side"}' });
+  assert.equal(created.status, 201);
+  for (const i of range(5)) assert.equal((await postMessage(url, { text: `side ${i}`, board: "side" })).status, 201);
+  await waitFor("history to have all 155", async () => (await count(database)) >= 155);
   await waitFor("the store to hold the newest 100", async () => (await storedInOrder(redis, names, 200)).at(-1)?.id === sent.at(-1));
   const before = (await storedInOrder(redis, names, 200)).map((message) => message.id);
   assert.deepEqual(before, sent.slice(-100));
@@ -71,6 +75,14 @@ test("FLUSHALL with pages open: the last 100 messages are back on every page wit
   }
   const shownMs = performance.now() - flushedAt;
   assert.deepEqual(after, before, "the same 100 messages, in the same order");
+  await waitFor("the other board back", async () => {
+    const boards = await (await fetch(`${url}/api/boards`)).text();
+    return boards.includes('"slug":"side"') && (await storedInOrder(redis, names, 10, "side")).length === 5;
+  });
+  assert.deepEqual(
+    (await storedInOrder(redis, names, 10, "side")).map((message) => message.text),
+    range(5).map((i) => `side ${i}`),
+  );
 
   // And the board goes on: a post after the refill reaches every page.
   const next = await postAccepted(url, "after the flush");

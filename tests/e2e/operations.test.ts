@@ -123,7 +123,7 @@ test("SIGTERM while posts flow: the consumer stores and commits what it has in h
   await posting;
 
   const redis = cleanup.add(testRedis(), (client) => client.disconnect());
-  const storedAtStop = (await readHistory(redis, names.keys, 1000)).messages;
+  const storedAtStop = (await readHistory(redis, names.keys, "main", 1000)).messages;
   const admin = cleanup.add(testKafka().admin(), (client) => client.disconnect());
   await admin.connect();
   const [{ groups }, [offsets]] = await Promise.all([admin.describeGroups([names.group]), admin.fetchOffsets({ groupId: names.group, topics: [names.topic] })]);
@@ -140,7 +140,7 @@ test("SIGTERM while posts flow: the consumer stores and commits what it has in h
   // Whatever was accepted after the consumer's last fetch waits in Kafka for the next consumer.
   cleanup.add(await startConsumerProcess(env, "shutdown-consumer-next"), (process) => process.stop());
   const stored = await waitFor("every accepted post stored", async () => {
-    const { messages } = await readHistory(redis, names.keys, 1000);
+    const { messages } = await readHistory(redis, names.keys, "main", 1000);
     return messages.length >= accepted.length && messages;
   });
   t.diagnostic(

@@ -35,6 +35,7 @@ async function consumerFor(names: Names, redis: Redis, log: Logger = recordingLo
     redis,
     keys: names.keys,
     topic: names.topic,
+    boardsTopic: names.boardsTopic,
     deadLetterTopic: names.deadLetterTopic,
     groupId: names.group,
     limits: { history: 100, dedupeWindow: 1000 },
@@ -88,7 +89,7 @@ test("a produced message is stored in the list and published, in the order the b
   assert.equal(new Set(acks.map((ack) => ack.partition)).size, 1, "one board, one partition");
 
   const history = await waitFor("three stored messages", async () => {
-    const current = await readHistory(redis, names.keys, 100);
+    const current = await readHistory(redis, names.keys, "main", 100);
     return current.messages.length === 3 && current;
   });
   assert.deepEqual(
@@ -143,7 +144,7 @@ test("records that are not messages go to the dead-letter topic, with why and wh
   await producer.publish(createMessage({ text: "still here" }, "main"));
 
   await waitFor("the valid message", async () => (await redis.llen(names.list)) === 1);
-  const { messages } = await readHistory(redis, names.keys, 100);
+  const { messages } = await readHistory(redis, names.keys, "main", 100);
   assert.deepEqual(
     messages.map((message) => message.text),
     ["still here"],
@@ -178,8 +179,8 @@ test("a message that reaches the topic twice (a retried post) is stored and publ
   await producer.publish({ ...message });
   await producer.publish(createMessage({ text: "after" }, "main"));
 
-  await waitFor("the next message", async () => (await readHistory(redis, names.keys, 100)).messages.some((stored) => stored.text === "after"));
-  const { messages } = await readHistory(redis, names.keys, 100);
+  await waitFor("the next message", async () => (await readHistory(redis, names.keys, "main", 100)).messages.some((stored) => stored.text === "after"));
+  const { messages } = await readHistory(redis, names.keys, "main", 100);
   assert.deepEqual(
     messages.map((stored) => [stored.text, stored.seq]),
     [
@@ -219,7 +220,7 @@ test("offsets are committed only after Redis has the messages; a Redis outage de
   await waitFor("the held message to be committed", async () => (await committedOffset(names.group, names.topic, partition)) === "2", {
     timeoutMs: 20_000,
   });
-  const { messages } = await readHistory(redis, names.keys, 100);
+  const { messages } = await readHistory(redis, names.keys, "main", 100);
   assert.deepEqual(
     messages.map((message) => message.text),
     ["during", "before"],
@@ -253,8 +254,8 @@ test("posts made at once share the broker's round trips: the first goes alone, t
     acks.map((_, i) => i),
     "each acknowledged with its own offset, in the order made",
   );
-  await waitFor("the newest stored", async () => (await readHistory(redis, names.keys, 1)).messages[0]?.id === messages.at(-1)?.id);
-  const { messages: stored } = await readHistory(redis, names.keys, 100);
+  await waitFor("the newest stored", async () => (await readHistory(redis, names.keys, "main", 1)).messages[0]?.id === messages.at(-1)?.id);
+  const { messages: stored } = await readHistory(redis, names.keys, "main", 100);
   assert.deepEqual(
     stored.map((message) => message.id),
     messages

@@ -8,8 +8,8 @@ export const range = (count: number) => Array.from({ length: count }, (_, i) => 
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
 /** Oldest first, as the board shows them from the top of its history. */
-export async function storedInOrder(redis: Redis, names: Names, limit: number): Promise<StoredMessage[]> {
-  return (await readHistory(redis, names.keys, limit)).messages.toReversed();
+export async function storedInOrder(redis: Redis, names: Names, limit: number, board = "main"): Promise<StoredMessage[]> {
+  return (await readHistory(redis, names.keys, board, limit)).messages.toReversed();
 }
 
 /** Lost, duplicated and out-of-order messages among `stored`, counted rather than asserted one by one. */

@@ -12,6 +12,9 @@ export type StreamViewer = {
   messages: StoredMessage[];
   /** The reasons of `reset` events: the board moved on further than this viewer can catch up with. */
   resets: string[];
+  /** The `board` events (boards created) and `activity` events (boards with new messages) received. */
+  boardEvents: unknown[];
+  activity: Record<string, number>[];
   /** How many streams it has opened. */
   connections: number;
   lastEventId: string | undefined;
@@ -20,7 +23,7 @@ export type StreamViewer = {
   close(): void;
 };
 
-type Options = { after?: string; lastEventId?: string; reconnect?: boolean };
+type Options = { board?: string; after?: string; lastEventId?: string; reconnect?: boolean };
 
 export function watchBoard(urls: string[], options: Options = {}): StreamViewer {
   const abort = new AbortController();
@@ -29,6 +32,8 @@ export function watchBoard(urls: string[], options: Options = {}): StreamViewer 
   const viewer: StreamViewer = {
     messages: [],
     resets: [],
+    boardEvents: [],
+    activity: [],
     connections: 0,
     lastEventId: options.lastEventId,
     connected: async () => void (await waitFor("the stream to open", () => open, { timeoutMs: 30_000 })),
@@ -36,9 +41,12 @@ export function watchBoard(urls: string[], options: Options = {}): StreamViewer 
   };
 
   const readStream = async (url: string) => {
-    const query = viewer.lastEventId === undefined && options.after ? `?after=${encodeURIComponent(options.after)}` : "";
+    const query = new URLSearchParams({
+      ...(options.board && { board: options.board }),
+      ...(viewer.lastEventId === undefined && options.after && { after: options.after }),
+    });
     const headers: Record<string, string> = viewer.lastEventId ? { "Last-Event-ID": viewer.lastEventId } : {};
-    const response = await fetch(`${url}/api/messages/stream${query}`, { headers, signal: abort.signal });
+    const response = await fetch(`${url}/api/messages/stream?${query}`, { headers, signal: abort.signal });
     if (!response.ok || !response.body) throw new Error(`stream answered ${response.status}`);
     viewer.connections += 1;
     open = true;
@@ -67,6 +75,8 @@ export function watchBoard(urls: string[], options: Options = {}): StreamViewer 
     if (data === undefined) return;
     const event = fields.get("event")?.[0] ?? "message";
     if (event === "reset") viewer.resets.push(resetSchema.parse(JSON.parse(data)).reason);
+    if (event === "board") viewer.boardEvents.push(JSON.parse(data));
+    if (event === "activity") viewer.activity.push(z.record(z.string(), z.number()).parse(JSON.parse(data)));
     if (event !== "message") return;
     viewer.messages.push(storedMessageSchema.parse(JSON.parse(data)));
     const id = fields.get("id")?.[0];

@@ -37,7 +37,16 @@ export const stack = {
   },
 };
 
-export type Names = { topic: string; deadLetterTopic: string; group: string; historyGroup: string; list: string; channel: string; keys: StoreKeys };
+export type Names = {
+  topic: string;
+  deadLetterTopic: string;
+  boardsTopic: string;
+  group: string;
+  historyGroup: string;
+  list: string;
+  channel: string;
+  keys: StoreKeys;
+};
 
 /** A topic, group, list and channel no other test uses. */
 export function uniqueNames(label: string): Names {
@@ -47,11 +56,12 @@ export function uniqueNames(label: string): Names {
   return {
     topic: `board-${id}`,
     deadLetterTopic: `board-${id}.dlq`,
+    boardsTopic: `board-${id}.boards`,
     group: `store-${id}`,
     historyGroup: `history-${id}`,
     list,
     channel,
-    keys: storeKeys({ REDIS_MESSAGES_KEY: list, REDIS_CHANNEL: channel }),
+    keys: storeKeys({ REDIS_MESSAGES_KEY: list, REDIS_CHANNEL: channel, BOARD_ID: "main" }),
   };
 }
 
@@ -61,6 +71,7 @@ export function appEnv(names: Names, overrides: Record<string, string> = {}): Re
     KAFKA_BROKERS: stack.brokers.join(","),
     KAFKA_TOPIC: names.topic,
     KAFKA_DLQ_TOPIC: names.deadLetterTopic,
+    KAFKA_BOARDS_TOPIC: names.boardsTopic,
     KAFKA_CONSUMER_GROUP: names.group,
     HISTORY_CONSUMER_GROUP: names.historyGroup,
     REDIS_URL: stack.redisUrl,

@@ -2,12 +2,14 @@
 // the producer, the rate limit and the hub, for each way a request can go.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { createBoards } from "../../src/lib/board/boards";
 import { boardHistory } from "../../src/lib/board/history";
 import { createPosting } from "../../src/lib/board/posting";
 import { createStreams, type StreamSink } from "../../src/lib/board/streams";
 import { isStream, type Answer, type Reply } from "../../src/lib/http/call";
 import { messageRoutes } from "../../src/lib/http/routes/messages";
 import { KafkaUnavailableError, type Acknowledgement } from "../../src/lib/kafka/producer";
+import type { Board } from "../../src/lib/messages/boards";
 import { formatPosition } from "../../src/lib/messages/position";
 import { messageSchema, type History, type Message } from "../../src/lib/messages/schema";
 import { createWebMetrics } from "../../src/lib/metrics/web-metrics";
@@ -37,9 +39,21 @@ function board({
   const lifecycle = { closing: false };
   const gate = new StreamGate({ perClient: 2, perProcess: 3 });
   const stored = history ?? { epoch: "e1", messages: [] };
+  const created = new Map<string, Board>();
+  const boards = createBoards({
+    defaultBoard: "main",
+    defaultName: "main",
+    store: { board: async (slug) => created.get(slug), boards: async () => [], activity: async () => null },
+    produce: async (board) => void created.set(board.slug, board),
+    limiter: { take: async () => ({ allowed: true }) },
+    log: silentLog,
+  });
   const routes = messageRoutes({
+    boards,
+    defaultBoard: "main",
     posting: createPosting({
-      board: "main",
+      defaultBoard: "main",
+      boards,
       producer: {
         publish: async (message, requestId) => {
           produced.push({ message, requestId });
@@ -51,8 +65,9 @@ function board({
       log: silentLog,
     }),
     streams: createStreams({
-      hub: { ready: ready ?? (async () => {}), add: (viewer) => void viewers.add(viewer), remove: (viewer) => void viewers.delete(viewer) },
+      hub: { ready: ready ?? (async () => {}), add: (_, viewer) => void viewers.add(viewer), remove: (_, viewer) => void viewers.delete(viewer) },
       readHistory: async () => stored,
+      boards,
       gate,
       limits: { perClient: 2, bufferBytes: 64 },
       log: silentLog,
@@ -64,7 +79,7 @@ function board({
     log: silentLog,
   });
   const rejected = async (reason: string) => (await metrics.rejected.get()).values.find((value) => value.labels.reason === reason)?.value ?? 0;
-  return { routes, produced, limited, viewers, lifecycle, gate, rejected };
+  return { routes, produced, limited, viewers, lifecycle, gate, rejected, created };
 }
 
 const bodyOf = (answer: Answer) =>
@@ -88,6 +103,36 @@ test("a valid post is produced once, with the caller's request id, and answered 
   const message = messageSchema.parse(bodyOf(answer));
   assert.equal(message.text, "hello", "trimmed");
   assert.deepEqual(produced, [{ message, requestId: "req-1" }]);
+});
+
+test("boards: made once per slug; bad input, a taken slug and an unknown board refused, with nothing produced", async () => {
+  const { routes, produced, created } = board();
+  const post = (body: unknown) => routes.createBoard(call({ headers: JSON_POST, body: JSON.stringify(body) }));
+  const made = await post({ name: "Night owls" });
+  assert.equal(made.status, 201);
+  assert.deepEqual(bodyOf(made), { board: { slug: "night-owls", name: "Night owls", latestAt: null } });
+  for (const [body, status, code] of [
+    [{ name: "Night Owls!" }, 409, "board_exists"],
+    [{ name: "x", slug: "main" }, 409, "board_exists"],
+    [{ name: "" }, 400, "invalid_board"],
+    [{ name: "?!" }, 400, "invalid_board"],
+    [{ name: "x", slug: "X Y" }, 400, "invalid_board"],
+  ] as const) {
+    const answer = await post(body);
+    assert.deepEqual([answer.status, bodyOf(answer).error?.code], [status, code], JSON.stringify(body));
+  }
+  assert.deepEqual([...created.keys()], ["night-owls"]);
+
+  const toBoard = await routes.post(call({ headers: JSON_POST, body: JSON.stringify({ text: "hi", board: "night-owls" }) }));
+  assert.equal(messageSchema.parse(bodyOf(toBoard)).board, "night-owls");
+  const toNowhere = await routes.post(call({ headers: JSON_POST, body: JSON.stringify({ text: "hi", board: "nowhere" }) }));
+  assert.deepEqual([toNowhere.status, bodyOf(toNowhere).error?.code], [404, "unknown_board"]);
+  const stream = await routes.stream(call({ url: "/api/messages/stream?board=nowhere" }));
+  assert.equal(stream.status, 404);
+  assert.deepEqual(
+    produced.map(({ message }) => message.board),
+    ["night-owls"],
+  );
 });
 
 test("over the rate limit: 429 with Retry-After, before the body is read, and nothing produced", async () => {

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { boardPath, slugFromName } from "../../src/lib/messages/boards";
 import { decodeRecord, encodeRecord } from "../../src/lib/kafka/record";
 import { createMessage } from "../../src/lib/messages/create";
-import { newMessageSchema } from "../../src/lib/messages/schema";
+import { boardSlugSchema, newMessageSchema } from "../../src/lib/messages/schema";
 
 const refused = (body: unknown) => !newMessageSchema.safeParse(body).success;
 
@@ -68,4 +69,16 @@ test("anything else on the topic is refused with a reason", () => {
     assert.equal(decoded.ok, false);
     if (!decoded.ok) assert.match(decoded.reason, reason);
   }
+});
+
+test("a board's slug is made from its name, and only slugs are boards", () => {
+  assert.equal(slugFromName("Kafka & Friends — Berlin"), "kafka-friends-berlin");
+  assert.equal(slugFromName("  Café Crème  "), "cafe-creme");
+  assert.equal(slugFromName("!!!"), "");
+  assert.equal(slugFromName("日本語"), "");
+  assert.equal(slugFromName(`${"a".repeat(39)} b`), "a".repeat(39));
+  for (const slug of ["main", "a", "room-1", "a".repeat(40)]) assert.ok(boardSlugSchema.safeParse(slug).success, slug);
+  for (const slug of ["", "Main", "-a", "a-", "a_b", "a b", "../x", "a:b", "a".repeat(41), "é"]) assert.ok(!boardSlugSchema.safeParse(slug).success, slug);
+  assert.equal(boardPath("main", "main"), "/");
+  assert.equal(boardPath("room-1", "main"), "/b/room-1");
 });

@@ -109,25 +109,30 @@ test("a viewer that is sent a position past the next one ends its stream rather 
 class Subscriber extends EventEmitter {
   subscribe = async () => 1;
   disconnect() {}
-  publish(epoch: string, seq: number) {
-    this.emit("message", "board", JSON.stringify({ epoch, message: stored(seq) }));
+  publish(epoch: string, seq: number, board = "main") {
+    this.emit("message", "board", JSON.stringify({ epoch, message: { ...stored(seq), board, storedAt: 1000 + seq } }));
+  }
+  announce(board: unknown) {
+    this.emit("message", "boards", JSON.stringify(board));
   }
 }
 
-function hubWith(store: { history: () => Promise<History>; head?: () => Promise<Head | null> }) {
+function hubWith(store: { history: () => Promise<History>; head?: () => Promise<Head | null> }, activityMs?: number) {
   const subscriber = new Subscriber();
   const hub = new BoardHub({
     subscriber: subscriber as unknown as Redis,
     channel: "board",
+    boardsChannel: "boards",
     readHistory: store.history,
     readHead: store.head ?? (async () => null),
     heartbeatMs: 60_000,
     checkMs: 5,
+    activityMs,
     log: silentLog,
   });
   const watcher = recordingViewer("e-1");
   watcher.viewer.catchUp(history("e", 1));
-  hub.add(watcher.viewer);
+  hub.add("main", watcher.viewer);
   return { hub, subscriber, ...watcher };
 }
 
@@ -153,6 +158,36 @@ test("the hub fetches a message that was stored but never published to it", asyn
     subscriber.publish("e", 2);
     await waitFor("the missing message", () => seqs().includes(3));
     assert.deepEqual(seqs(), [2, 3]);
+  } finally {
+    hub.close();
+  }
+});
+
+test("the hub gives each viewer its own board's messages, and every viewer the list of boards as it changes", async () => {
+  const { hub, subscriber, seqs, frames } = hubWith({ history: async () => history("e", 1) }, 5);
+  const other = recordingViewer("e-0");
+  other.viewer.catchUp({ epoch: "e", messages: [] });
+  hub.add("kafka", other.viewer);
+  try {
+    subscriber.publish("e", 2);
+    subscriber.publish("e", 1, "kafka");
+    subscriber.publish("e", 3);
+    subscriber.publish("e", 2, "kafka");
+    subscriber.announce({ id: "00000000-0000-4000-8000-000000000001", slug: "new-one", name: "New one", createdAt: "2026-01-01T00:00:00.000Z" });
+    subscriber.announce({ slug: "not a board" });
+    assert.deepEqual(seqs(), [2, 3], "main's viewer: main's positions only");
+    assert.deepEqual(other.seqs(), [1, 2], "kafka's viewer: its own, counted on its own");
+    assert.ok(other.frames.every((frame) => !frame.includes("message 3")));
+    for (const seen of [frames, other.frames]) {
+      assert.deepEqual(
+        seen.filter((frame) => frame.startsWith("event: board")),
+        ['event: board\ndata: {"slug":"new-one","name":"New one","latestAt":null}\n\n'],
+        "a new board once, and nothing for what is no board",
+      );
+    }
+    await waitFor("the activity", () => frames.some((frame) => frame.startsWith("event: activity")));
+    const activity = frames.filter((frame) => frame.startsWith("event: activity"));
+    assert.deepEqual(activity, ['event: activity\ndata: {"main":1003,"kafka":1002}\n\n'], "the newest of each board, once");
   } finally {
     hub.close();
   }

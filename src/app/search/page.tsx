@@ -6,8 +6,9 @@ import { pageContext } from "@/server/page-context";
 export const dynamic = "force-dynamic";
 export const metadata = { title: "Search · Message board" };
 
-export default function SearchPage() {
-  const { board } = pageContext();
+export default async function SearchPage() {
+  const { boards, defaultBoard } = pageContext();
+  const slugs = (await boards())?.map((board) => board.slug) ?? [defaultBoard];
   return (
     <main className="mx-auto flex w-full max-w-2xl flex-col gap-6 px-4 py-8 sm:py-12">
       <header className="flex flex-wrap items-center justify-between gap-3">
@@ -16,7 +17,7 @@ export default function SearchPage() {
           Back to the board
         </Link>
       </header>
-      <SearchBox boards={[board]} />
+      <SearchBox boards={slugs} />
     </main>
   );
 }

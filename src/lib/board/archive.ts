@@ -18,7 +18,7 @@ export type Archive = {
  * Lasting history as the board offers it: scrollback past the store's cap, search, and single messages.
  * Without a database (DATABASE_URL unset), or while it is unreachable, each says so with a 503.
  */
-export function boardArchive(database: Database | undefined, boards: readonly string[], log: Logger): Archive {
+export function boardArchive(database: Database | undefined, boards: { require(slug: string): Promise<void> }, log: Logger): Archive {
   const withDatabase = async <T>(work: (db: Database) => Promise<T>): Promise<T> => {
     if (!database) throw new BoardError("history_unavailable", "This board keeps no lasting history (DATABASE_URL is not set).");
     try {
@@ -29,9 +29,6 @@ export function boardArchive(database: Database | undefined, boards: readonly st
       throw new BoardError("history_unavailable", "The board's history (PostgreSQL) is unreachable; try again shortly.", { retryAfterSeconds: 2 });
     }
   };
-  const knownBoard = (board: string) => {
-    if (!boards.includes(board)) throw new BoardError("unknown_board", `There is no board "${board}".`);
-  };
   const find = (db: Database, id: string) =>
     findMessage(db, id).then((found) => {
       if (!found) throw new BoardError("unknown_message", "There is no message with this id.");
@@ -41,7 +38,7 @@ export function boardArchive(database: Database | undefined, boards: readonly st
   return {
     older: (board, before, limit) =>
       withDatabase(async (db) => {
-        knownBoard(board);
+        await boards.require(board);
         const from = before === undefined ? undefined : await find(db, before);
         if (from && from.board !== board) throw new BoardError("unknown_message", `The message is not on the board "${board}".`);
         // One more than asked says whether another page follows.
@@ -50,7 +47,7 @@ export function boardArchive(database: Database | undefined, boards: readonly st
       }),
     search: ({ text, board, author, limit }) =>
       withDatabase(async (db) => {
-        if (board !== undefined) knownBoard(board);
+        if (board !== undefined) await boards.require(board);
         const terms = parseSearch(text);
         if (!terms.some((term) => !term.excluded) && author === undefined) {
           throw new BoardError("invalid_search", "Search for at least one word (or give an author).", { fields: { q: "q needs at least one word" } });

@@ -11,6 +11,8 @@ export type Refusal =
   | "invalid_search"
   | "history_unavailable"
   | "unknown_board"
+  | "invalid_board"
+  | "board_exists"
   | "unknown_message"
   | "shutting_down";
 

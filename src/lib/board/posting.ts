@@ -7,7 +7,9 @@ import type { RateDecision } from "../store/rate-limit";
 import { BoardError, issuesByField } from "./errors";
 
 export type PostingDeps = {
-  board: string;
+  /** Where a post that names no board goes. */
+  defaultBoard: string;
+  boards: { require(slug: string): Promise<void> };
   producer: { publish(message: Message, requestId?: string): Promise<Acknowledgement> };
   limiter: { take(client: string): Promise<RateDecision> };
   metrics: Pick<WebMetrics, "accepted" | "produceSeconds">;
@@ -21,7 +23,7 @@ export type Posting = {
   post(input: unknown, requestId: string): Promise<Message>;
 };
 
-export function createPosting({ board, producer, limiter, metrics, log }: PostingDeps): Posting {
+export function createPosting({ defaultBoard, boards, producer, limiter, metrics, log }: PostingDeps): Posting {
   return {
     async admit(client) {
       const rate = await limiter.take(client);
@@ -37,13 +39,15 @@ export function createPosting({ board, producer, limiter, metrics, log }: Postin
         const { fields, summary } = issuesByField(parsed.error);
         throw new BoardError("invalid_message", summary, { fields });
       }
+      const board = parsed.data.board ?? defaultBoard;
+      await boards.require(board);
       const message = createMessage(parsed.data, board);
       const stopTimer = metrics.produceSeconds.startTimer();
       try {
         const { partition, offset } = await producer.publish(message, requestId);
         stopTimer();
         metrics.accepted.inc();
-        log.debug("accepted message", { id: message.id, partition, offset, requestId });
+        log.debug("accepted message", { id: message.id, board, partition, offset, requestId });
         return message;
       } catch (error) {
         if (!(error instanceof KafkaUnavailableError)) throw error;

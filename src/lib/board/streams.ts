@@ -22,7 +22,8 @@ export type BoardStream = { attach(sink: StreamSink): () => void };
 
 export type StreamsDeps = {
   hub: Pick<BoardHub, "ready" | "add" | "remove">;
-  readHistory(): Promise<History>;
+  readHistory(board: string): Promise<History>;
+  boards: { require(slug: string): Promise<void> };
   gate: Pick<StreamGate, "admit">;
   limits: { perClient: number; bufferBytes: number };
   log: Logger;
@@ -30,17 +31,19 @@ export type StreamsDeps = {
 
 export type Streams = {
   /**
-   * A viewer's stream: what it missed since `resumeFrom` (null: from now on), then every new message as it
-   * is stored. Refused when the client or the process has as many streams as allowed, or Redis is away.
+   * A viewer's stream of one board: what it missed since `resumeFrom` (null: from now on), then every new
+   * message as it is stored, and the list of boards as it changes. Refused for an unknown board, when the
+   * client or the process has as many streams as allowed, or while Redis is away.
    */
-  open(client: string, resumeFrom: Position | null): Promise<BoardStream>;
+  open(client: string, board: string, resumeFrom: Position | null): Promise<BoardStream>;
 };
 
 const RECONNECT_AFTER_MS = 1000;
 
-export function createStreams({ hub, readHistory, gate, limits, log }: StreamsDeps): Streams {
+export function createStreams({ hub, readHistory, boards, gate, limits, log }: StreamsDeps): Streams {
   return {
-    async open(client, resumeFrom) {
+    async open(client, board, resumeFrom) {
+      await boards.require(board);
       const admission = gate.admit(client);
       if (!admission.admitted) {
         log.warn("stream refused: limit reached", { client, limit: admission.reason });
@@ -79,7 +82,7 @@ export function createStreams({ hub, readHistory, gate, limits, log }: StreamsDe
         const leave = () => {
           if (!open) return false;
           open = false;
-          hub.remove(viewer);
+          hub.remove(board, viewer);
           admission.release();
           return true;
         };
@@ -88,8 +91,8 @@ export function createStreams({ hub, readHistory, gate, limits, log }: StreamsDe
         };
         sink.write(encodeRetry(RECONNECT_AFTER_MS));
         // Live events first, held by the viewer, then the history: nothing falls between the two.
-        hub.add(viewer);
-        readHistory().then(
+        hub.add(board, viewer);
+        readHistory(board).then(
           (stored) => {
             backlog.catchingUp();
             viewer.catchUp(stored);

@@ -1,11 +1,13 @@
 import type { Batch, Kafka, KafkaMessage } from "kafkajs";
 import type { Redis } from "ioredis";
+import type { Board } from "../messages/boards";
 import { errorFields, type Logger } from "../log";
 import type { StoreKeys } from "../store/keys";
 import { appendRecords, readEpoch, storedUpTo, type ConsumedRecord, type StoreLimits } from "../store/message-store";
 import { sendDeadLetters, type DeadLetter } from "./dead-letters";
 import { DurableProducer } from "../kafka/producer";
-import { decodeRecord, REQUEST_ID_HEADER } from "../kafka/record";
+import { decodeBoardRecord, decodeRecord, REQUEST_ID_HEADER } from "../kafka/record";
+import { boardsReadUpTo, readBoards, registerBoards } from "../store/board-list";
 import type { ConsumerMetrics } from "./metrics";
 import { groupConsumer } from "./group";
 import { untilDone } from "./until-done";
@@ -16,6 +18,8 @@ export type BoardConsumerOptions = {
   redis: Redis;
   keys: StoreKeys;
   topic: string;
+  /** Where boards are created; read into the list of boards. */
+  boardsTopic: string;
   deadLetterTopic: string;
   groupId: string;
   sessionTimeoutMs?: number;
@@ -39,7 +43,7 @@ export type BoardConsumer = { stop(): Promise<void> };
  * last writes (a Redis restarted without them) is read into again from its last stored offset.
  */
 export async function startBoardConsumer(options: BoardConsumerOptions): Promise<BoardConsumer> {
-  const { kafka, redis, keys, topic, deadLetterTopic, groupId, log, metrics } = options;
+  const { kafka, redis, keys, topic, boardsTopic, deadLetterTopic, groupId, log, metrics } = options;
   const consumer = groupConsumer(kafka, groupId, log, options.sessionTimeoutMs);
   const deadLetters = new DurableProducer(kafka);
   const admin = kafka.admin();
@@ -50,35 +54,69 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
     limits: options.limits,
     topic,
     sources: [...(options.recent ? [options.recent] : []), recentFromLog(admin, topic)],
+    boards: async () => [keys.defaultBoard, ...(await readBoards(redis, keys)).map((board) => board.slug)],
     log,
   });
 
   let assigned: number[] = [];
-  /** Every assigned partition (or those given) read from the store's next offset on. */
-  const readFromStore = async (partitions = assigned) => {
+  let boardsAssigned: number[] = [];
+  /** Every assigned partition (or those given) read from the store's next offset on; the boards topic too. */
+  const readFromStore = async (partitions = assigned, boards = boardsAssigned) => {
     const next = await storedUpTo(redis, keys, topic);
     for (const partition of partitions) {
       const offset = next.get(partition);
       if (offset !== undefined) consumer.seek({ topic, partition, offset });
     }
+    if (boards.length > 0) {
+      const offset = await boardsReadUpTo(redis, keys);
+      for (const partition of boards) consumer.seek({ topic: boardsTopic, partition, offset });
+    }
   };
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     assigned = payload.memberAssignment[topic] ?? [];
+    boardsAssigned = payload.memberAssignment[boardsTopic] ?? [];
     readFromStore().catch((error: unknown) => log.warn("could not read the store's offsets; reading from the group's", errorFields(error)));
   });
   const watch = watchStore({ redis, keys, log, refill, onNewEpoch: () => readFromStore() });
 
   await admin.connect();
   await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await consumer.subscribe({ topics: [topic, boardsTopic], fromBeginning: true });
   await consumer.run({
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
       const { partition } = batch;
-      const { records, dead } = sortBatch(batch, Date.now());
       const retry = { heartbeat, giveUp: () => !isRunning() || isStale(), log };
-      metrics?.consumed.inc(batch.messages.length);
       const run = { first: batch.firstOffset() ?? "0", last: batch.lastOffset() };
+      const deadLetter = async (dead: DeadLetter[]) => {
+        await untilDone("dead-letter write", () => sendDeadLetters(deadLetters, deadLetterTopic, batch.topic, dead), retry);
+        for (const { record, reason } of dead) {
+          log.warn("dead-lettered a record that is not a message", {
+            topic: batch.topic,
+            partition,
+            offset: record.offset,
+            reason,
+            requestId: requestIdOf(record),
+          });
+        }
+        metrics?.deadLettered.inc(dead.length);
+      };
+      const done = async () => {
+        resolveOffset(batch.lastOffset());
+        await commitOffsetsIfNecessary();
+      };
+
+      if (batch.topic === boardsTopic) {
+        const { boards, dead } = sortBoards(batch);
+        const registered = await untilDone("Redis write", () => registerBoards(redis, keys, run, boards), retry);
+        if (registered === "records-missing") return readFromStore([], [partition]);
+        await deadLetter(dead);
+        if (registered > 0) log.info("boards created", { boards: boards.map(({ board }) => board.slug) });
+        return done();
+      }
+
+      const { records, dead } = sortBatch(batch, Date.now());
+      metrics?.consumed.inc(batch.messages.length);
       const appended = await untilDone("Redis write", () => appendRecords(redis, keys, options.limits, topic, partition, run, records), {
         ...retry,
         onFailure: () => metrics?.redisErrors.inc(),
@@ -86,20 +124,15 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
       if ("refused" in appended) {
         if (appended.refused === "empty-store") await untilDone("store refill", refill, retry);
         else log.warn("the store lacks records before this batch (Redis lost its last writes?): reading them again", { partition, from: run.first });
-        await readFromStore([partition]);
+        await readFromStore([partition], []);
         return;
       }
-      await untilDone("dead-letter write", () => sendDeadLetters(deadLetters, deadLetterTopic, topic, dead), retry);
-      for (const { record, reason } of dead) {
-        log.warn("dead-lettered a record that is not a message", { topic, partition, offset: record.offset, reason, requestId: requestIdOf(record) });
-      }
-      metrics?.deadLettered.inc(dead.length);
+      await deadLetter(dead);
       metrics?.stored.inc(appended.stored);
       for (const { offset, message, requestId } of records) {
-        log.debug("stored message", { id: message.id, partition, offset, requestId });
+        log.debug("stored message", { id: message.id, board: message.board, partition, offset, requestId });
       }
-      resolveOffset(batch.lastOffset());
-      await commitOffsetsIfNecessary();
+      await done();
       metrics?.lag.set({ partition: String(partition) }, Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset()) - 1));
     },
   });
@@ -139,6 +172,17 @@ function watchStore(options: { redis: Redis; keys: StoreKeys; log: Logger; refil
       .finally(() => (checking = false));
   }, STORE_CHECK_MS);
   return { stop: () => clearInterval(timer) };
+}
+
+function sortBoards(batch: Batch): { boards: { offset: string; board: Board }[]; dead: DeadLetter[] } {
+  const boards: { offset: string; board: Board }[] = [];
+  const dead: DeadLetter[] = [];
+  for (const record of batch.messages) {
+    const decoded = decodeBoardRecord(record.value);
+    if (decoded.ok) boards.push({ offset: record.offset, board: decoded.board });
+    else dead.push({ partition: batch.partition, record, reason: decoded.reason });
+  }
+  return { boards, dead };
 }
 
 type Consumed = ConsumedRecord & { requestId: string | undefined };

@@ -4,13 +4,14 @@ import { errorFields, type Logger } from "../log";
 import type { StoreKeys } from "../store/keys";
 import { seedStore, type ConsumedRecord, type StoreLimits } from "../store/message-store";
 
-/** The newest messages known outside Redis (oldest first), and per partition the offset they reach. */
+/** The newest messages of each board known outside Redis (oldest first), and per partition the offset they reach. */
 export type Recent = { recent: ConsumedRecord[]; nextOffsets: Map<number, string>; from: string };
 export type RecentSource = (limit: number) => Promise<Recent>;
 
 /**
- * The log alone: nothing to copy, and each partition read again from `limit` records before its end, which
- * holds the board's newest messages when PostgreSQL cannot say more.
+ * The log alone: nothing to copy, and each partition read again from `limit` records before its end. That
+ * holds the newest messages of the partition's busiest boards; a quiet board's older ones come back only
+ * from PostgreSQL.
  */
 export function recentFromLog(admin: Admin, topic: string): RecentSource {
   return async (limit) => {
@@ -31,9 +32,11 @@ export function storeRefill(options: {
   limits: StoreLimits;
   topic: string;
   sources: readonly RecentSource[];
+  /** Every board the store may hold, so that each one's old list is dropped. */
+  boards: () => Promise<string[]>;
   log: Logger;
 }): () => Promise<void> {
-  const { admin, redis, keys, limits, topic, sources, log } = options;
+  const { admin, redis, keys, limits, topic, sources, boards, log } = options;
   let running: Promise<void> | undefined;
   const refill = async () => {
     for (const source of sources) {
@@ -46,7 +49,7 @@ export function storeRefill(options: {
       }
       // A partition the source knows nothing of is read again from its start.
       for (const { partition, low } of await admin.fetchTopicOffsets(topic)) if (!found.nextOffsets.has(partition)) found.nextOffsets.set(partition, low);
-      const seeded = await seedStore(redis, keys, limits, topic, found.recent, found.nextOffsets);
+      const seeded = await seedStore(redis, keys, limits, topic, found.recent, found.nextOffsets, await boards());
       if (seeded) {
         log.warn("the store had lost its messages: refilled it", {
           messages: found.recent.length,

@@ -112,28 +112,36 @@ export function archived(row: MessageRow): ArchivedMessage {
 }
 
 /**
- * The board's newest `limit` messages (oldest first) and how far history has got in each partition, seen
- * at one moment: what refills an empty store, which then reads the log on from those offsets.
+ * Each board's newest `limit` messages (oldest first) and every partition's next offset, read in one
+ * snapshot so that the two agree: what refills an emptied store.
  */
 export async function newestWithOffsets(
   database: Database,
   topic: string,
-  board: string,
   limit: number,
 ): Promise<{ messages: ArchivedMessage[]; nextOffsets: Map<number, string> }> {
   return inTransaction(
     database,
     async (client) => {
+      // The boards one index step at a time (a loose index scan), then each board's newest on its own index.
       const { rows } = await client.query<MessageRow>(
-        `SELECT ${MESSAGE_COLUMNS} FROM messages
-         WHERE board = $1 ORDER BY appended_at DESC, partition DESC, "offset" DESC LIMIT $2`,
-        [board, limit],
+        `WITH RECURSIVE boards(board) AS (
+           (SELECT board FROM messages ORDER BY board LIMIT 1)
+           UNION ALL
+           SELECT (SELECT board FROM messages WHERE board > boards.board ORDER BY board LIMIT 1) FROM boards WHERE boards.board IS NOT NULL
+         )
+         SELECT newest.* FROM boards CROSS JOIN LATERAL (
+           SELECT ${MESSAGE_COLUMNS} FROM messages WHERE messages.board = boards.board
+           ORDER BY appended_at DESC, partition DESC, "offset" DESC LIMIT $1
+         ) newest
+         ORDER BY appended_at, partition, "offset"`,
+        [limit],
       );
       const offsets = await client.query<{ partition: number; next_offset: string }>("SELECT partition, next_offset FROM history_offsets WHERE topic = $1", [
         topic,
       ]);
       return {
-        messages: rows.map(archived).reverse(),
+        messages: rows.map(archived),
         nextOffsets: new Map(offsets.rows.map((row) => [row.partition, row.next_offset])),
       };
     },

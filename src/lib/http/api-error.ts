@@ -37,6 +37,8 @@ const REFUSAL_STATUS: Record<Refusal, number> = {
   invalid_search: 400,
   history_unavailable: 503,
   unknown_board: 404,
+  invalid_board: 400,
+  board_exists: 409,
   unknown_message: 404,
   shutting_down: 503,
 };

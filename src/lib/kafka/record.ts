@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { boardSchema, type Board } from "../messages/boards";
 import { messageSchema, type Message } from "../messages/schema";
 
 export type DecodedRecord = { ok: true; message: Message } | { ok: false; reason: string };
@@ -19,6 +20,21 @@ export const REQUEST_ID_HEADER = "request-id";
 
 /** Anything can sit on a topic; only a valid message comes out of here. */
 export function decodeRecord(value: Buffer | null): DecodedRecord {
+  const decoded = decodeJson(value, messageSchema, "a message");
+  return decoded.ok ? { ok: true, message: decoded.value } : decoded;
+}
+
+/** A board's creation record: keyed by its slug, so that every record of one slug is on one partition. */
+export function encodeBoardRecord(board: Board): { key: string; value: string } {
+  return { key: board.slug, value: JSON.stringify(board) };
+}
+
+export function decodeBoardRecord(value: Buffer | null): { ok: true; board: Board } | { ok: false; reason: string } {
+  const decoded = decodeJson(value, boardSchema, "a board");
+  return decoded.ok ? { ok: true, board: decoded.value } : decoded;
+}
+
+function decodeJson<T>(value: Buffer | null, schema: z.ZodType<T>, what: string): { ok: true; value: T } | { ok: false; reason: string } {
   if (!value || value.length === 0) return { ok: false, reason: "empty record" };
   let text: string;
   try {
@@ -32,7 +48,7 @@ export function decodeRecord(value: Buffer | null): DecodedRecord {
   } catch {
     return { ok: false, reason: "not JSON" };
   }
-  const parsed = messageSchema.safeParse(json);
-  if (!parsed.success) return { ok: false, reason: `not a message: ${z.prettifyError(parsed.error).replaceAll("\n", " ")}` };
-  return { ok: true, message: parsed.data };
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) return { ok: false, reason: `not ${what}: ${z.prettifyError(parsed.error).replaceAll("\n", " ")}` };
+  return { ok: true, value: parsed.data };
 }

@@ -44,13 +44,13 @@ export function replicationSettings(replicationFactor: number | undefined): Topi
 }
 
 /**
- * The board's topic and its dead-letter topic. The board's records take the broker's clock as their
+ * The board's topic, its dead-letter topic and the boards topic. The board's records take the broker's clock as their
  * timestamp (LogAppendTime), so each message carries the moment Kafka appended it, and they are kept for
  * KAFKA_RETENTION_MS (forever by default).
  */
 export async function ensureBoardTopics(
   kafka: Kafka,
-  config: Pick<Config, "KAFKA_TOPIC" | "KAFKA_TOPIC_PARTITIONS" | "KAFKA_DLQ_TOPIC" | "KAFKA_REPLICATION_FACTOR" | "KAFKA_RETENTION_MS">,
+  config: Pick<Config, "KAFKA_TOPIC" | "KAFKA_TOPIC_PARTITIONS" | "KAFKA_DLQ_TOPIC" | "KAFKA_BOARDS_TOPIC" | "KAFKA_REPLICATION_FACTOR" | "KAFKA_RETENTION_MS">,
 ): Promise<void> {
   const replication = replicationSettings(config.KAFKA_REPLICATION_FACTOR);
   const factor = config.KAFKA_REPLICATION_FACTOR;
@@ -62,4 +62,6 @@ export async function ensureBoardTopics(
     factor,
   );
   await ensureTopic(kafka, config.KAFKA_DLQ_TOPIC, 1, replication, factor);
+  // Boards are few and read whole whenever the list of boards is rebuilt: one partition, kept forever.
+  await ensureTopic(kafka, config.KAFKA_BOARDS_TOPIC, 1, [{ name: "retention.ms", value: "-1" }, ...replication], factor);
 }

@@ -12,7 +12,8 @@ const VISIBLE = /[^\s\p{Cf}]/u;
 // Half of a surrogate pair is no character at all; JSON lets a client send one alone ("\ud800").
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-const cleanText = (label: string, max: number) =>
+/** Trimmed, NFC-normalised text of 1 to `max` characters with something visible and no control characters. */
+export const cleanText = (label: string, max: number) =>
   z
     .string({ error: `${label} must be a string` })
     .transform((value) => value.normalize("NFC").trim())
@@ -32,12 +33,24 @@ export const authorSchema = cleanText("author", AUTHOR_MAX_LENGTH);
 /** A message's identity, chosen by the client that sends it so that a retried post is recognised. */
 export const messageIdSchema = z.uuid({ error: "id must be a UUID" });
 
+export const BOARD_SLUG_MAX_LENGTH = 40;
+
+/** A board's name in URLs, keys and records: safe in a path and in a Redis key without escaping. */
+export const boardSlugSchema = z
+  .string({ error: "board must be a string" })
+  .regex(
+    /^[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?$/,
+    `board must be a board's slug: 1 to ${BOARD_SLUG_MAX_LENGTH} lower-case letters, digits and dashes, starting and ending with a letter or digit`,
+  );
+
 /**
  * What a client sends to post a message. Unknown fields are refused rather than silently dropped. A client
  * that may retry sends its own `id`: the store keeps one message per id, however often it is posted.
  */
 export const newMessageSchema = z.strictObject({
   id: messageIdSchema.optional(),
+  // Unset: the default board (`main`), as the first design's clients expect.
+  board: boardSlugSchema.optional(),
   text: messageTextSchema,
   author: authorSchema.optional(),
 });
@@ -46,7 +59,7 @@ export type NewMessage = z.infer<typeof newMessageSchema>;
 /** A message as the web app produces it to Kafka: the value of every record on the topic. */
 export const messageSchema = z.object({
   id: messageIdSchema,
-  board: z.string().min(1).max(100),
+  board: boardSlugSchema,
   author: authorSchema,
   text: messageTextSchema,
   createdAt: z.iso.datetime(),

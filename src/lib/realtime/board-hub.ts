@@ -1,64 +1,70 @@
 import type { Redis } from "ioredis";
 import { errorFields, type Logger } from "../log";
+import { boardSchema, type BoardActivity, type BoardSummary } from "../messages/boards";
 import { boardEventSchema, type BoardEvent, type History } from "../messages/schema";
 import type { Head } from "../store/message-store";
-import { encodeComment } from "./sse";
-import { encodeBoardEvent, type Viewer } from "./viewer";
+import { BoardRoom } from "./board-room";
+import { encodeComment, encodeEvent } from "./sse";
+import type { Viewer } from "./viewer";
+import { safeJson } from "../safe-json";
 
 const HEARTBEAT = encodeComment("heartbeat");
 
 export type BoardHubOptions = {
   subscriber: Redis;
+  /** Where the store announces every stored message, of every board. */
   channel: string;
-  readHistory: () => Promise<History>;
-  readHead: () => Promise<Head | null>;
+  /** Where the store announces every new board. */
+  boardsChannel: string;
+  readHistory: (board: string) => Promise<History>;
+  readHead: (board: string) => Promise<Head | null>;
   heartbeatMs: number;
-  /** How often to compare the store's newest position with the newest event received. */
+  /** How often to compare each board's newest position with the newest event received. */
   checkMs?: number;
+  /** How often viewers hear which boards had new messages, at most. */
+  activityMs?: number;
   log: Logger;
   /** Told how many viewers each event was written to. */
   onSent?: (viewers: number) => void;
 };
 
 /**
- * Fans the store's events out to every viewer of this process through one Redis subscription, however many
- * viewers there are. Each event is validated and encoded once and the same bytes go to everyone.
- *
- * Pub/Sub delivers at most once: what is published while the subscriber reconnects is gone. Positions are
- * dense, so the hub notices a gap (or a message stored a while ago that never arrived) and fills it from the
- * stored history, holding back live events meanwhile, so that viewers get every message in order.
+ * Fans the store's events out to the viewers of this process through one Redis subscription, however many
+ * viewers and boards there are: each message to its board's viewers (a BoardRoom each), and to everyone
+ * the list of boards as it changes (new boards at once, latest activity at most once per `activityMs`).
  */
 export class BoardHub {
-  private readonly viewers = new Set<Viewer>();
+  private readonly rooms = new Map<string, BoardRoom>();
   private subscribed: Promise<void> | undefined;
   private timers: NodeJS.Timeout[] = [];
   private connectedBefore = false;
-  /** The newest event sent to viewers. */
-  private last: Head | undefined;
-  /** Live events held while a gap is being filled; undefined when none is. */
-  private held: BoardEvent[] | undefined;
-  private headBefore: Head | null = null;
-  private checking = false;
+  private activity: BoardActivity = {};
 
   constructor(private readonly options: BoardHubOptions) {
-    const { subscriber, channel, log } = options;
+    const { subscriber, channel, boardsChannel, log } = options;
     subscriber.on("message", (from: string, payload: string) => {
       if (from === channel) this.receive(payload);
+      else if (from === boardsChannel) this.announce(payload);
     });
     subscriber.on("error", (error) => log.warn("Redis subscriber error", errorFields(error)));
     subscriber.on("ready", () => {
-      if (this.connectedBefore) void this.fill("the Redis subscription reconnected", { resubscribe: true });
+      if (this.connectedBefore) {
+        const resubscribe = () => this.subscribe();
+        for (const room of this.rooms.values()) void room.fill("the Redis subscription reconnected", { before: resubscribe });
+      }
       this.connectedBefore = true;
     });
   }
 
   get viewerCount(): number {
-    return this.viewers.size;
+    let count = 0;
+    for (const room of this.rooms.values()) count += room.viewers.size;
+    return count;
   }
 
   /** Resolves once the subscription is in place, so that nothing published from then on is missed. */
   ready(): Promise<void> {
-    this.subscribed ??= this.options.subscriber.subscribe(this.options.channel).then(
+    this.subscribed ??= this.subscribe().then(
       () => undefined,
       (error: unknown) => {
         this.subscribed = undefined;
@@ -68,28 +74,43 @@ export class BoardHub {
     return this.subscribed;
   }
 
-  add(viewer: Viewer): void {
-    this.viewers.add(viewer);
+  add(board: string, viewer: Viewer): void {
+    let room = this.rooms.get(board);
+    if (!room) {
+      const { readHistory, readHead, log, onSent } = this.options;
+      room = new BoardRoom({ board, readHistory, readHead, log, onSent });
+      this.rooms.set(board, room);
+    }
+    room.viewers.add(viewer);
     // Timers for all viewers together, none per viewer: a comment now and then keeps proxies from closing
     // idle streams, and the store check catches what Pub/Sub lost.
     if (this.timers.length === 0) {
       this.timers = [
         setInterval(() => this.sendToAll(HEARTBEAT), this.options.heartbeatMs).unref(),
-        setInterval(() => void this.check(), this.options.checkMs ?? 500).unref(),
+        setInterval(() => {
+          for (const each of this.rooms.values()) void each.check();
+        }, this.options.checkMs ?? 500).unref(),
+        setInterval(() => this.sendActivity(), this.options.activityMs ?? 1000).unref(),
       ];
     }
   }
 
-  remove(viewer: Viewer): void {
-    this.viewers.delete(viewer);
-    if (this.viewers.size === 0) this.stopTimers();
+  remove(board: string, viewer: Viewer): void {
+    const room = this.rooms.get(board);
+    room?.viewers.delete(viewer);
+    if (room?.viewers.size === 0) this.rooms.delete(board);
+    if (this.rooms.size === 0) this.stopTimers();
   }
 
   close(): void {
-    for (const viewer of this.viewers) viewer.end();
-    this.viewers.clear();
+    for (const room of this.rooms.values()) for (const viewer of room.viewers) viewer.end();
+    this.rooms.clear();
     this.stopTimers();
     this.options.subscriber.disconnect();
+  }
+
+  private subscribe(): Promise<unknown> {
+    return this.options.subscriber.subscribe(this.options.channel, this.options.boardsChannel);
   }
 
   private receive(payload: string): void {
@@ -98,87 +119,38 @@ export class BoardHub {
       this.options.log.warn("dropped a malformed event from Redis", { channel: this.options.channel, bytes: payload.length });
       return;
     }
-    if (this.held) {
-      this.held.push(event);
-      return;
-    }
-    const last = this.last;
-    if (last && event.epoch === last.epoch && event.message.seq > last.seq + 1) {
-      void this.fill(`positions ${last.seq + 1} to ${event.message.seq - 1} never arrived`, { holding: event });
-      return;
-    }
-    this.dispatch(event);
+    const { board, storedAt } = event.message;
+    this.activity[board] = Math.max(this.activity[board] ?? 0, storedAt ?? Date.now());
+    this.rooms.get(board)?.receive(event);
   }
 
-  private dispatch(event: BoardEvent): void {
-    const last = this.last;
-    if (last && event.epoch === last.epoch && event.message.seq <= last.seq) return;
-    this.last = { epoch: event.epoch, seq: event.message.seq };
-    const frame = encodeBoardEvent(event);
-    for (const viewer of this.viewers) viewer.deliver(event, frame);
-    this.options.onSent?.(this.viewers.size);
+  /** A new board, for every viewer's list of boards. */
+  private announce(payload: string): void {
+    const parsed = boardSchema.safeParse(safeJson(payload));
+    if (!parsed.success) return;
+    const summary: BoardSummary = { slug: parsed.data.slug, name: parsed.data.name, latestAt: null };
+    this.sendToAll(encodeEvent({ event: "board", data: JSON.stringify(summary) }));
   }
 
-  /**
-   * Sends viewers what the store has and they may not, holding live events until then. After a reconnect,
-   * subscribe again (harmlessly) before reading, so that nothing falls between the two.
-   */
-  private async fill(why: string, { resubscribe = false, holding }: { resubscribe?: boolean; holding?: BoardEvent } = {}): Promise<void> {
-    if (this.held) {
-      if (holding) this.held.push(holding);
-      return;
-    }
-    this.held = holding ? [holding] : [];
-    const { log } = this.options;
-    try {
-      if (resubscribe) await this.options.subscriber.subscribe(this.options.channel);
-      const { epoch, messages } = await this.options.readHistory();
-      if (epoch) for (const message of messages.toReversed()) this.dispatch({ epoch, message });
-      log.info("filled viewers from the stored history", { why, viewers: this.viewers.size });
-    } catch (error) {
-      // Viewers notice the gap themselves and reconnect, catching up from history when it can be read.
-      log.warn("could not fill viewers from the stored history", { why, ...errorFields(error) });
-    } finally {
-      const held = this.held;
-      this.held = undefined;
-      for (const event of held) this.dispatch(event);
-    }
-  }
-
-  /** A message stored one check ago that has still not arrived was lost on the way: fetch it. */
-  private async check(): Promise<void> {
-    if (this.checking || this.held) return;
-    this.checking = true;
-    try {
-      const head = await this.options.readHead();
-      const before = this.headBefore;
-      this.headBefore = head;
-      const last = this.last;
-      if (!before || !last) return;
-      if (before.epoch !== last.epoch || before.seq > last.seq) await this.fill(`position ${before.seq} was stored but never arrived`);
-    } catch {
-      // Redis is away; the subscriber's reconnect brings a fill of its own.
-    } finally {
-      this.checking = false;
-    }
+  private sendActivity(): void {
+    if (Object.keys(this.activity).length === 0) return;
+    const frame = encodeEvent({ event: "activity", data: JSON.stringify(this.activity) });
+    this.activity = {};
+    this.sendToAll(frame);
   }
 
   private stopTimers(): void {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
-    this.headBefore = null;
+    this.activity = {};
   }
 
   private sendToAll(frame: Uint8Array): void {
-    for (const viewer of this.viewers) viewer.ping(frame);
+    for (const room of this.rooms.values()) for (const viewer of room.viewers) viewer.ping(frame);
   }
 }
 
 function parseEvent(payload: string): BoardEvent | undefined {
-  try {
-    const parsed = boardEventSchema.safeParse(JSON.parse(payload));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  const parsed = boardEventSchema.safeParse(safeJson(payload));
+  return parsed.success ? parsed.data : undefined;
 }

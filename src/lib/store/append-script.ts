@@ -8,88 +8,138 @@
  * retried a post whose acknowledgement it never got) is stored once. A script runs without any other
  * command in between, so readers never see a message stored but not published, or the reverse.
  *
+ * Each message goes to its board's list under the board's next position. Positions are given here, one
+ * board at a time, so a board whose records sit on two partitions still has one order: the order in which
+ * its records were stored, the same for every viewer.
+ *
  * It refuses to leave a hole. A store without an epoch lost its data (or never had any) and must be
  * refilled first (SEED_SCRIPT); a run that starts past the record after `applied` comes after records the
  * store lost (Redis restarted without its last writes), which the consumer reads again first.
  *
- * KEYS: list, seq counter, applied-offsets hash, epoch, recent-ids sorted set
+ * KEYS: applied-offsets hash, epoch, recent-ids sorted set, activity hash, then the list and position
+ *       counter of each board in the run
  * ARGV: list cap, channel, partition field, first and last offset of the run (records that are not
- *       messages included), number of ids to remember, then offset/id/entry triples in offset order, each
- *       entry a JSON object without `seq` and `storedAt`.
+ *       messages included), number of ids to remember, then the boards' slugs B, then offset/id/board/entry
+ *       quadruples in offset order, board being the board's number (1 to B) and each entry a JSON object
+ *       without `seq` and `storedAt`.
  * Returns the number of messages stored; -1: the store needs refilling; -2: records before the run are missing.
  */
 export const APPEND_SCRIPT = `
-local epoch = redis.call('GET', KEYS[4])
+local epoch = redis.call('GET', KEYS[2])
 if not epoch then
   return -1
 end
-local known = redis.call('HGET', KEYS[3], ARGV[3])
+local known = redis.call('HGET', KEYS[1], ARGV[3])
 if known and tonumber(ARGV[4]) > tonumber(known) + 1 then
   return -2
 end
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+local boards = tonumber(ARGV[7])
 local applied = tonumber(known or '-1')
 local last = applied
 local stored = 0
-for i = 7, #ARGV, 3 do
+local touched = {}
+for i = 8 + boards, #ARGV, 4 do
   local offset = tonumber(ARGV[i])
   if offset > last then
     last = offset
-    if not redis.call('ZSCORE', KEYS[5], ARGV[i + 1]) then
-      local seq = redis.call('INCR', KEYS[2])
-      local entry = '{"seq":' .. seq .. ',"storedAt":' .. now .. ',' .. string.sub(ARGV[i + 2], 2)
-      redis.call('LPUSH', KEYS[1], entry)
-      redis.call('ZADD', KEYS[5], seq, ARGV[i + 1])
+    if not redis.call('ZSCORE', KEYS[3], ARGV[i + 1]) then
+      local board = tonumber(ARGV[i + 2])
+      local seq = redis.call('INCR', KEYS[4 + 2 * board])
+      local entry = '{"seq":' .. seq .. ',"storedAt":' .. now .. ',' .. string.sub(ARGV[i + 3], 2)
+      redis.call('LPUSH', KEYS[3 + 2 * board], entry)
+      redis.call('ZADD', KEYS[3], now, ARGV[i + 1])
+      redis.call('HSET', KEYS[4], ARGV[7 + board], now)
       redis.call('PUBLISH', ARGV[2], '{"epoch":"' .. epoch .. '","message":' .. entry .. '}')
+      touched[board] = true
       stored = stored + 1
     end
   end
 end
+for board in pairs(touched) do
+  redis.call('LTRIM', KEYS[3 + 2 * board], 0, tonumber(ARGV[1]) - 1)
+end
 if stored > 0 then
-  redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[1]) - 1)
-  redis.call('ZREMRANGEBYRANK', KEYS[5], 0, -tonumber(ARGV[6]) - 1)
+  redis.call('ZREMRANGEBYRANK', KEYS[3], 0, -tonumber(ARGV[6]) - 1)
 end
 last = math.max(last, tonumber(ARGV[5]))
 if last > applied then
-  redis.call('HSET', KEYS[3], ARGV[3], last)
+  redis.call('HSET', KEYS[1], ARGV[3], last)
 end
 return stored
 `;
 
 /**
- * Refills an empty store: a new epoch, the newest messages known elsewhere (oldest first), and for each
- * partition the offset they reach, from where the consumers go on. Does nothing if the store has an epoch
- * (another consumer refilled it first). The newest message is published, so that every viewer learns of
- * the new epoch and loads the refilled list.
+ * Refills an empty store: a new epoch, the newest messages of each board known elsewhere (oldest first),
+ * and for each partition the offset they reach, from where the consumers go on. Does nothing if the store
+ * has an epoch (another consumer refilled it first). Each board's newest message is published, so that its
+ * viewers learn of the new epoch and load the refilled list.
  *
- * KEYS: list, seq counter, applied-offsets hash, epoch, recent-ids sorted set
- * ARGV: new epoch, list cap, channel, number of partitions P, then P partition field/offset pairs, then
- *       id/entry pairs oldest first, each entry a JSON object without `seq` and `storedAt`.
+ * KEYS: applied-offsets hash, epoch, recent-ids sorted set, activity hash, then the list and position
+ *       counter of every board to refill (their old lists are dropped)
+ * ARGV: new epoch, list cap, channel, number of partitions P, then P partition field/offset pairs, then the
+ *       boards' slugs B, then id/board/entry triples oldest first, each entry a JSON object without `seq`
+ *       and `storedAt`.
  * Returns 1 if it refilled the store, 0 if it found one.
  */
 export const SEED_SCRIPT = `
-if redis.call('GET', KEYS[4]) then
+if redis.call('GET', KEYS[2]) then
   return 0
 end
-redis.call('DEL', KEYS[1], KEYS[3], KEYS[5])
-redis.call('SET', KEYS[4], ARGV[1])
+redis.call('DEL', KEYS[1], KEYS[3])
+redis.call('SET', KEYS[2], ARGV[1])
 local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
 local partitions = tonumber(ARGV[4])
 for i = 5, 4 + 2 * partitions, 2 do
-  redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
+  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
 end
-local newest = nil
-for i = 5 + 2 * partitions, #ARGV, 2 do
-  local seq = redis.call('INCR', KEYS[2])
-  newest = '{"seq":' .. seq .. ',"storedAt":' .. now .. ',' .. string.sub(ARGV[i + 1], 2)
-  redis.call('LPUSH', KEYS[1], newest)
-  redis.call('ZADD', KEYS[5], seq, ARGV[i])
+local slugs = 5 + 2 * partitions
+local boards = tonumber(ARGV[slugs])
+for board = 1, boards do
+  redis.call('DEL', KEYS[3 + 2 * board])
 end
-redis.call('LTRIM', KEYS[1], 0, tonumber(ARGV[2]) - 1)
-if newest then
-  redis.call('PUBLISH', ARGV[3], '{"epoch":"' .. ARGV[1] .. '","message":' .. newest .. '}')
+local newest = {}
+for i = slugs + boards + 1, #ARGV, 3 do
+  local board = tonumber(ARGV[i + 1])
+  local seq = redis.call('INCR', KEYS[4 + 2 * board])
+  local entry = '{"seq":' .. seq .. ',"storedAt":' .. now .. ',' .. string.sub(ARGV[i + 2], 2)
+  redis.call('LPUSH', KEYS[3 + 2 * board], entry)
+  redis.call('ZADD', KEYS[3], now, ARGV[i])
+  redis.call('HSET', KEYS[4], ARGV[slugs + board], now)
+  newest[board] = entry
+end
+for board, entry in pairs(newest) do
+  redis.call('LTRIM', KEYS[3 + 2 * board], 0, tonumber(ARGV[2]) - 1)
+  redis.call('PUBLISH', ARGV[3], '{"epoch":"' .. ARGV[1] .. '","message":' .. entry .. '}')
 end
 return 1
+`;
+
+/**
+ * Adds boards from a run of the boards topic, and announces each new one. The first record of a slug
+ * makes the board; a later one changes nothing, so reading the topic again gives the same boards. A run
+ * that starts past the record after the one last applied is refused (-2), as for messages: the consumer
+ * reads the boards topic again from where the list of boards stops (its start, once the list is lost).
+ *
+ * KEYS: boards hash, applied offset   ARGV: channel, first and last offset of the run, then offset/slug/board
+ * triples in offset order.  Returns how many boards were new, or -2.
+ */
+export const REGISTER_SCRIPT = `
+local known = tonumber(redis.call('GET', KEYS[2]) or '-1')
+if tonumber(ARGV[2]) > known + 1 then
+  return -2
+end
+local created = 0
+for i = 4, #ARGV, 3 do
+  if tonumber(ARGV[i]) > known and redis.call('HSETNX', KEYS[1], ARGV[i + 1], ARGV[i + 2]) == 1 then
+    redis.call('PUBLISH', ARGV[1], ARGV[i + 2])
+    created = created + 1
+  end
+end
+if tonumber(ARGV[3]) > known then
+  redis.call('SET', KEYS[2], ARGV[3])
+end
+return created
 `;

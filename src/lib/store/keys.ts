@@ -1,26 +1,50 @@
 import type { Config } from "../config";
 
-/** The Redis names of one board's store. Everything but the list and the channel derives from the list. */
+/** One board's list, newest first, and the counter of its positions. */
+export type BoardKeys = { list: string; seq: string };
+
+/**
+ * The Redis names of the store. Each board has its own list and positions; what says where the store has
+ * read to (applied offsets, epoch, recent ids) is shared, since one partition carries many boards.
+ */
 export type StoreKeys = {
-  list: string;
   channel: string;
-  seq: string;
   applied: string;
   epoch: string;
   ids: string;
-  /** Prefix of the rate-limit buckets, one per client address. */
+  /** Prefix of the posts' rate-limit buckets, one per client address. */
   rate: string;
+  /** slug → the board's creation record; what the boards topic has been read to; where new boards are announced. */
+  boards: string;
+  boardsApplied: string;
+  boardsChannel: string;
+  /** slug → when its newest message was stored (ms). */
+  activity: string;
+  /** Prefix of the board-creation rate-limit buckets. */
+  boardRate: string;
+  /** The board at `/`, which exists without being created. */
+  defaultBoard: string;
+  board(slug: string): BoardKeys;
 };
 
-export function storeKeys(config: Pick<Config, "REDIS_MESSAGES_KEY" | "REDIS_CHANNEL">): StoreKeys {
-  const list = config.REDIS_MESSAGES_KEY;
+export function storeKeys(config: Pick<Config, "REDIS_MESSAGES_KEY" | "REDIS_CHANNEL" | "BOARD_ID">): StoreKeys {
+  const root = config.REDIS_MESSAGES_KEY;
   return {
-    list,
     channel: config.REDIS_CHANNEL,
-    seq: `${list}:seq`,
-    applied: `${list}:applied`,
-    epoch: `${list}:epoch`,
-    ids: `${list}:ids`,
-    rate: `${list}:rate`,
+    applied: `${root}:applied`,
+    epoch: `${root}:epoch`,
+    ids: `${root}:ids`,
+    rate: `${root}:rate`,
+    boards: `${root}:boards`,
+    boardsApplied: `${root}:boards:applied`,
+    boardsChannel: `${config.REDIS_CHANNEL}:boards`,
+    activity: `${root}:boards:activity`,
+    boardRate: `${root}:boards:rate`,
+    defaultBoard: config.BOARD_ID,
+    // The default board keeps the first design's names; a slug has no colon, so no board's keys meet another's.
+    board: (slug) => {
+      const list = slug === config.BOARD_ID ? root : `${root}:board:${slug}`;
+      return { list, seq: `${list}:seq` };
+    },
   };
 }

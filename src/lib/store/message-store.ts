@@ -4,6 +4,7 @@ import { storedMessageSchema, type History, type Message, type StoredMessage } f
 import { APPEND_SCRIPT, SEED_SCRIPT } from "./append-script";
 import type { StoreKeys } from "./keys";
 import { LuaScript } from "./lua-script";
+import { safeJson } from "../safe-json";
 
 const append = new LuaScript(APPEND_SCRIPT);
 const seed = new LuaScript(SEED_SCRIPT);
@@ -37,26 +38,40 @@ export async function appendRecords(
   run: { first: string; last: string },
   records: readonly ConsumedRecord[],
 ): Promise<Appended> {
-  const args: (string | number)[] = [limits.history, keys.channel, partitionField(topic, partition), run.first, run.last, limits.dedupeWindow];
+  const boards = numberBoards(records);
+  const args: (string | number)[] = [limits.history, keys.channel, partitionField(topic, partition), run.first, run.last, limits.dedupeWindow, ...boards.slugs];
   for (const record of records) {
     if (record.partition !== partition) throw new Error("appendRecords takes records of one partition");
-    args.push(record.offset, record.message.id, entryJson(record));
+    args.push(record.offset, record.message.id, boards.number(record), entryJson(record));
   }
-  const result = Number(await append.run(redis, storeKeyList(keys), args));
+  const result = Number(await append.run(redis, [...sharedKeys(keys), ...boards.keys(keys)], args));
   if (result === -1) return { refused: "empty-store" };
   if (result === -2) return { refused: "records-missing" };
   return { stored: result };
 }
 
-const storeKeyList = (keys: StoreKeys) => [keys.list, keys.seq, keys.applied, keys.epoch, keys.ids];
+const sharedKeys = (keys: StoreKeys) => [keys.applied, keys.epoch, keys.ids, keys.activity];
+
+/** The boards of `records` (and `also`), numbered from 1 as the scripts take them. */
+function numberBoards(records: readonly ConsumedRecord[], also: readonly string[] = []) {
+  const numbers = new Map<string, number>();
+  for (const slug of [...also, ...records.map((record) => record.message.board)]) if (!numbers.has(slug)) numbers.set(slug, numbers.size + 1);
+  const slugs = [...numbers.keys()];
+  return {
+    slugs: [slugs.length, ...slugs],
+    number: (record: ConsumedRecord) => numbers.get(record.message.board)!,
+    keys: (keys: StoreKeys) => slugs.flatMap((slug) => Object.values(keys.board(slug))),
+  };
+}
 
 function entryJson({ message, partition, offset, appendedAt, consumedAt }: ConsumedRecord): string {
   return JSON.stringify({ ...message, partition, offset, appendedAt, consumedAt });
 }
 
 /**
- * Refills an empty store with `recent` (oldest first) and, per partition, the next offset to store; see
- * SEED_SCRIPT. Resolves to false if the store was not empty.
+ * Refills an empty store with `recent` (oldest first, at most the cap per board) and, per partition, the
+ * next offset to store; see SEED_SCRIPT. `boards` are dropped and refilled even when `recent` has none of
+ * theirs. Resolves to false if the store was not empty.
  */
 export async function seedStore(
   redis: Redis,
@@ -65,11 +80,27 @@ export async function seedStore(
   topic: string,
   recent: readonly ConsumedRecord[],
   nextOffsets: ReadonlyMap<number, string>,
+  boards: readonly string[] = [],
 ): Promise<boolean> {
+  const kept = newestPerBoard(recent, limits.history);
+  const numbered = numberBoards(kept, boards);
   const args: (string | number)[] = [newEpoch(), limits.history, keys.channel, nextOffsets.size];
   for (const [partition, next] of nextOffsets) args.push(partitionField(topic, partition), (BigInt(next) - 1n).toString());
-  for (const record of recent.slice(-limits.history)) args.push(record.message.id, entryJson(record));
-  return Number(await seed.run(redis, storeKeyList(keys), args)) === 1;
+  args.push(...numbered.slugs);
+  for (const record of kept) args.push(record.message.id, numbered.number(record), entryJson(record));
+  return Number(await seed.run(redis, [...sharedKeys(keys), ...numbered.keys(keys)], args)) === 1;
+}
+
+function newestPerBoard(oldestFirst: readonly ConsumedRecord[], limit: number): ConsumedRecord[] {
+  const left = new Map<string, number>();
+  const kept: ConsumedRecord[] = [];
+  for (const record of oldestFirst.toReversed()) {
+    const count = left.get(record.message.board) ?? 0;
+    if (count >= limit) continue;
+    left.set(record.message.board, count + 1);
+    kept.push(record);
+  }
+  return kept.reverse();
 }
 
 /** The next offset to store for each partition of `topic`, as the store knows it. */
@@ -98,21 +129,13 @@ export function parseEntries(entries: readonly string[]): StoredMessage[] {
   return messages;
 }
 
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-/** The newest `limit` stored messages, newest first, with the epoch they belong to. */
-export async function readHistory(redis: Redis, keys: StoreKeys, limit: number): Promise<History> {
+/** The board's newest `limit` stored messages, newest first, with the epoch they belong to. */
+export async function readHistory(redis: Redis, keys: StoreKeys, board: string, limit: number): Promise<History> {
   // One transaction, so that the epoch and the list come from the same moment.
   const replies = await redis
     .multi()
     .get(keys.epoch)
-    .lrange(keys.list, 0, limit - 1)
+    .lrange(keys.board(board).list, 0, limit - 1)
     .exec();
   const epoch = replyValue(replies?.[0]);
   const entries = replyValue(replies?.[1]);
@@ -128,10 +151,10 @@ function replyValue(reply: [Error | null, unknown] | undefined): unknown {
   return reply[1];
 }
 
-/** The store's epoch and the position of its newest message; null while it has none. */
+/** The store's epoch and the position of a board's newest message; null while it has none. */
 export type Head = { epoch: string; seq: number };
 
-export async function readHead(redis: Redis, keys: StoreKeys): Promise<Head | null> {
-  const [epoch, seq] = await redis.mget(keys.epoch, keys.seq);
+export async function readHead(redis: Redis, keys: StoreKeys, board: string): Promise<Head | null> {
+  const [epoch, seq] = await redis.mget(keys.epoch, keys.board(board).seq);
   return epoch && seq ? { epoch, seq: Number(seq) } : null;
 }

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { BoardError } from "@/lib/board/errors";
 import { ArchivedItem } from "@/components/ArchivedItem";
+import { boardPath } from "@/lib/messages/boards";
 import { messageIdSchema } from "@/lib/messages/schema";
 import { pageContext } from "@/server/page-context";
 
@@ -13,19 +14,21 @@ export const metadata = { title: "A message · Message board" };
 export default async function MessagePage({ params }: { params: Promise<{ id: string }> }) {
   const id = messageIdSchema.safeParse((await params).id);
   if (!id.success) notFound();
-  const found = await pageContext()
-    .archive.around(id.data, 10)
-    .catch((error: unknown) => {
-      if (error instanceof BoardError && error.code === "unknown_message") notFound();
-      if (error instanceof BoardError) return error.message;
-      throw error;
-    });
+  const { archive, defaultBoard } = pageContext();
+  const found = await archive.around(id.data, 10).catch((error: unknown) => {
+    if (error instanceof BoardError && error.code === "unknown_message") notFound();
+    if (error instanceof BoardError) return error.message;
+    throw error;
+  });
   return (
     <main className="mx-auto flex w-full max-w-2xl flex-col gap-6 px-4 py-8 sm:py-12">
       <header className="flex flex-wrap items-center justify-between gap-3">
         <h1 className="text-2xl font-bold tracking-tight">{typeof found === "string" ? "A message" : `On ${found.message.board}`}</h1>
         <nav aria-label="Board" className="flex gap-4 text-sm font-medium">
-          <Link href="/" className="text-board-accent underline-offset-2 hover:underline">
+          <Link
+            href={typeof found === "string" ? "/" : boardPath(found.message.board, defaultBoard)}
+            className="text-board-accent underline-offset-2 hover:underline"
+          >
             The live board
           </Link>
           <Link href="/search" className="text-board-accent underline-offset-2 hover:underline">

@@ -2,13 +2,12 @@ import { z } from "zod";
 import type { Archive } from "../../board/archive";
 import { BoardError } from "../../board/errors";
 import { errorFields, type Logger } from "../../log";
-import { authorSchema, messageIdSchema } from "../../messages/schema";
+import { authorSchema, boardSlugSchema, messageIdSchema } from "../../messages/schema";
 import { errorReply, internalError, invalidQuery } from "../api-error";
 import { jsonReply, searchParams, type Call, type Handler, type Reply } from "../call";
 
 export type HistoryRoutesDeps = { archive: Archive; defaultBoard: string; log: Logger };
 
-const boardSchema = z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/, "board must be a board's slug: lower-case letters, digits and dashes");
 const limitSchema = (max: number) =>
   z.coerce
     .number({ error: "limit must be a number" })
@@ -17,14 +16,14 @@ const limitSchema = (max: number) =>
     .max(max, `limit must be at most ${max}`);
 
 const olderQuerySchema = z.strictObject({
-  board: boardSchema.optional(),
+  board: boardSlugSchema.optional(),
   before: messageIdSchema.optional(),
   limit: limitSchema(200).default(50),
 });
 
 const searchQuerySchema = z.strictObject({
   q: z.string().max(200, "q must be at most 200 characters").default(""),
-  board: boardSchema.optional(),
+  board: boardSlugSchema.optional(),
   author: authorSchema.optional(),
   limit: limitSchema(100).default(50),
 });

@@ -15,6 +15,7 @@ export function apiRouter(deps: ApiDeps) {
     {
       "/api/messages": { GET: messages.history, POST: messages.post },
       "/api/messages/stream": { GET: messages.stream },
+      "/api/boards": { GET: messages.boards, POST: messages.createBoard },
       // Lasting history (PostgreSQL): pages older than the live list, search, and one message by id.
       "/api/history": { GET: history.older },
       "/api/history/message": { GET: history.message },

@@ -2,10 +2,12 @@ import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { BoardError } from "../../board/errors";
 import type { BoardHistory } from "../../board/history";
+import type { Boards } from "../../board/boards";
 import type { Posting } from "../../board/posting";
 import type { Streams } from "../../board/streams";
 import { errorFields, type Logger } from "../../log";
 import { parsePosition } from "../../messages/position";
+import { boardSlugSchema } from "../../messages/schema";
 import type { WebMetrics } from "../../metrics/web-metrics";
 import { SSE_HEADERS } from "../../realtime/sse";
 import { ApiError, errorReply, internalError, invalidQuery, shuttingDown } from "../api-error";
@@ -16,6 +18,8 @@ import { checkOrigin } from "../origin";
 
 export type MessageRoutesDeps = {
   posting: Posting;
+  boards: Boards;
+  defaultBoard: string;
   streams: Streams;
   history: BoardHistory;
   /** True once the process is shutting down: new posts and streams go elsewhere. */
@@ -26,6 +30,7 @@ export type MessageRoutesDeps = {
 };
 
 const historyQuerySchema = z.object({
+  board: boardSlugSchema.optional(),
   limit: z.coerce.number({ error: "limit must be a number" }).int("limit must be a whole number").min(1, "limit must be at least 1").optional(),
 });
 
@@ -37,7 +42,9 @@ function requestIdOf(call: Call): string {
   return given && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-export function messageRoutes({ posting, streams, history, lifecycle, clients, metrics, log }: MessageRoutesDeps) {
+const streamQuerySchema = z.object({ board: boardSlugSchema.optional(), after: z.string().optional() });
+
+export function messageRoutes({ posting, boards, defaultBoard, streams, history, lifecycle, clients, metrics, log }: MessageRoutesDeps) {
   /** Runs a handler and turns what it throws into a JSON error; `countRefusals`: as rejected posts. */
   const answer = async <T extends Answer>(handle: () => Promise<T>, countRefusals = false): Promise<T | Reply> => {
     try {
@@ -63,7 +70,9 @@ export function messageRoutes({ posting, streams, history, lifecycle, clients, m
       answer(async () => {
         const query = historyQuerySchema.safeParse(Object.fromEntries(searchParams(call)));
         if (!query.success) throw invalidQuery(query.error);
-        const stored = await history.read(query.data.limit);
+        const board = query.data.board ?? defaultBoard;
+        await boards.require(board);
+        const stored = await history.read(board, query.data.limit);
         return jsonReply(200, shape === "history" ? stored : stored.messages, { "Cache-Control": "no-store" });
       });
 
@@ -84,6 +93,18 @@ export function messageRoutes({ posting, streams, history, lifecycle, clients, m
       return reply;
     },
 
+    /** Every board, with when its newest message was stored. */
+    boards: () => answer(async () => jsonReply(200, { boards: await boards.list() }, { "Cache-Control": "no-store" })),
+
+    /** Creates a board: 201 once the list of boards has it, 202 when the broker has it and the list soon will. */
+    createBoard: async (call: Call): Promise<Reply> =>
+      answer(async () => {
+        refuseWhileClosing();
+        checkOrigin(call, clients.allowedOrigins, clients.trustedHops);
+        const { board, settled } = await boards.create(await readJsonBody(call), clientAddress(call, clients.trustedHops));
+        return jsonReply(settled ? 201 : 202, { board });
+      }),
+
     /** `{epoch, messages}`, newest first. */
     history: readHistory("history"),
     /** The first design's shape: the messages alone. */
@@ -96,8 +117,11 @@ export function messageRoutes({ posting, streams, history, lifecycle, clients, m
     stream: (call: Call) =>
       answer(async () => {
         refuseWhileClosing();
-        const resumeFrom = parsePosition(call.headers.get("last-event-id")) ?? parsePosition(searchParams(call).get("after"));
-        const { attach } = await streams.open(clientAddress(call, clients.trustedHops), resumeFrom);
+        const query = streamQuerySchema.safeParse(Object.fromEntries(searchParams(call)));
+        if (!query.success) throw invalidQuery(query.error);
+        const resumeFrom = parsePosition(call.headers.get("last-event-id")) ?? parsePosition(query.data.after);
+        const board = query.data.board ?? defaultBoard;
+        const { attach } = await streams.open(clientAddress(call, clients.trustedHops), board, resumeFrom);
         return { status: 200, headers: SSE_HEADERS, attach };
       }),
   };

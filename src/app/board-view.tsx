@@ -1,0 +1,18 @@
+import "server-only";
+import { MessageBoard } from "@/components/MessageBoard";
+import type { BoardSummary } from "@/lib/messages/boards";
+import { pageContext } from "@/server/page-context";
+
+/** A board's page: its stored messages, live from here on, and the list of boards. */
+export async function BoardView({ slug }: { slug: string }) {
+  const { history, historyLimit, boards, defaultBoard } = pageContext();
+  // Without Redis the page still renders: the board says what is wrong and keeps trying to connect.
+  const [initialHistory, all] = await Promise.all([history(slug), boards()]);
+  const board: BoardSummary = all?.find((each) => each.slug === slug) ?? { slug, name: slug, latestAt: null };
+  return (
+    <main className="mx-auto flex w-full max-w-2xl flex-col gap-6 px-4 py-8 sm:py-12">
+      {/* A board of its own for each slug: nothing of one board's state carries over to the next. */}
+      <MessageBoard key={slug} board={board} boards={all} defaultBoard={defaultBoard} initialHistory={initialHistory} historyLimit={historyLimit} />
+    </main>
+  );
+}

@@ -1,0 +1,112 @@
+import { randomUUID } from "node:crypto";
+import { setTimeout as sleep } from "node:timers/promises";
+import { KafkaUnavailableError } from "../kafka/producer";
+import { errorFields, type Logger } from "../log";
+import { newBoardSchema, slugFromName, type Board, type BoardSummary } from "../messages/boards";
+import type { RateDecision } from "../store/rate-limit";
+import { BoardError, issuesByField } from "./errors";
+
+export type BoardsDeps = {
+  defaultBoard: string;
+  /** The default board's name in the list; it exists without being created. */
+  defaultName: string;
+  store: {
+    board(slug: string): Promise<Board | undefined>;
+    boards(): Promise<BoardSummary[]>;
+    activity(slug: string): Promise<number | null>;
+  };
+  /** Produces a board's creation record; resolves once every in-sync replica has it. */
+  produce(board: Board): Promise<void>;
+  limiter: { take(client: string): Promise<RateDecision> };
+  /** How long a creation waits for the store to list the new board. */
+  settleMs?: number;
+  log: Logger;
+};
+
+export type Boards = {
+  /** Resolves if the board exists; else a 404 refusal. */
+  require(slug: string): Promise<void>;
+  /** Every board, the default one first among equals. */
+  list(): Promise<BoardSummary[]>;
+  /**
+   * Validates a new board, takes one creation from the client's allowance (refused input takes none) and
+   * produces its record, answering once the store lists it (`settled`), or once the broker has it if the
+   * store is slow to (not settled: it appears shortly).
+   */
+  create(input: unknown, client: string): Promise<{ board: BoardSummary; settled: boolean }>;
+};
+
+const CHECK_EVERY_MS = 25;
+
+/** Boards as the web process sees them: created through the log, listed from the store. */
+export function createBoards({ defaultBoard, defaultName, store, produce, limiter, settleMs = 5000, log }: BoardsDeps): Boards {
+  // Boards are never deleted: once seen, a board need not be looked up again.
+  const known = new Set([defaultBoard]);
+  const lookUp = async (slug: string) => {
+    if (known.has(slug)) return true;
+    let found: Board | undefined;
+    try {
+      found = await store.board(slug);
+    } catch (error) {
+      log.warn("board lookup failed", errorFields(error));
+      throw new BoardError("store_unavailable", "The list of boards (Redis) is unreachable; try again shortly.");
+    }
+    if (found) known.add(slug);
+    return found !== undefined;
+  };
+
+  return {
+    async require(slug) {
+      if (!(await lookUp(slug))) throw new BoardError("unknown_board", `There is no board "${slug}".`);
+    },
+
+    async list() {
+      const [boards, latestAt] = await Promise.all([store.boards(), store.activity(defaultBoard)]);
+      return [{ slug: defaultBoard, name: defaultName, latestAt }, ...boards.filter((board) => board.slug !== defaultBoard)];
+    },
+
+    async create(input, client) {
+      const parsed = newBoardSchema.safeParse(input);
+      if (!parsed.success) {
+        const { fields, summary } = issuesByField(parsed.error);
+        throw new BoardError("invalid_board", summary, { fields });
+      }
+      const { name } = parsed.data;
+      const slug = parsed.data.slug ?? slugFromName(name);
+      if (!slug)
+        throw new BoardError("invalid_board", "Give the board a slug: its name has no letter or digit to make one from.", {
+          fields: { slug: "slug is needed" },
+        });
+      if (await lookUp(slug)) throw taken(slug);
+      const rate = await limiter.take(client);
+      if (!rate.allowed) {
+        const seconds = rate.retryAfterSeconds;
+        throw new BoardError("too_many_requests", `Too many new boards; try again in ${seconds} s.`, { retryAfterSeconds: seconds });
+      }
+      const board: Board = { id: randomUUID(), slug, name, createdAt: new Date().toISOString() };
+      try {
+        await produce(board);
+      } catch (error) {
+        if (!(error instanceof KafkaUnavailableError)) throw error;
+        log.warn("board refused: Kafka unavailable", errorFields(error));
+        throw new BoardError("kafka_unavailable", "Kafka did not accept the board; it was not created. Try again shortly.");
+      }
+      // Two people may take one slug at the same moment: the first record in the log wins.
+      const deadline = Date.now() + settleMs;
+      while (Date.now() < deadline) {
+        const stored = await store.board(slug).catch(() => undefined);
+        if (stored && stored.id !== board.id) throw taken(slug);
+        if (stored) {
+          known.add(slug);
+          log.info("board created", { slug });
+          return { board: { slug, name, latestAt: null }, settled: true };
+        }
+        await sleep(CHECK_EVERY_MS);
+      }
+      return { board: { slug, name, latestAt: null }, settled: false };
+    },
+  };
+}
+
+const taken = (slug: string) =>
+  new BoardError("board_exists", `There is already a board "${slug}"; choose another slug.`, { fields: { slug: "slug is taken" } });

@@ -1,0 +1,54 @@
+import { z } from "zod";
+import { BOARD_SLUG_MAX_LENGTH, boardSlugSchema, cleanText } from "./schema";
+
+export const BOARD_NAME_MAX_LENGTH = 60;
+
+/** What a client sends to create a board. Without a slug, one is made from the name. */
+export const newBoardSchema = z.strictObject({
+  name: cleanText("name", BOARD_NAME_MAX_LENGTH),
+  slug: boardSlugSchema.optional(),
+});
+export type NewBoard = z.infer<typeof newBoardSchema>;
+
+/**
+ * A board as its creation record on the boards topic says it: the value of every record there. The first
+ * record of a slug makes the board; a later one (two people chose the same slug at once) changes nothing.
+ */
+export const boardSchema = z.object({
+  id: z.uuid(),
+  slug: boardSlugSchema,
+  name: cleanText("name", BOARD_NAME_MAX_LENGTH),
+  createdAt: z.iso.datetime(),
+});
+export type Board = z.infer<typeof boardSchema>;
+
+/** A board in the list of boards: its latest activity is when its newest message was stored (ms), if any. */
+export const boardSummarySchema = boardSchema.pick({ slug: true, name: true }).extend({ latestAt: z.number().nullable() });
+export type BoardSummary = z.infer<typeof boardSummarySchema>;
+
+export const boardListSchema = z.object({ boards: z.array(boardSummarySchema) });
+
+/** The boards that had new messages since the last such event, with when their newest was stored. */
+export const boardActivitySchema = z.record(boardSlugSchema, z.number());
+export type BoardActivity = z.infer<typeof boardActivitySchema>;
+
+/** "Kafka & Friends — Berlin" → "kafka-friends-berlin"; empty when the name has no letter or digit to use. */
+export function slugFromName(name: string): string {
+  return name
+    .normalize("NFKD")
+    .replace(/\p{M}/gu, "")
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "-")
+    .slice(0, BOARD_SLUG_MAX_LENGTH)
+    .replace(/^-+|-+$/g, "");
+}
+
+/** Where a board lives: the default board at `/`, every other one at `/b/<slug>`. */
+export function boardPath(slug: string, defaultBoard: string): string {
+  return slug === defaultBoard ? "/" : `/b/${slug}`;
+}
+
+/** Newest activity first; boards without messages after them, by name. */
+export function byLatestActivity(boards: readonly BoardSummary[]): BoardSummary[] {
+  return boards.toSorted((a, b) => (b.latestAt ?? 0) - (a.latestAt ?? 0) || a.name.localeCompare(b.name));
+}
