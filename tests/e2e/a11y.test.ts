@@ -1,4 +1,4 @@
-// Accessibility: the board, search, a message in its board and the inspector, checked by axe in the real
+// Accessibility: the board (with its list of boards and the new-board form), search, a message in its board and the inspector, checked by axe in the real
 // browser, with content on them (messages, results, partitions).
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
@@ -34,6 +34,11 @@ test("the board, search, a message in its board and the inspector have no axe vi
   await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
   await page.getByText("That is the first message of the board.").waitFor();
   assert.equal(await page.getByRole("list", { name: "Older messages" }).getByRole("listitem").count(), 10);
+  // The form for a new board open, with a refusal shown beside its field.
+  await page.getByText("New board").click();
+  await page.getByLabel("Name", { exact: true }).fill("main");
+  await page.getByRole("button", { name: "Create" }).click();
+  await page.getByText("slug is taken").waitFor();
   assert.deepEqual(await violations(page), [], "the board");
 
   await page.goto(`${url}/search`);
