@@ -37,7 +37,7 @@ function sentence(next: () => number): string {
 }
 
 /** `count` messages over `boards` boards, each board its key, produced in batches of 1,000. */
-async function fillLog(kafka: Kafka, topic: string, count: number, boards: number, say: (line: string) => void) {
+export async function fillLog(kafka: Kafka, topic: string, count: number, boards: number, say: (line: string) => void) {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   const next = random(42);
@@ -54,7 +54,7 @@ async function fillLog(kafka: Kafka, topic: string, count: number, boards: numbe
   return (performance.now() - started) / 1000;
 }
 
-async function freshDatabase(serverUrl: string, name: string): Promise<string> {
+export async function freshDatabase(serverUrl: string, name: string): Promise<string> {
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${name}`);
