@@ -2,6 +2,7 @@
 // Options: --brokers 1|3 (Kafka nodes, on port pairs from 9092)  --consumers N  --port P  --prod
 //          --web N (instances; with more than one, nginx balances them on --port and they take the next ports)
 //          --inspector-port P  --data DIR (where Kafka, Redis and PostgreSQL keep their data; .local by default)
+//          --prometheus (Prometheus from Debian's package on --prometheus-port, 9090, with the alert rules)
 import path from "node:path";
 import { parseArgs } from "node:util";
 import nextEnv from "@next/env";
@@ -15,6 +16,7 @@ import { LOCAL_DIR, PROJECT_ROOT } from "./stack/paths";
 import { startBalancer } from "./stack/balancer";
 import { ensureCommands, ensureJava17, JAVA, MAVEN, MissingPrerequisite, NGINX, POSTGRES, REDIS } from "./stack/prerequisites";
 import { startPostgresServer } from "./stack/postgres-server";
+import { PROMETHEUS, startPrometheus } from "./stack/prometheus-server";
 import { runToEnd, startProcess, type ManagedProcess } from "./stack/processes";
 import { startRedisServer } from "./stack/redis-server";
 import { runRecord } from "./stack/run-record";
@@ -33,6 +35,8 @@ const { values } = parseArgs({
     "inspector-port": { type: "string", default: "8080" },
     data: { type: "string", default: LOCAL_DIR },
     prod: { type: "boolean", default: false },
+    prometheus: { type: "boolean", default: false },
+    "prometheus-port": { type: "string", default: "9090" },
   },
 });
 const dataDir = path.resolve(values.data);
@@ -53,6 +57,7 @@ async function main() {
   const webCount = positive(values.web, "--web");
   const firstWebPort = positive(values.port, "--port");
   const inspectorPort = positive(values["inspector-port"], "--inspector-port");
+  const prometheusPort = values.prometheus ? positive(values["prometheus-port"], "--prometheus-port") : undefined;
   // The development server allows one instance per project directory, so several run the production build.
   const production = values.prod || webCount > 1;
 
@@ -70,7 +75,7 @@ async function main() {
       ? Array.from({ length: consumers }, (_, i) => Number(config.CONSUMER_METRICS_PORT) + i)
       : [];
 
-  ensureCommands([JAVA, MAVEN, REDIS, POSTGRES, ...(balanced ? [NGINX] : [])], say);
+  ensureCommands([JAVA, MAVEN, REDIS, POSTGRES, ...(balanced ? [NGINX] : []), ...(prometheusPort ? [PROMETHEUS] : [])], say);
   ensureJava17();
   await record.stopLeftovers(say);
   await ensurePortsFree([
@@ -84,6 +89,7 @@ async function main() {
     ...webPorts.map((port): [number, string] => [port, "the web app"]),
     [inspectorPort, "the Kafka inspector"],
     ...metricsPorts.map((port): [number, string] => [port, "the consumer's metrics"]),
+    ...(prometheusPort ? [[prometheusPort, "Prometheus"] as [number, string]] : []),
   ]);
   ensureKafkaJars(say);
   if (production) {
@@ -131,6 +137,15 @@ async function main() {
     await startBalancer({ port: firstWebPort, upstreams: webPorts, home: path.join(dataDir, "nginx"), output: { prefix: "[balancer]" }, onStart: track });
   }
   (await startInspectorProxy(inspectorPort, firstWebPort)).unref();
+  const prometheus =
+    prometheusPort &&
+    (await startPrometheus({
+      port: prometheusPort,
+      home: path.join(dataDir, "prometheus"),
+      targets: { web: webPorts.map((port) => `127.0.0.1:${port}`), consumers: metricsPorts.map((port) => `127.0.0.1:${port}`) },
+      output: { prefix: "[prometheus]" },
+      onStart: track,
+    }));
   for (const child of started) {
     void child.exited.then((code) => {
       if (!stopping && child.name !== "build") say(`${child.name} exited (${code}); the rest keeps running. Ctrl+C stops everything.`);
@@ -149,7 +164,12 @@ async function main() {
     Redis     ${config.REDIS_URL}   try: redis-cli -p ${redisPort} LRANGE ${config.REDIS_MESSAGES_KEY} 0 -1
     Postgres  ${postgres.url}   history, group ${config.HISTORY_CONSUMER_GROUP}; try: psql ${postgres.url} -c 'SELECT count(*) FROM messages'
     Metrics   http://localhost:${firstWebPort}/api/metrics${metricsPorts.length ? `, consumer(s) from http://localhost:${metricsPorts.join(", ")}/metrics` : ""}
-    Data      ${path.relative(PROJECT_ROOT, dataDir) || "."}/ (kept between runs)
+${
+  prometheus
+    ? `    Prometheus http://localhost:${prometheusPort}   alerts: /alerts, e.g. rate(board_messages_accepted_total[1m]) in /graph
+`
+    : ""
+}    Data      ${path.relative(PROJECT_ROOT, dataDir) || "."}/ (kept between runs)
     Processes ${running.map((child) => `${child.name} ${child.pid}`).join(", ")}
               (each is a process group: \`kill -9 -- -<pid>\` crashes one, as in the README's experiments)
 

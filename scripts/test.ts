@@ -9,6 +9,7 @@ import path from "node:path";
 import { PROJECT_ROOT } from "./stack/paths";
 import { startOwnStack } from "./stack/own-stack";
 import { CHROMIUM, onPath } from "./stack/prerequisites";
+import { PROMETHEUS } from "./stack/prometheus-server";
 import { runScript, type ManagedProcess } from "./stack/processes";
 import { stopLoggedLeftovers } from "./stack/run-record";
 
@@ -45,7 +46,8 @@ async function main(): Promise<number> {
   const needsStack = suites.some((suite) => suite !== "unit");
   const work = mkdtempSync(path.join(os.tmpdir(), "message-board-test-"));
   if (needsStack) {
-    const stack = await startOwnStack(work, say, suites.includes("e2e") ? [CHROMIUM] : []);
+    // Prometheus's promtool checks the alert rules and scrape settings in the integration tests.
+    const stack = await startOwnStack(work, say, [...(suites.includes("integration") ? [PROMETHEUS] : []), ...(suites.includes("e2e") ? [CHROMIUM] : [])]);
     running.push(...stack.processes);
     Object.assign(env, {
       TEST_KAFKA_BROKERS: stack.brokers.join(","),

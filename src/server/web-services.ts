@@ -8,7 +8,7 @@ import { createStreams } from "../lib/board/streams";
 import type { Config } from "../lib/config";
 import { apiRouter } from "../lib/http/routes";
 import { createKafka } from "../lib/kafka/client";
-import { describeCluster, underReplicatedPartitions } from "../lib/kafka/cluster-view";
+import { describeCluster, groupMembers, underReplicatedPartitions } from "../lib/kafka/cluster-view";
 import { MessageProducer } from "../lib/kafka/producer";
 import { encodeBoardRecord } from "../lib/kafka/record";
 import { TopicTail } from "../lib/kafka/topic-tail";
@@ -55,12 +55,15 @@ export function createWebServices(config: Config, log: Logger): WebServices {
     readHead: (board) => readHead(redis, keys, board),
     heartbeatMs: config.SSE_HEARTBEAT_MS,
     log,
-    onSent: (viewers) => metrics.eventsSent.inc(viewers),
+    onSent: (viewers, { storedAt }) => {
+      metrics.eventsSent.inc(viewers);
+      if (viewers > 0 && storedAt) metrics.stageSeconds.observe({ stage: "deliver" }, Math.max(0, Date.now() - storedAt) / 1000);
+    },
   });
-  const metrics = createWebMetrics(
-    () => hub.viewerCount,
-    async () => underReplicatedPartitions(await admin()),
-  );
+  const metrics = createWebMetrics(() => hub.viewerCount, {
+    underReplicated: async () => underReplicatedPartitions(await admin()),
+    groupMembers: async () => groupMembers(await admin(), [config.KAFKA_CONSUMER_GROUP, ...(config.DATABASE_URL ? [config.HISTORY_CONSUMER_GROUP] : [])]),
+  });
   redis.on("error", (error) => {
     metrics.redisErrors.inc();
     log.warn("Redis connection error", errorFields(error));

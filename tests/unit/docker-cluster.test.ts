@@ -55,8 +55,8 @@ test("every partition has three copies, a write needs two, and no stale replica 
     assert.equal(environment.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR, 3);
   }
   const init = named("kafka-init").entrypoint?.join(" ") ?? "";
-  assert.equal(init.match(/--replication-factor 3 /g)?.length, 2);
-  assert.equal(init.match(/--config min\.insync\.replicas=2/g)?.length, 2);
+  assert.equal(init.match(/--replication-factor 3 /g)?.length, 3, "the messages, the dead letters and the boards");
+  assert.equal(init.match(/--config min\.insync\.replicas=2/g)?.length, 3);
 });
 
 test('profile "apps": two web instances and two consumers run the image built here against all three nodes, nginx in front on :3000', () => {

@@ -55,7 +55,11 @@ test("the topics are created with the app's names and partitions, not auto-creat
   const args = init?.entrypoint?.join(" ") ?? "";
   assert.match(args, new RegExp(`--topic ${defaults.KAFKA_TOPIC} --partitions ${defaults.KAFKA_TOPIC_PARTITIONS}\\b`));
   assert.match(args, new RegExp(`--topic ${defaults.KAFKA_DLQ_TOPIC.replaceAll(".", "\\.")} --partitions 1\\b`));
-  assert.equal(args.match(/--if-not-exists/g)?.length, 2);
+  assert.match(
+    args,
+    new RegExp(`--topic ${defaults.KAFKA_BOARDS_TOPIC.replaceAll(".", "\\.")} --partitions 1 --replication-factor 1 --config retention\\.ms=-1`),
+  );
+  assert.equal(args.match(/--if-not-exists/g)?.length, 3);
   assert.match(
     args,
     new RegExp(`--replication-factor 1 --config message\\.timestamp\\.type=LogAppendTime --config retention\\.ms=${defaults.KAFKA_RETENTION_MS} &&`),

@@ -129,8 +129,11 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
       }
       await deadLetter(dead);
       metrics?.stored.inc(appended.stored);
-      for (const { offset, message, requestId } of records) {
+      const storedAt = Date.now();
+      for (const { offset, message, requestId, appendedAt, consumedAt } of records) {
         log.debug("stored message", { id: message.id, board: message.board, partition, offset, requestId });
+        if (metrics && appendedAt !== undefined && consumedAt !== undefined)
+          observeStages(metrics, Date.parse(message.createdAt), appendedAt, consumedAt, storedAt);
       }
       await done();
       metrics?.lag.set({ partition: String(partition) }, Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset()) - 1));
@@ -172,6 +175,14 @@ function watchStore(options: { redis: Redis; keys: StoreKeys; log: Logger; refil
       .finally(() => (checking = false));
   }, STORE_CHECK_MS);
   return { stop: () => clearInterval(timer) };
+}
+
+/** A record's time in each stage; one read again (after a crash, a refill) counts again, with its wait. */
+function observeStages(metrics: ConsumerMetrics, acceptedAt: number, appendedAt: number, consumedAt: number, storedAt: number): void {
+  const seconds = (from: number, to: number) => Math.max(0, to - from) / 1000;
+  metrics.stageSeconds.observe({ stage: "append" }, seconds(acceptedAt, appendedAt));
+  metrics.stageSeconds.observe({ stage: "consume" }, seconds(appendedAt, consumedAt));
+  metrics.stageSeconds.observe({ stage: "store" }, seconds(consumedAt, storedAt));
 }
 
 function sortBoards(batch: Batch): { boards: { offset: string; board: Board }[]; dead: DeadLetter[] } {

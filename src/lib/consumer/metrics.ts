@@ -1,5 +1,6 @@
 import { createServer, type Server } from "node:http";
 import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
+import { stageHistogram } from "../metrics/pipeline-stages";
 
 /** What the consumer counts, served for Prometheus on its own port. */
 export function createConsumerMetrics() {
@@ -23,6 +24,7 @@ export function createConsumerMetrics() {
       labelNames: ["partition"] as const,
       registers: [registry],
     }),
+    stageSeconds: stageHistogram(registry),
   };
 }
 export type ConsumerMetrics = ReturnType<typeof createConsumerMetrics>;

@@ -62,6 +62,12 @@ export async function underReplicatedPartitions(admin: Admin): Promise<number> {
   return topics.flatMap((topic) => topic.partitions).filter(shortOfCopies).length;
 }
 
+/** How many members each consumer group has; a group nobody is in (or that is unknown) has 0. */
+export async function groupMembers(admin: Admin, groupIds: readonly string[]): Promise<Map<string, number>> {
+  const { groups } = await admin.describeGroups([...groupIds]);
+  return new Map(groupIds.map((groupId) => [groupId, groups.find((group) => group.groupId === groupId)?.members.length ?? 0]));
+}
+
 /** Under-replicated: some replica has fallen behind, or its node is down. */
 const shortOfCopies = ({ isr, replicas }: { isr: number[]; replicas: number[] }) => isr.length < replicas.length;
 

@@ -1,10 +1,17 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { stageHistogram } from "./pipeline-stages";
+
+export type KafkaGauges = {
+  underReplicated(): Promise<number>;
+  /** Members per consumer group of the app. */
+  groupMembers(): Promise<Map<string, number>>;
+};
 
 /**
- * What the web process counts, for Prometheus at /api/metrics. `underReplicated` asks Kafka when scraped;
- * when Kafka does not answer, the gauge keeps what it said last and the scrape still succeeds.
+ * What the web process counts, for Prometheus at /api/metrics. The Kafka gauges ask Kafka when scraped;
+ * when Kafka does not answer, each keeps what it said last and the scrape still succeeds.
  */
-export function createWebMetrics(viewers: () => number, underReplicated: () => Promise<number> = async () => 0) {
+export function createWebMetrics(viewers: () => number, kafka?: KafkaGauges) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
   return {
@@ -35,10 +42,21 @@ export function createWebMetrics(viewers: () => number, underReplicated: () => P
       help: "Partitions of the Kafka cluster with fewer in-sync replicas than replicas",
       registers: [registry],
       async collect() {
-        const count = await underReplicated().catch(() => undefined);
+        const count = await kafka?.underReplicated().catch(() => undefined);
         if (count !== undefined) this.set(count);
       },
     }),
+    groupMembers: new Gauge({
+      name: "board_consumer_group_members",
+      help: "Members of each of the app's consumer groups, as the group coordinator reports them",
+      labelNames: ["group"] as const,
+      registers: [registry],
+      async collect() {
+        const members = await kafka?.groupMembers().catch(() => undefined);
+        for (const [group, count] of members ?? []) this.set({ group }, count);
+      },
+    }),
+    stageSeconds: stageHistogram(registry),
     eventsSent: new Counter({ name: "board_events_sent_total", help: "Message events written to viewers' streams", registers: [registry] }),
     redisErrors: new Counter({ name: "board_redis_errors_total", help: "Redis connection errors", registers: [registry] }),
   };

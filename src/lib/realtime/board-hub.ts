@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import { errorFields, type Logger } from "../log";
 import { boardSchema, type BoardActivity, type BoardSummary } from "../messages/boards";
-import { boardEventSchema, type BoardEvent, type History } from "../messages/schema";
+import { boardEventSchema, type BoardEvent, type History, type StoredMessage } from "../messages/schema";
 import type { Head } from "../store/message-store";
 import { BoardRoom } from "./board-room";
 import { encodeComment, encodeEvent } from "./sse";
@@ -24,8 +24,8 @@ export type BoardHubOptions = {
   /** How often viewers hear which boards had new messages, at most. */
   activityMs?: number;
   log: Logger;
-  /** Told how many viewers each event was written to. */
-  onSent?: (viewers: number) => void;
+  /** Told how many viewers each message was written to. */
+  onSent?: (viewers: number, message: StoredMessage) => void;
 };
 
 /**

@@ -1,5 +1,5 @@
 import { errorFields, type Logger } from "../log";
-import type { BoardEvent, History } from "../messages/schema";
+import type { BoardEvent, History, StoredMessage } from "../messages/schema";
 import type { Head } from "../store/message-store";
 import { encodeBoardEvent, type Viewer } from "./viewer";
 
@@ -8,8 +8,8 @@ export type BoardRoomOptions = {
   readHistory: (board: string) => Promise<History>;
   readHead: (board: string) => Promise<Head | null>;
   log: Logger;
-  /** Told how many viewers each event was written to. */
-  onSent?: (viewers: number) => void;
+  /** Told how many viewers each message was written to. */
+  onSent?: (viewers: number, message: StoredMessage) => void;
 };
 
 /**
@@ -51,7 +51,7 @@ export class BoardRoom {
     this.last = { epoch: event.epoch, seq: event.message.seq };
     const frame = encodeBoardEvent(event);
     for (const viewer of this.viewers) viewer.deliver(event, frame);
-    this.options.onSent?.(this.viewers.size);
+    this.options.onSent?.(this.viewers.size, event.message);
   }
 
   /**
