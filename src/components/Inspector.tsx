@@ -2,13 +2,17 @@
 
 import { useEffect, useState, type ReactNode } from "react";
 import { inspectionSchema, type Inspection } from "@/lib/inspection";
+import { LiveCharts, type LivePoint } from "./LiveCharts";
 
 const REFRESH_MS = 1500;
+// Two minutes of answers for the charts.
+const KEPT_POINTS = 80;
 
 /** The topic, the consumer group and the newest records, refreshed while the page is open. */
 export function Inspector() {
   const [view, setView] = useState<Inspection | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
+  const [points, setPoints] = useState<LivePoint[]>([]);
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -20,6 +24,7 @@ export function Inspector() {
         const parsed = inspectionSchema.safeParse(body);
         if (parsed.success) {
           setView(parsed.data);
+          setPoints((kept) => [...kept, { at: parsed.data.at, live: parsed.data.live, lag: parsed.data.group.lag }].slice(-KEPT_POINTS));
           setProblem(null);
         } else setProblem(`The inspector answered ${response.status}: Kafka may be unreachable.`);
       } catch {
@@ -43,6 +48,7 @@ export function Inspector() {
           {problem} Showing what it said last.
         </p>
       )}
+      <LiveCharts points={points} />
       <Section
         title={`Cluster ${cluster.clusterId}`}
         note={`${cluster.nodes.filter((n) => n.up).length} of ${cluster.nodes.length} node(s) up · active controller: ${cluster.controller >= 0 ? `node ${cluster.controller}` : "none"} · under-replicated partitions: ${cluster.underReplicated}`}

@@ -1,8 +1,10 @@
+import { memo } from "react";
 import { formatFullTime, formatRelativeTime } from "@/lib/messages/format-time";
 import { pipelineStages } from "@/lib/messages/pipeline-stages";
 import type { BoardMessage } from "./useBoardStream";
 
-export function MessageItem({ message, now }: { message: BoardMessage; now: Date }) {
+/** Memoised: a new message renders itself alone, not the hundred already shown. */
+export const MessageItem = memo(function MessageItem({ message, now }: { message: BoardMessage; now: Date }) {
   const stages = pipelineStages(message);
   return (
     <li className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm" data-seq={message.seq}>
@@ -28,4 +30,4 @@ export function MessageItem({ message, now }: { message: BoardMessage; now: Date
       </details>
     </li>
   );
-}
+});

@@ -2,8 +2,9 @@
 
 import { useEffect, useRef, useState } from "react";
 import type { History, StoredMessage } from "@/lib/messages/schema";
-import { insertMessage } from "@/lib/messages/board-order";
+import { insertMessages } from "@/lib/messages/board-order";
 import { openBoardFeed, positionOf, type BoardsChange, type ConnectionState } from "./board-feed";
+import { frameBatch } from "./frame-batch";
 
 export type { ConnectionState };
 
@@ -29,16 +30,23 @@ export function useBoardStream(board: string, initial: History | null, limit: nu
     boardsChanged.current = onBoards;
   }, [onBoards]);
 
-  useEffect(
-    () =>
-      openBoardFeed(board, start.current, {
-        onMessage: (message) => setMessages((current) => insertMessage<BoardMessage>(current, { ...message, deliveredAt: Date.now() }, kept.current)),
-        onState: setState,
-        onReplace: (history) => setMessages(history.messages.slice(0, limit)),
-        onBoards: (change) => boardsChanged.current(change),
-      }),
-    [board, limit],
-  );
+  useEffect(() => {
+    // However fast messages arrive, the list changes once a frame.
+    const arrived = frameBatch<BoardMessage>((batch) => setMessages((current) => insertMessages(current, batch, kept.current)));
+    const close = openBoardFeed(board, start.current, {
+      onMessage: (message) => arrived.add({ ...message, deliveredAt: Date.now() }),
+      onState: setState,
+      onReplace: (history) => {
+        arrived.cancel();
+        setMessages(history.messages.slice(0, limit));
+      },
+      onBoards: (change) => boardsChanged.current(change),
+    });
+    return () => {
+      close();
+      arrived.cancel();
+    };
+  }, [board, limit]);
 
   return { messages, state };
 }

@@ -1,8 +1,18 @@
 import { z } from "zod";
 
 /** What the inspector shows; the page parses it with this schema. */
+const percentiles = z.object({ p50: z.number().nullable(), p99: z.number().nullable() });
+
 export const inspectionSchema = z.object({
   at: z.number(),
+  /** The last few seconds as the answering web process saw them (src/lib/metrics/pipeline-window.ts). */
+  live: z.object({
+    inPerSecond: z.number(),
+    storedPerSecond: z.number(),
+    outPerSecond: z.number(),
+    viewers: z.number(),
+    stages: z.object({ append: percentiles, consume: percentiles, store: percentiles, deliver: percentiles }),
+  }),
   cluster: z.object({
     clusterId: z.string(),
     controller: z.number(),

@@ -13,6 +13,7 @@ import { MessageProducer } from "../lib/kafka/producer";
 import { encodeBoardRecord } from "../lib/kafka/record";
 import { TopicTail } from "../lib/kafka/topic-tail";
 import { errorFields, type Logger } from "../lib/log";
+import { PipelineWindow } from "../lib/metrics/pipeline-window";
 import { createWebMetrics } from "../lib/metrics/web-metrics";
 import { BoardHub } from "../lib/realtime/board-hub";
 import { StreamGate } from "../lib/realtime/stream-gate";
@@ -47,6 +48,7 @@ export function createWebServices(config: Config, log: Logger): WebServices {
   const subscriber = createRedis(config.REDIS_URL, "message-board-web-subscriber");
   const readStored = (board: string, limit = config.MESSAGES_LIMIT) => readHistory(redis, keys, board, limit);
   const history = boardHistory(readStored, config.MESSAGES_LIMIT, log);
+  const live = new PipelineWindow();
   const hub = new BoardHub({
     subscriber,
     channel: keys.channel,
@@ -55,8 +57,10 @@ export function createWebServices(config: Config, log: Logger): WebServices {
     readHead: (board) => readHead(redis, keys, board),
     heartbeatMs: config.SSE_HEARTBEAT_MS,
     log,
+    onStored: (message) => live.stored(message),
     onSent: (viewers, { storedAt }) => {
       metrics.eventsSent.inc(viewers);
+      live.delivered(viewers);
       if (viewers > 0 && storedAt) metrics.stageSeconds.observe({ stage: "deliver" }, Math.max(0, Date.now() - storedAt) / 1000);
     },
   });
@@ -106,6 +110,7 @@ export function createWebServices(config: Config, log: Logger): WebServices {
       producer,
       limiter: new RateLimiter(redis, keys.rate, { perMinute: config.POSTS_PER_MINUTE, burst: config.POST_BURST }, log),
       metrics,
+      onAccepted: () => live.accept(),
       log,
     }),
     streams: createStreams({
@@ -130,6 +135,7 @@ export function createWebServices(config: Config, log: Logger): WebServices {
     group: { groupId: config.KAFKA_CONSUMER_GROUP, topic: config.KAFKA_TOPIC },
     lastingHistory: database && { ping: () => database.query("SELECT 1"), groupId: config.HISTORY_CONSUMER_GROUP },
     tail,
+    live: () => ({ ...live.figures(), viewers: hub.viewerCount }),
     topics: { topic: config.KAFKA_TOPIC, deadLetterTopic: config.KAFKA_DLQ_TOPIC, groupId: config.KAFKA_CONSUMER_GROUP },
   });
 

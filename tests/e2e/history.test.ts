@@ -76,7 +76,13 @@ test("PostgreSQL killed with kill -9 and restarted while posts flow: each messag
   const killedAt = performance.now();
   const atKill = sent.length;
   await first.kill();
-  cleanup.add(await start(Number(new URL(first.url).port)), (server) => server.stop());
+  // Its backends may hold the shared memory a moment after they are gone from the process table; PostgreSQL
+  // refuses to start until they let go, as it would after any crash.
+  const again = await waitFor("PostgreSQL to start again", () => start(Number(new URL(first.url).port)).catch(() => undefined), {
+    timeoutMs: 30_000,
+    intervalMs: 200,
+  });
+  cleanup.add(again, (server) => server.stop());
   const restartedAfter = performance.now() - killedAt;
   await posting;
   const stored = await historyOf(database, sent.length);

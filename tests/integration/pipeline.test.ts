@@ -49,6 +49,7 @@ async function newBoard(label: string) {
   const names = uniqueNames(label);
   await ensureTopic(kafka, names.topic, 3);
   await ensureTopic(kafka, names.deadLetterTopic, 1);
+  await ensureTopic(kafka, names.boardsTopic, 1);
   const producer = new MessageProducer(kafka, names.topic);
   cleanup.push(() => producer.disconnect());
   return { names, producer };

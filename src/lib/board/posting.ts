@@ -13,6 +13,8 @@ export type PostingDeps = {
   producer: { publish(message: Message, requestId?: string): Promise<Acknowledgement> };
   limiter: { take(client: string): Promise<RateDecision> };
   metrics: Pick<WebMetrics, "accepted" | "produceSeconds">;
+  /** Told of every post the broker acknowledged. */
+  onAccepted?: () => void;
   log: Logger;
 };
 
@@ -23,7 +25,7 @@ export type Posting = {
   post(input: unknown, requestId: string): Promise<Message>;
 };
 
-export function createPosting({ defaultBoard, boards, producer, limiter, metrics, log }: PostingDeps): Posting {
+export function createPosting({ defaultBoard, boards, producer, limiter, metrics, onAccepted, log }: PostingDeps): Posting {
   return {
     async admit(client) {
       const rate = await limiter.take(client);
@@ -47,6 +49,7 @@ export function createPosting({ defaultBoard, boards, producer, limiter, metrics
         const { partition, offset } = await producer.publish(message, requestId);
         stopTimer();
         metrics.accepted.inc();
+        onAccepted?.();
         log.debug("accepted message", { id: message.id, board, partition, offset, requestId });
         return message;
       } catch (error) {

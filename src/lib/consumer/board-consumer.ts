@@ -79,9 +79,21 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
   });
   const watch = watchStore({ redis, keys, log, refill, onNewEpoch: () => readFromStore() });
 
-  await admin.connect();
-  await consumer.connect();
-  await consumer.subscribe({ topics: [topic, boardsTopic], fromBeginning: true });
+  const stop = async () => {
+    watch.stop();
+    await consumer.disconnect();
+    await deadLetters.disconnect();
+    await admin.disconnect();
+  };
+  try {
+    await admin.connect();
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic, boardsTopic], fromBeginning: true });
+  } catch (error) {
+    // Nothing of a consumer that could not start may keep the process alive.
+    await stop().catch(() => {});
+    throw error;
+  }
   await consumer.run({
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
@@ -139,16 +151,9 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
       metrics?.lag.set({ partition: String(partition) }, Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset()) - 1));
     },
   });
-  return {
-    // disconnect() lets the batch in hand finish, commits what it resolved and leaves the group, so that
-    // its partitions move to another member at once rather than after a session timeout.
-    async stop() {
-      watch.stop();
-      await consumer.disconnect();
-      await deadLetters.disconnect();
-      await admin.disconnect();
-    },
-  };
+  // disconnect() lets the batch in hand finish, commits what it resolved and leaves the group, so that its
+  // partitions move to another member at once rather than after a session timeout.
+  return { stop };
 }
 
 /**

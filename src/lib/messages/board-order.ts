@@ -10,3 +10,8 @@ export function insertMessage<T extends StoredMessage>(messages: T[], message: T
   const at = index === -1 ? messages.length : index;
   return [...messages.slice(0, at), message, ...messages.slice(at)].slice(0, limit);
 }
+
+/** Adds several messages at once, as `insertMessage` does one by one. */
+export function insertMessages<T extends StoredMessage>(messages: T[], added: readonly T[], limit: number): T[] {
+  return added.reduce((list, message) => insertMessage(list, message, limit), messages);
+}

@@ -26,6 +26,8 @@ export type BoardHubOptions = {
   log: Logger;
   /** Told how many viewers each message was written to. */
   onSent?: (viewers: number, message: StoredMessage) => void;
+  /** Told of every message the store publishes, of every board, watched here or not. */
+  onStored?: (message: StoredMessage) => void;
 };
 
 /**
@@ -119,6 +121,7 @@ export class BoardHub {
       this.options.log.warn("dropped a malformed event from Redis", { channel: this.options.channel, bytes: payload.length });
       return;
     }
+    this.options.onStored?.(event.message);
     const { board, storedAt } = event.message;
     this.activity[board] = Math.max(this.activity[board] ?? 0, storedAt ?? Date.now());
     this.rooms.get(board)?.receive(event);

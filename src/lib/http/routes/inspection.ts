@@ -10,12 +10,13 @@ export type InspectionDeps = {
   admin(): Promise<Admin>;
   cluster(): Promise<ClusterView>;
   tail: Pick<TopicTail, "latest">;
+  live(): Inspection["live"];
   topics: { topic: string; deadLetterTopic: string; groupId: string };
   log: Logger;
 };
 
 /** The nodes, the topic, its consumer group and dead letters, and the newest records, as Kafka sees them now. */
-export function inspectionRoute({ admin, cluster, tail, topics, log }: InspectionDeps) {
+export function inspectionRoute({ admin, cluster, tail, live, topics, log }: InspectionDeps) {
   return async (): Promise<Reply> => {
     try {
       const client = await admin();
@@ -29,6 +30,7 @@ export function inspectionRoute({ admin, cluster, tail, topics, log }: Inspectio
       ]);
       const body: Inspection = {
         at: Date.now(),
+        live: live(),
         cluster: nodes,
         topic,
         deadLetters: { topic: deadLetters.topic, records: deadLetters.records },

@@ -1,0 +1,34 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { PipelineWindow } from "../../src/lib/metrics/pipeline-window";
+import { storedMessage } from "../support/messages";
+
+test("the live window counts per second and gives each stage's p50 and p99 over the last seconds only", () => {
+  const created = Date.parse("2026-01-01T00:00:00.000Z");
+  let now = created + 100;
+  const live = new PipelineWindow(5000, () => now);
+  for (let i = 0; i < 100; i++) {
+    live.accept();
+    // Appended 2 ms after it was accepted, consumed 1 ms later, stored i ms after that, delivered at `now`.
+    live.stored({
+      ...storedMessage(i + 1),
+      createdAt: new Date(created).toISOString(),
+      appendedAt: created + 2,
+      consumedAt: created + 3,
+      storedAt: created + 3 + i,
+    });
+    live.delivered(2);
+  }
+  live.delivered(0);
+  now = created + 200;
+  const figures = live.figures();
+  assert.deepEqual(figures.stages.append, { p50: 2, p99: 2 });
+  assert.deepEqual(figures.stages.consume, { p50: 1, p99: 1 });
+  assert.deepEqual(figures.stages.store, { p50: 49, p99: 98 });
+  assert.deepEqual(figures.stages.deliver, { p50: 47, p99: 96 });
+  assert.deepEqual([figures.inPerSecond, figures.storedPerSecond, figures.outPerSecond], [20, 20, 40]);
+
+  now = created + 5_200;
+  const later = live.figures();
+  assert.deepEqual([later.inPerSecond, later.outPerSecond, later.stages.store.p50], [0, 0, null], "gone after the window");
+});
