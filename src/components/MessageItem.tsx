@@ -7,7 +7,10 @@ import type { BoardMessage } from "./useBoardStream";
 export const MessageItem = memo(function MessageItem({ message, now }: { message: BoardMessage; now: Date }) {
   const stages = pipelineStages(message);
   return (
-    <li className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm" data-seq={message.seq}>
+    <li
+      className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm [contain-intrinsic-size:auto_7rem] [content-visibility:auto]"
+      data-seq={message.seq}
+    >
       <div className="mb-1 flex items-baseline justify-between gap-3">
         <span className="truncate font-semibold">{message.author}</span>
         <time dateTime={message.createdAt} title={formatFullTime(message.createdAt)} className="shrink-0 text-xs text-board-muted" suppressHydrationWarning>

@@ -3,6 +3,7 @@ import { boardActivitySchema, boardSummarySchema, type BoardActivity, type Board
 import { historySchema, storedMessageSchema, type History, type StoredMessage } from "@/lib/messages/schema";
 import { formatPosition, parsePosition } from "@/lib/messages/position";
 import { safeJson } from "@/lib/safe-json";
+import { frameBatch } from "./frame-batch";
 
 export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline";
 
@@ -27,7 +28,8 @@ const OFFLINE_AFTER = 3;
 
 const connectionStateSchema = z.enum(["connecting", "live", "reconnecting", "offline"]);
 const relaySchema = z.discriminatedUnion("type", [
-  z.object({ type: z.literal("message"), message: storedMessageSchema, position: z.string() }),
+  // Messages go to the other tabs in batches, once a frame: a structured clone each would cost more than the rest.
+  z.object({ type: z.literal("messages"), messages: z.array(z.object({ message: storedMessageSchema, position: z.string() })) }),
   z.object({ type: z.literal("state"), state: connectionStateSchema }),
   z.object({ type: z.literal("replace"), history: historySchema }),
   z.object({ type: z.literal("created"), board: boardSummarySchema }),
@@ -64,6 +66,7 @@ export function openBoardFeed(board: string, start: string, handlers: FeedHandle
 
   const channel = new BroadcastChannel(`message-board:feed:${board}`);
   const relay = (data: Relay) => channel.postMessage(data);
+  const relayed = frameBatch<{ message: StoredMessage; position: string }>((messages) => relay({ type: "messages", messages }));
   const abandon = new AbortController();
   let leading: { stop(): void; release(): void } | undefined;
   let state: ConnectionState = "connecting";
@@ -83,7 +86,7 @@ export function openBoardFeed(board: string, start: string, handlers: FeedHandle
       if (data.type === "hello") relay({ type: "state", state });
       return;
     }
-    if (data.type === "message") accept(data.message, data.position);
+    if (data.type === "messages") for (const { message, position: at } of data.messages) accept(message, at);
     else if (data.type === "state") setState(data.state);
   };
   relay({ type: "hello" });
@@ -96,7 +99,7 @@ export function openBoardFeed(board: string, start: string, handlers: FeedHandle
       const stop = openStream(board, () => position, {
         onMessage: (message, at) => {
           accept(message, at);
-          relay({ type: "message", message, position: at });
+          relayed.add({ message, position: at });
         },
         onState: (next) => {
           setState(next);
@@ -105,6 +108,8 @@ export function openBoardFeed(board: string, start: string, handlers: FeedHandle
         onReset: async () => {
           const history = await fetchHistory();
           replace(history);
+          // What waited to be relayed is older than the board now replacing it.
+          relayed.cancel();
           relay({ type: "replace", history });
         },
         onBoards: (change) => {
@@ -121,6 +126,7 @@ export function openBoardFeed(board: string, start: string, handlers: FeedHandle
 
   return () => {
     abandon.abort();
+    relayed.cancel();
     leading?.stop();
     leading?.release();
     channel.close();

@@ -25,9 +25,12 @@ export function frameBatch<T>(apply: (items: T[]) => void): { add(item: T): void
         timer = setTimeout(flush, 100);
       }
     },
+    /** Drops what waits; what is added afterwards is handed over as usual. */
     cancel() {
       if (frame !== undefined) cancelAnimationFrame(frame);
       clearTimeout(timer);
+      frame = undefined;
+      timer = undefined;
       pending = [];
     },
   };

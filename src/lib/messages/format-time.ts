@@ -19,6 +19,12 @@ export function formatRelativeTime(iso: string, now: Date, locale?: string, time
   }).format(then);
 }
 
+// Making a formatter costs far more than using one, and a busy board formats hundreds of times a second.
+const fullTimeFormats = new Map<string, Intl.DateTimeFormat>();
+
 export function formatFullTime(iso: string, locale?: string, timeZone?: string): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: "full", timeStyle: "medium", timeZone }).format(new Date(iso));
+  const key = `${locale ?? ""}|${timeZone ?? ""}`;
+  let format = fullTimeFormats.get(key);
+  if (!format) fullTimeFormats.set(key, (format = new Intl.DateTimeFormat(locale, { dateStyle: "full", timeStyle: "medium", timeZone })));
+  return format.format(new Date(iso));
 }
