@@ -2,6 +2,7 @@
 
 import { useEffect, useId, useState, type FormEvent, type KeyboardEvent } from "react";
 import { AUTHOR_MAX_LENGTH, TEXT_MAX_LENGTH } from "@/lib/messages/schema";
+import { FieldError } from "./FieldError";
 import type { Problems } from "./post-message";
 
 const AUTHOR_STORAGE_KEY = "message-board:author";
@@ -105,14 +106,5 @@ export function MessageForm({ onSend }: Props) {
         </p>
       )}
     </form>
-  );
-}
-
-function FieldError({ id, message }: { id: string; message: string | undefined }) {
-  if (!message) return null;
-  return (
-    <p id={id} role="alert" className="text-sm text-board-down">
-      {message}
-    </p>
   );
 }

@@ -1,10 +1,11 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useId, useState, type FormEvent } from "react";
+import { useId, useState, type FormEvent, type ReactNode } from "react";
 import { errorBodySchema } from "@/lib/http/error-body";
 import { BOARD_NAME_MAX_LENGTH, boardPath, boardSummarySchema, slugFromName } from "@/lib/messages/boards";
 import { BOARD_SLUG_MAX_LENGTH } from "@/lib/messages/schema";
+import { FieldError } from "./FieldError";
 
 type Problems = { name?: string; slug?: string; form?: string };
 
@@ -15,7 +16,6 @@ export function NewBoardForm({ defaultBoard }: { defaultBoard: string }) {
   const [slug, setSlug] = useState<string | undefined>();
   const [problems, setProblems] = useState<Problems>({});
   const [creating, setCreating] = useState(false);
-  const ids = { name: useId(), slug: useId(), nameError: useId(), slugError: useId() };
   const shownSlug = slug ?? slugFromName(name);
 
   function onSubmit(event: FormEvent) {
@@ -53,45 +53,19 @@ export function NewBoardForm({ defaultBoard }: { defaultBoard: string }) {
     <details className="text-sm">
       <summary className="cursor-pointer font-medium text-board-accent select-none">New board</summary>
       <form onSubmit={onSubmit} noValidate className="mt-2 flex flex-col gap-2 rounded-xl border border-slate-200 bg-white p-3 sm:flex-row sm:items-start">
-        <div className="flex flex-1 flex-col gap-1">
-          <label htmlFor={ids.name} className="font-medium">
-            Name
-          </label>
-          <input
-            id={ids.name}
-            value={name}
-            onChange={(event) => setName(event.target.value)}
-            maxLength={BOARD_NAME_MAX_LENGTH}
-            required
-            aria-invalid={problems.name ? true : undefined}
-            aria-describedby={problems.name ? ids.nameError : undefined}
-            className="rounded-lg border border-slate-300 px-3 py-1.5 focus:outline-none focus-visible:ring-2 focus-visible:ring-board-accent"
-          />
-          {problems.name && (
-            <p id={ids.nameError} role="alert" className="text-board-down">
-              {problems.name}
-            </p>
-          )}
-        </div>
-        <div className="flex flex-1 flex-col gap-1">
-          <label htmlFor={ids.slug} className="font-medium">
-            Address <span className="font-normal text-board-muted">/b/…</span>
-          </label>
-          <input
-            id={ids.slug}
-            value={shownSlug}
-            onChange={(event) => setSlug(event.target.value)}
-            maxLength={BOARD_SLUG_MAX_LENGTH}
-            aria-invalid={problems.slug ? true : undefined}
-            aria-describedby={problems.slug ? ids.slugError : undefined}
-            className="rounded-lg border border-slate-300 px-3 py-1.5 font-mono focus:outline-none focus-visible:ring-2 focus-visible:ring-board-accent"
-          />
-          {problems.slug && (
-            <p id={ids.slugError} role="alert" className="text-board-down">
-              {problems.slug}
-            </p>
-          )}
-        </div>
+        <Field label="Name" problem={problems.name} value={name} onChange={setName} maxLength={BOARD_NAME_MAX_LENGTH} required />
+        <Field
+          label={
+            <>
+              Address <span className="font-normal text-board-muted">/b/…</span>
+            </>
+          }
+          problem={problems.slug}
+          value={shownSlug}
+          onChange={setSlug}
+          maxLength={BOARD_SLUG_MAX_LENGTH}
+          mono
+        />
         <button
           type="submit"
           disabled={creating || !name.trim()}
@@ -106,5 +80,37 @@ export function NewBoardForm({ defaultBoard }: { defaultBoard: string }) {
         )}
       </form>
     </details>
+  );
+}
+
+type FieldProps = {
+  label: ReactNode;
+  problem: string | undefined;
+  value: string;
+  onChange(value: string): void;
+  maxLength: number;
+  required?: boolean;
+  mono?: boolean;
+};
+
+function Field({ label, problem, value, onChange, maxLength, required, mono }: FieldProps) {
+  const ids = { input: useId(), error: useId() };
+  return (
+    <div className="flex flex-1 flex-col gap-1">
+      <label htmlFor={ids.input} className="font-medium">
+        {label}
+      </label>
+      <input
+        id={ids.input}
+        value={value}
+        onChange={(event) => onChange(event.target.value)}
+        maxLength={maxLength}
+        required={required}
+        aria-invalid={problem ? true : undefined}
+        aria-describedby={problem ? ids.error : undefined}
+        className={`rounded-lg border border-slate-300 px-3 py-1.5 focus:outline-none focus-visible:ring-2 focus-visible:ring-board-accent${mono ? "font-mono" : ""}`}
+      />
+      <FieldError id={ids.error} message={problem} />
+    </div>
   );
 }
