@@ -9,7 +9,7 @@ import { DurableProducer } from "../kafka/producer";
 import { decodeBoardRecord, decodeRecord, REQUEST_ID_HEADER } from "../kafka/record";
 import { boardsReadUpTo, readBoards, registerBoards } from "../store/board-list";
 import type { ConsumerMetrics } from "./metrics";
-import { groupConsumer } from "./group";
+import { groupConsumer, subscribeWhenKnown } from "./group";
 import { untilDone } from "./until-done";
 import { recentFromLog, storeRefill, type RecentSource } from "./store-refill";
 
@@ -88,7 +88,7 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
   try {
     await admin.connect();
     await consumer.connect();
-    await consumer.subscribe({ topics: [topic, boardsTopic], fromBeginning: true });
+    await subscribeWhenKnown(consumer, [topic, boardsTopic], log);
   } catch (error) {
     // Nothing of a consumer that could not start may keep the process alive.
     await stop().catch(() => {});

@@ -1,4 +1,5 @@
 import type { Consumer, Kafka } from "kafkajs";
+import { setTimeout as sleep } from "node:timers/promises";
 import { isTransient } from "../kafka/client";
 import { errorFields, type Logger } from "../log";
 
@@ -23,4 +24,26 @@ export function groupConsumer(kafka: Kafka, groupId: string, log: Logger, sessio
     else log.error("consumer crashed", fields);
   });
   return consumer;
+}
+
+/**
+ * Subscribes to topics that may have been made a moment ago. In a cluster, a new topic reaches each node's
+ * metadata a little after its creation is acknowledged, and a node that has not heard of it yet answers
+ * "does not host this topic-partition": that passes, so it is asked again until `timeoutMs`.
+ */
+export async function subscribeWhenKnown(consumer: Consumer, topics: string[], log: Logger, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await consumer.subscribe({ topics, fromBeginning: true });
+    } catch (error) {
+      if (!unknownTopic(error) || Date.now() > deadline) throw error;
+      if (attempt === 1) log.info("a node does not know the topics yet; asking again", { topics, ...errorFields(error) });
+      await sleep(Math.min(100 * attempt, 1000));
+    }
+  }
+}
+
+function unknownTopic(error: unknown): boolean {
+  return error instanceof Error && "type" in error && error.type === "UNKNOWN_TOPIC_OR_PARTITION";
 }

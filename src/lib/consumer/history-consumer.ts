@@ -6,7 +6,7 @@ import { decodeRecord } from "../kafka/record";
 import type { Database } from "../history/database";
 import { HISTORY_RESET_CHANNEL, writeHistory, type HistoryRecord } from "../history/message-history";
 import type { ConsumerMetrics } from "./metrics";
-import { groupConsumer } from "./group";
+import { groupConsumer, subscribeWhenKnown } from "./group";
 import { untilDone } from "./until-done";
 
 export type HistoryConsumerOptions = {
@@ -40,7 +40,7 @@ export async function startHistoryConsumer(options: HistoryConsumerOptions): Pro
 
   await admin.connect();
   await consumer.connect();
-  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  await subscribeWhenKnown(consumer, [topic], log);
   const resets = listenForResets(options.databaseUrl, log, () => {
     log.info("history was cleared: reading the log again from its start", { partitions: assigned });
     rewind(assigned).catch((error: unknown) => log.error("could not go back to the start of the log", errorFields(error)));
