@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { silentLog } from "../support/silent-log";
 import { test } from "node:test";
-import { insertMessage } from "../../src/lib/messages/board-order";
+import { insertMessage, insertMessages } from "../../src/lib/messages/board-order";
 import { formatPosition, parsePosition, START } from "../../src/lib/messages/position";
 import type { History, StoredMessage } from "../../src/lib/messages/schema";
 import { BoardHub } from "../../src/lib/realtime/board-hub";
@@ -30,7 +30,8 @@ function recordingViewer(after: string | null) {
   const frames: string[] = [];
   let closed = false;
   const viewer = new Viewer({ send: (frame) => frames.push(decode(frame)), close: () => (closed = true) }, parsePosition(after));
-  const seqs = () => frames.flatMap((frame) => /^id: \w+-(\d+)$/m.exec(frame)?.[1] ?? []).map(Number);
+  // A write may carry several events.
+  const seqs = () => frames.flatMap((frame) => [...frame.matchAll(/^id: \w+-(\d+)$/gm)].map((match) => Number(match[1])));
   return { viewer, frames, seqs, closed: () => closed };
 }
 
@@ -97,6 +98,32 @@ test("the board list stays newest first, without duplicates, within its limit", 
   );
 });
 
+test("events published together reach each viewer in one write, in order; a viewer out of step gets what it lacks", async () => {
+  const { hub, subscriber, frames, seqs } = hubWith({ history: async () => history("e", 1) });
+  const ahead = recordingViewer("e-3");
+  ahead.viewer.catchUp(history("e", 3));
+  hub.add("main", ahead.viewer);
+  try {
+    for (const seq of [2, 3, 4]) subscriber.publish("e", seq);
+    await waitFor("the events", () => seqs().length === 3);
+    assert.deepEqual(seqs(), [2, 3, 4]);
+    assert.equal(frames.filter((frame) => frame.startsWith("id: ")).length, 1, "one write for the three");
+    assert.deepEqual(ahead.seqs(), [4], "a viewer that has 3 already gets 4 alone");
+  } finally {
+    hub.close();
+  }
+});
+
+test("a batch of messages lands as one by one would, whether it is all newer or mixed with ones already shown", () => {
+  const seqs = (list: StoredMessage[]) => list.map((message) => message.seq);
+  const list = [5, 4, 3].map((seq) => stored(seq));
+  assert.deepEqual(seqs(insertMessages(list, [6, 7, 8].map(stored), 5)), [8, 7, 6, 5, 4]);
+  for (const batch of [[4, 6], [7, 6], [6, 6, 9], [1]]) {
+    const oneByOne = batch.reduce((current, seq) => insertMessage(current, stored(seq), 5), list);
+    assert.deepEqual(seqs(insertMessages(list, batch.map(stored), 5)), seqs(oneByOne), `batch ${batch.join(",")}`);
+  }
+});
+
 test("a viewer that is sent a position past the next one ends its stream rather than skip", () => {
   const { viewer, seqs, closed } = recordingViewer("e-2");
   viewer.catchUp(history("e", 3));
@@ -143,6 +170,8 @@ test("the hub fills a gap in live positions from history, holding later events u
     subscriber.publish("e", 2);
     subscriber.publish("e", 4); // 3 was lost on the way
     subscriber.publish("e", 5);
+    await waitFor("the event before the gap", () => seqs().length > 0);
+    await new Promise((resolve) => setImmediate(resolve));
     assert.deepEqual(seqs(), [2], "nothing past the gap before it is filled");
     readHistory(history("e", 4));
     await waitFor("the fill", () => seqs().length === 4);
@@ -175,6 +204,7 @@ test("the hub gives each viewer its own board's messages, and every viewer the l
     subscriber.publish("e", 2, "kafka");
     subscriber.announce({ id: "00000000-0000-4000-8000-000000000001", slug: "new-one", name: "New one", createdAt: "2026-01-01T00:00:00.000Z" });
     subscriber.announce({ slug: "not a board" });
+    await waitFor("the messages", () => seqs().length === 2 && other.seqs().length === 2);
     assert.deepEqual(seqs(), [2, 3], "main's viewer: main's positions only");
     assert.deepEqual(other.seqs(), [1, 2], "kafka's viewer: its own, counted on its own");
     assert.ok(other.frames.every((frame) => !frame.includes("message 3")));

@@ -54,15 +54,23 @@ function send(response: ServerResponse, reply: Reply, headOnly = false): void {
   response.writeHead(reply.status, headers).end(headOnly ? undefined : reply.body);
 }
 
+/**
+ * A stream's body runs until the connection closes (`Connection: close`, no chunked framing), so its bytes
+ * can go to the socket as they are: fan-out writes to every viewer for every event, and this is the least
+ * each write can cost. Browsers, proxies and load balancers read such a body like any other.
+ */
 function stream(response: ServerResponse, answer: StreamReply): void {
+  response.useChunkedEncodingByDefault = false;
   response.writeHead(answer.status, { ...API_ANSWER_HEADERS, ...answer.headers });
+  response.flushHeaders();
+  const socket = response.socket;
   const gone = answer.attach({
-    write: (chunk) => void response.write(chunk),
-    // What the response and its socket hold that the kernel has not taken.
-    queuedBytes: () => response.writableLength,
+    write: (chunk) => void socket?.write(chunk),
+    // What the socket holds that the kernel has not taken.
+    queuedBytes: () => socket?.writableLength ?? 0,
     end: (dropped) => (dropped ? response.destroy(dropped) : response.end()),
   });
   // The client may have gone while the stream was being opened.
-  if (!response.socket || response.socket.destroyed) gone();
+  if (!socket || socket.destroyed) gone();
   else response.once("close", gone);
 }

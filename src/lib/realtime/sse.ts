@@ -7,7 +7,6 @@ export const SSE_HEADERS = {
   "Content-Type": "text/event-stream; charset=utf-8",
   // no-transform keeps proxies from compressing, and so buffering, the stream.
   "Cache-Control": "no-cache, no-transform",
-  Connection: "keep-alive",
   // nginx buffers responses unless told otherwise.
   "X-Accel-Buffering": "no",
 } as const;

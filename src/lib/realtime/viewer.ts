@@ -53,6 +53,21 @@ export class Viewer {
     this.output.send(frame);
   }
 
+  /**
+   * Live events in board order, with their frames, and `joined`, all the frames in one, when the events
+   * are one run of positions. A viewer that expects the run's first takes it in one write.
+   */
+  deliverRun(events: readonly BoardEvent[], frames: readonly Uint8Array[], joined: Uint8Array | undefined): void {
+    const first = events[0];
+    const last = events.at(-1);
+    if (joined && first && last && !this.held && this.epoch === first.epoch && first.message.seq === this.lastSeq + 1) {
+      this.lastSeq = last.message.seq;
+      this.output.send(joined);
+      return;
+    }
+    events.forEach((event, i) => this.deliver(event, frames[i]!));
+  }
+
   /** Ends the stream; the browser reconnects after the retry delay and resumes from its last position. */
   end(): void {
     this.output.close();
