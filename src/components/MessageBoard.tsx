@@ -26,8 +26,16 @@ export function MessageBoard({ board, boards: initialBoards, defaultBoard, initi
   const [scrolledBack, setScrolledBack] = useState(false);
   const [boards, setBoards] = useState<BoardSummary[]>(initialBoards ?? [board]);
   const onBoards = useCallback((change: BoardsChange) => setBoards((current) => applyBoardsChange(current, change)), []);
-  const { messages, state } = useBoardStream(board.slug, initialHistory, historyLimit, onBoards, scrolledBack);
+  // Going back to the newest starts the older pages afresh, below the new live list.
+  const [olderPages, setOlderPages] = useState(0);
+  const { messages, state, newer, showNewest } = useBoardStream(board.slug, initialHistory, historyLimit, onBoards, scrolledBack);
   const onScrolledBack = useCallback(() => setScrolledBack(true), []);
+  const backToNewest = () => {
+    showNewest();
+    setScrolledBack(false);
+    setOlderPages((count) => count + 1);
+    window.scrollTo({ top: 0 });
+  };
   const { outbox, send, retry } = useOutbox(board.slug, messages);
   return (
     <>
@@ -47,9 +55,18 @@ export function MessageBoard({ board, boards: initialBoards, defaultBoard, initi
         </p>
       )}
       <MessageForm onSend={send} />
+      <div aria-live="polite" className="sticky top-2 z-10 flex justify-center">
+        {newer > 0 && (
+          <button type="button" onClick={backToNewest} className="rounded-full bg-board-accent px-4 py-1.5 text-sm font-medium text-white shadow">
+            {newer === 1 ? "1 newer message" : `${newer.toLocaleString("en")} newer messages`}: show the newest
+          </button>
+        )}
+      </div>
       <MessageList messages={messages} outbox={outbox} onRetry={retry} />
       {/* Shown once the live list is full: before that, the board has no older messages. */}
-      {messages.length >= historyLimit && <OlderMessages board={board.slug} oldestLive={messages.at(-1)?.id} onScrolledBack={onScrolledBack} />}
+      {messages.length >= historyLimit && (
+        <OlderMessages key={olderPages} board={board.slug} oldestLive={messages.at(-1)?.id} onScrolledBack={onScrolledBack} />
+      )}
     </>
   );
 }

@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import type { History, StoredMessage } from "@/lib/messages/schema";
 import { insertMessages } from "@/lib/messages/board-order";
 import { openBoardFeed, positionOf, type BoardsChange, type ConnectionState } from "./board-feed";
@@ -11,19 +11,33 @@ export type { ConnectionState };
 /** A message as this page has it; `deliveredAt` is when it arrived here live (not for history). */
 export type BoardMessage = StoredMessage & { deliveredAt?: number };
 
+/** How many times `limit` the live list may grow to while the reader is back in older pages. */
+const SCROLLED_BACK_GROWTH = 5;
+
 /**
  * The board's messages: the history the page was rendered with, kept current by the shared live feed. The
  * list keeps the newest `limit`, or, once the reader has gone back into older pages (`keepAll`), every one,
- * so that nothing falls out between the live list and the pages below it.
+ * so that nothing falls out between the live list and the pages below it; up to a bound, past which the
+ * list stops growing (however long the reader stays back, the page stays as light) and `newer` counts what
+ * arrived above it until `showNewest` is called.
  */
 export function useBoardStream(board: string, initial: History | null, limit: number, onBoards: (change: BoardsChange) => void, keepAll = false) {
   const [messages, setMessages] = useState<BoardMessage[]>(initial?.messages ?? []);
   const [state, setState] = useState<ConnectionState>("connecting");
+  const [newer, setNewer] = useState(0);
   const start = useRef(positionOf(initial));
-  const kept = useRef(limit);
+  // The list as it is now, ahead of rendering: batches build on it, each frame on the one before.
+  const list = useRef(messages);
+  const show = useCallback((next: BoardMessage[]) => {
+    list.current = next;
+    setMessages(next);
+  }, []);
+  const back = useRef(keepAll);
+  /** The newest `limit` of those that arrived above a full list, for `showNewest`. */
+  const held = useRef<BoardMessage[]>([]);
   useEffect(() => {
-    kept.current = keepAll ? Number.POSITIVE_INFINITY : limit;
-  }, [keepAll, limit]);
+    back.current = keepAll;
+  }, [keepAll]);
 
   const boardsChanged = useRef(onBoards);
   useEffect(() => {
@@ -31,14 +45,26 @@ export function useBoardStream(board: string, initial: History | null, limit: nu
   }, [onBoards]);
 
   useEffect(() => {
+    const bound = limit * SCROLLED_BACK_GROWTH;
     // However fast messages arrive, the list changes once a frame.
-    const arrived = frameBatch<BoardMessage>((batch) => setMessages((current) => insertMessages(current, batch, kept.current)));
+    const arrived = frameBatch<BoardMessage>((batch) => {
+      if (!back.current) return show(insertMessages(list.current, batch, limit));
+      const all = insertMessages(list.current, batch, Number.POSITIVE_INFINITY);
+      if (all.length <= bound) return show(all);
+      // Full: the list keeps its oldest, which join the older pages, and what is above waits.
+      if (list.current.length < bound || all.at(-bound) !== list.current[0]) show(all.slice(-bound));
+      held.current = insertMessages(held.current, all.slice(0, -bound).toReversed(), limit);
+      // Positions are dense, so the gap between the newest held and the newest shown is the count.
+      setNewer(Math.max(0, (held.current[0]?.seq ?? 0) - (list.current[0]?.seq ?? 0)));
+    });
     const close = openBoardFeed(board, start.current, {
       onMessage: (message) => arrived.add({ ...message, deliveredAt: Date.now() }),
       onState: setState,
       onReplace: (history) => {
         arrived.cancel();
-        setMessages(history.messages.slice(0, limit));
+        held.current = [];
+        setNewer(0);
+        show(history.messages.slice(0, limit));
       },
       onBoards: (change) => boardsChanged.current(change),
     });
@@ -46,7 +72,15 @@ export function useBoardStream(board: string, initial: History | null, limit: nu
       close();
       arrived.cancel();
     };
-  }, [board, limit]);
+  }, [board, limit, show]);
 
-  return { messages, state };
+  /** Back to the live list: the newest `limit`, with what arrived while it was full. */
+  const showNewest = useCallback(() => {
+    back.current = false;
+    show(insertMessages(list.current.slice(0, limit), held.current.toReversed(), limit));
+    held.current = [];
+    setNewer(0);
+  }, [limit, show]);
+
+  return { messages, state, newer, showNewest };
 }

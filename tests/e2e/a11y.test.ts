@@ -5,7 +5,7 @@ import { after, test } from "node:test";
 import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "playwright";
 import { range } from "../support/audit";
-import { board, launchBrowser } from "../support/browser";
+import { board, launchBrowser } from "../../scripts/stack/browser";
 import { client, freshDatabase, historyOf } from "../support/postgres";
 import { cleanupList, postAccepted, startApps } from "../support/stack";
 

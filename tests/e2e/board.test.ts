@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Browser } from "playwright";
 import type { ManagedProcess } from "../../scripts/stack/processes";
-import { board, launchBrowser } from "../support/browser";
+import { board, launchBrowser } from "../../scripts/stack/browser";
 import { appEnv, startConsumerProcess, startWebProcess, testRedis, uniqueNames, UNREACHABLE_BROKER, waitFor } from "../support/stack";
 
 const names = uniqueNames("board");

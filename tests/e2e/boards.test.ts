@@ -7,7 +7,7 @@ import { boardListSchema } from "../../src/lib/messages/boards";
 import { createMessage } from "../../src/lib/messages/create";
 import { messageSchema } from "../../src/lib/messages/schema";
 import { range } from "../support/audit";
-import { board, launchBrowser } from "../support/browser";
+import { board, launchBrowser } from "../../scripts/stack/browser";
 import { freshDatabase } from "../support/postgres";
 import { watchBoard } from "../support/sse-viewer";
 import { cleanupList, postMessage, readTopic, startApps, startConsumerProcess, testKafka, testRedis, waitFor } from "../support/stack";

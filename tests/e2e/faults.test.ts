@@ -10,7 +10,7 @@ import { readHistory } from "../../src/lib/store/message-store";
 import { startOwnKafka } from "../../scripts/stack/own-stack";
 import { startRedisServer } from "../../scripts/stack/redis-server";
 import { audit, clean, range, seconds, storedInOrder } from "../support/audit";
-import { board, launchBrowser } from "../support/browser";
+import { board, launchBrowser } from "../../scripts/stack/browser";
 import { watchBoard } from "../support/sse-viewer";
 import {
   cleanupList,

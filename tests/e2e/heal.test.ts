@@ -5,7 +5,7 @@ import path from "node:path";
 import { after, test } from "node:test";
 import { startRedisServer, type RedisServer } from "../../scripts/stack/redis-server";
 import { audit, clean, range, seconds, storedInOrder } from "../support/audit";
-import { board, launchBrowser } from "../support/browser";
+import { board, launchBrowser } from "../../scripts/stack/browser";
 import { client, count, freshDatabase } from "../support/postgres";
 import { cleanupList, onFreePorts, postAccepted, postMessage, stack, startApps, startRebuild, testRedis, waitFor } from "../support/stack";
 

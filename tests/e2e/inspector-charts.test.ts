@@ -2,7 +2,7 @@
 // dark mode.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { launchBrowser } from "../support/browser";
+import { launchBrowser } from "../../scripts/stack/browser";
 import { watchBoard } from "../support/sse-viewer";
 import { cleanupList, postAccepted, startApps, waitFor } from "../support/stack";
 

@@ -7,7 +7,7 @@ import { inspectionSchema } from "../../src/lib/inspection";
 import { storedMessageSchema } from "../../src/lib/messages/schema";
 import { readHistory } from "../../src/lib/store/message-store";
 import { startInspectorProxy } from "../../scripts/stack/inspector-proxy";
-import { board, launchBrowser } from "../support/browser";
+import { board, launchBrowser } from "../../scripts/stack/browser";
 import {
   appEnv,
   cleanupList,

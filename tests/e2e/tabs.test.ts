@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Browser, Page } from "playwright";
-import { board, launchBrowser } from "../support/browser";
+import { board, launchBrowser } from "../../scripts/stack/browser";
 import { appEnv, cleanupList, startConsumerProcess, startWebProcess, uniqueNames } from "../support/stack";
 
 const cleanup = cleanupList();

@@ -13,5 +13,8 @@ export function insertMessage<T extends StoredMessage>(messages: T[], message: T
 
 /** Adds several messages at once, as `insertMessage` does one by one. */
 export function insertMessages<T extends StoredMessage>(messages: T[], added: readonly T[], limit: number): T[] {
+  // Almost always: messages newer than the list's newest, in order. One copy of the list, not one per message.
+  const newest = messages[0]?.seq ?? Number.NEGATIVE_INFINITY;
+  if (added.every((message, i) => message.seq > (i === 0 ? newest : added[i - 1]!.seq))) return [...added.toReversed(), ...messages].slice(0, limit);
   return added.reduce((list, message) => insertMessage(list, message, limit), messages);
 }

@@ -1,0 +1,77 @@
+import type { Page } from "playwright";
+import { z } from "zod";
+import { createMessage } from "../../src/lib/messages/create";
+import { board } from "../stack/browser";
+
+export const FLOOD_TYPING = "typing while the board floods";
+
+const measuredSchema = z.object({ longTasks: z.array(z.number()), inputDelays: z.array(z.number()) });
+
+export type PageFlood = {
+  total: number;
+  seconds: number;
+  /** Long tasks (50 ms or more on the main thread), in ms. */
+  longTasks: number[];
+  /** How long keystrokes waited to be handled, in ms; only those that took 16 ms or more to be painted. */
+  inputDelays: number[];
+  busyMs: number;
+  longestMs: number;
+  slowestKeyMs: number;
+};
+
+/**
+ * Messages at `rate` a second for `seconds`, written straight to the board's topic with `produce`, while
+ * someone types into the open board `page`; resolves once the last is on screen. The page's own
+ * Performance API says how long its main thread was busy and how long keystrokes waited.
+ */
+export async function floodPage(
+  page: Page,
+  { rate, seconds, produce }: { rate: number; seconds: number; produce(records: { key: string; value: string }[]): Promise<unknown> },
+): Promise<PageFlood> {
+  const view = board(page);
+  await page.evaluate(() => {
+    const measured = { longTasks: [] as number[], inputDelays: [] as number[] };
+    Object.assign(window, { measured });
+    new PerformanceObserver((list) => list.getEntries().forEach((entry) => measured.longTasks.push(entry.duration))).observe({ type: "longtask" });
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries() as PerformanceEventTiming[]) measured.inputDelays.push(entry.processingStart - entry.startTime);
+    }).observe({ type: "event", durationThreshold: 16 } as PerformanceObserverInit);
+  });
+
+  const total = rate * seconds;
+  const started = performance.now();
+  let sent = 0;
+  const flood = (async () => {
+    while (sent < total) {
+      const due = Math.min(total, Math.floor(((performance.now() - started) / 1000) * rate));
+      if (due > sent) {
+        const records = Array.from({ length: due - sent }, (_, i) => ({
+          key: "main",
+          value: JSON.stringify(createMessage({ text: `flood ${sent + i}` }, "main")),
+        }));
+        sent = due;
+        await produce(records);
+      } else {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    }
+  })();
+  await Promise.race([flood, view.messages.filter({ hasText: "flood" }).first().waitFor({ timeout: 30_000 })]).catch((error: unknown) => {
+    throw new Error(`${sent} produced; ${String(error)}`);
+  });
+  await view.text.pressSequentially(FLOOD_TYPING, { delay: 40 });
+  await flood;
+  await view.message(`flood ${total - 1}`).waitFor({ timeout: 60_000 });
+  const floodSeconds = (performance.now() - started) / 1000;
+
+  const { longTasks, inputDelays } = measuredSchema.parse(await page.evaluate(() => (window as unknown as { measured: unknown }).measured));
+  return {
+    total,
+    seconds: floodSeconds,
+    longTasks,
+    inputDelays,
+    busyMs: longTasks.reduce((sum, duration) => sum + duration, 0),
+    longestMs: Math.max(0, ...longTasks),
+    slowestKeyMs: Math.max(0, ...inputDelays),
+  };
+}
