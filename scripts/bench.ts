@@ -1,8 +1,8 @@
-// `npm run bench [-- --size tiny|full] [--runs N] [--no-build] [--out FILE] [--only a,b]`: measures the
+// `npm run bench [-- --size tiny|full] [--runs N] [--no-build] [--out FILE] [--only a,b] [--profile]`: measures the
 // pipeline against a Kafka broker and redis-server of its own and compares each scenario with a naive design
 // (scripts/bench/naive.ts), a three-node cluster with the one broker ("replication"), and lasting history in
 // PostgreSQL beside the naive way to keep it ("history", scripts/bench/history.ts). Prints a table and writes the figures, machine and settings as JSON.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -16,7 +16,11 @@ import { storeKeys } from "../src/lib/store/keys";
 import { seedStore } from "../src/lib/store/message-store";
 import { createRedis } from "../src/lib/store/redis";
 import { closedLoop, figure, groupCpuSeconds, groupRss, openViewer, post, quantile, type Figure } from "./bench/measure";
+import { summarizeProfiles } from "./bench/cpu-profile";
+import { floodPage, type PageFlood } from "./bench/page-flood";
+import { board as boardPage, launchBrowser } from "./stack/browser";
 import { benchHistory } from "./bench/history";
+import { offeredLoad, STAGES, type Stage } from "./bench/offered-load";
 import { startNaiveConsumer } from "./bench/naive";
 import { startConsumerApp, startWebApp } from "./stack/app-processes";
 import { startOwnKafka, startOwnStack } from "./stack/own-stack";
@@ -35,6 +39,9 @@ const SIZES = {
     rateMs: 500,
     viewers: [20],
     baselineViewers: 20,
+    mixed: [{ viewers: 20, rate: 50 }],
+    mixedMs: 1000,
+    page: { rates: [100], seconds: 2 },
     broadcasts: 2,
     backlog: 500,
     baselineBacklog: 200,
@@ -50,6 +57,13 @@ const SIZES = {
     rateMs: 5000,
     viewers: [1000, 5000, 10000],
     baselineViewers: 1000,
+    mixed: [
+      { viewers: 100, rate: 500 },
+      { viewers: 1000, rate: 100 },
+      { viewers: 10_000, rate: 20 },
+    ],
+    mixedMs: 10_000,
+    page: { rates: [100, 500], seconds: 10 },
     broadcasts: 5,
     backlog: 100_000,
     baselineBacklog: 20_000,
@@ -64,12 +78,14 @@ const { values: options } = parseArgs({
     "no-build": { type: "boolean", default: false },
     out: { type: "string" },
     only: { type: "string" },
+    // Writes a CPU profile of each web process and prints where its time went (the figures pay for it).
+    profile: { type: "boolean", default: false },
   },
 });
 if (options.size !== "tiny" && options.size !== "full") throw new Error(`--size is tiny or full, not ${options.size}`);
 const size = { ...SIZES[options.size], ...(options.runs && { runs: Number(options.runs) }) };
 const say = (line: string) => console.log(`[bench] ${line}`);
-const SCENARIOS = ["ingest", "end-to-end", "fan-out", "consumer", "replication", "history"] as const;
+const SCENARIOS = ["ingest", "end-to-end", "mixed", "page", "fan-out", "consumer", "replication", "history"] as const;
 const only = options.only?.split(",").map((name) => name.trim()) ?? [...SCENARIOS];
 const unknownScenario = only.find((name) => !(SCENARIOS as readonly string[]).includes(name));
 if (unknownScenario) throw new Error(`--only takes ${SCENARIOS.join(", ")}; not ${unknownScenario}`);
@@ -141,12 +157,22 @@ async function main() {
   };
   const logTo = (name: string) => ({ file: path.join(work, `${name}.log`) });
   const track = <T extends ManagedProcess>(child: T) => (running.push(child), child);
-  const web = (env: Record<string, string>, name: string) => startWebApp(name, env, { output: logTo(name), onStart: track });
+  const profiles = path.join(PROJECT_ROOT, ".local", "bench", "profiles");
+  if (options.profile) rmSync(profiles, { recursive: true, force: true });
+  const profiled = (name: string) => (options.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.join(profiles, name)}`] : []);
+  const web = (env: Record<string, string>, name: string) => startWebApp(name, env, { output: logTo(name), onStart: track, nodeFlags: profiled(name) });
   const naiveServer = async (board: Awaited<ReturnType<typeof fresh>>, name: string) => {
     const port = await freePort();
     const args = ["scripts/bench/naive.ts", String(port), stack.brokers.join(","), stack.redisUrl, board.env.KAFKA_TOPIC, board.env.REDIS_CHANNEL];
     const child = track(startProcess(name, bin("tsx"), args, { cwd: PROJECT_ROOT, output: logTo(name) }));
     await waitFor(name, () => child.recentOutput().includes("naive server ready"), { timeoutMs: 60_000 });
+    return { ...child, url: `http://127.0.0.1:${port}` };
+  };
+  /** The floor: scripts/bench/floor.ts, the same POST and stream from memory. */
+  const floorServer = async (name: string) => {
+    const port = await freePort();
+    const child = track(startProcess(name, bin("tsx"), ["scripts/bench/floor.ts", String(port)], { cwd: PROJECT_ROOT, output: logTo(name) }));
+    await waitFor(name, () => child.recentOutput().includes("floor server ready"), { timeoutMs: 60_000 });
     return { ...child, url: `http://127.0.0.1:${port}` };
   };
   const consumerProcess = (env: Record<string, string>, name: string) => startConsumerApp(name, env, { output: logTo(name), onStart: track });
@@ -191,9 +217,10 @@ async function main() {
     say("Ingest…");
     const ingest: Record<string, unknown> = {};
     for (const clients of size.concurrency) {
-      const measure = async (naive: boolean) => {
+      const measure = async (design: "board" | "naive" | "floor") => {
         const board = await fresh();
-        const server = naive ? await naiveServer(board, `ingest-naive-${clients}`) : await web(board.env, `ingest-web-${clients}`);
+        const name = `ingest-${design}-${clients}`;
+        const server = design === "naive" ? await naiveServer(board, name) : design === "floor" ? await floorServer(name) : await web(board.env, name);
         await closedLoop(server.url, clients, Math.min(500, size.ingestMs)); // warm up: connections, JIT
         const runs = await repeat(size.runs, () => closedLoop(server.url, clients, size.ingestMs));
         await stop(server);
@@ -204,10 +231,12 @@ async function main() {
           failed: runs.reduce((sum, r) => sum + r.failed, 0),
         };
       };
-      const product = await measure(false);
-      const baseline = await measure(true);
-      ingest[clients] = { product, baseline };
+      const product = await measure("board");
+      const baseline = await measure("naive");
+      const floor = await measure("floor");
+      ingest[clients] = { product, baseline, floor };
       row(`ingest, ${clients} client(s)`, product.perSecond, baseline.perSecond, "msg/s");
+      row(`  against bare node:http, ${clients}`, product.perSecond, floor.perSecond, "msg/s");
       row(`  POST latency p50, ${clients}`, product.p50, baseline.p50, "ms", true);
       row(`  POST latency p99, ${clients}`, product.p99, baseline.p99, "ms", true);
     }
@@ -237,9 +266,9 @@ async function main() {
           consumerPid = child.pid;
           server = await web(board.env, `e2e-web-${rate}`);
         }
-        await offeredRate(server.url, Math.min(rate, 100), 500, "warm-up"); // connections, JIT, first-use loading
+        await offeredLoad(server.url, { rate: Math.min(rate, 100), ms: 500, tag: "warm-up" }); // connections, JIT, first-use loading
         const cpuBefore = cpuSeconds(server.pid, consumerPid);
-        const runs = await repeat(size.runs, (run) => offeredRate(server.url, rate, size.rateMs, `${run}`));
+        const runs = await repeat(size.runs, (run) => offeredLoad(server.url, { rate, ms: size.rateMs, tag: `${run}` }));
         const cpuAfter = cpuSeconds(server.pid, consumerPid);
         await stop(server);
         await consumer.stop();
@@ -251,21 +280,7 @@ async function main() {
           sent,
           arrived: runs.map((r) => r.arrived),
           // Where the time goes (from the times each message carries) and who spends the CPU.
-          stages: Object.fromEntries(
-            STAGES.map((stage) => [
-              stage,
-              {
-                p50: quantile(
-                  runs.flatMap((r) => r.stages[stage]),
-                  0.5,
-                ),
-                p99: quantile(
-                  runs.flatMap((r) => r.stages[stage]),
-                  0.99,
-                ),
-              },
-            ]),
-          ),
+          stages: stageQuantiles(runs),
           cpuMsPerMessage: Object.fromEntries(
             Object.entries(cpuAfter).map(([name, seconds]) => [name, ((seconds - (cpuBefore[name] ?? 0)) * 1000) / sum(sent)]),
           ),
@@ -276,12 +291,85 @@ async function main() {
       endToEnd[rate] = { product, baseline };
       for (const q of ["p50", "p95", "p99"] as const) row(`end to end ${q} at ${rate}/s`, product[q], baseline[q], "ms", true);
       rows.push([`  arrived at ${rate}/s`, `${sum(product.arrived)} of ${sum(product.sent)}`, `${sum(baseline.arrived)} of ${sum(baseline.sent)}`, ""]);
-      const stages = Object.entries(product.stages).map(([stage, { p50, p99 }]) => `${stage} ${round(p50)}/${round(p99)}`);
-      rows.push([`  stages p50/p99 ms at ${rate}/s`, stages.join(", "), "", ""]);
+      rows.push([`  stages p50/p99 ms at ${rate}/s`, showStages(product.stages), "", ""]);
       const cpu = Object.entries(product.cpuMsPerMessage).map(([name, ms]) => `${name} ${ms.toFixed(2)}`);
       rows.push([`  CPU ms per message at ${rate}/s`, cpu.join(", "), "", ""]);
     }
     results.endToEnd = endToEnd;
+  }
+
+  if (wanted("mixed")) {
+    // 3. Mixed: viewers connected while posts flow, beside the floor (no Kafka, no Redis) under the same client.
+    say("Mixed load…");
+    const mixed: Record<string, unknown> = {};
+    for (const { viewers, rate } of size.mixed) {
+      const measure = async (floor: boolean) => {
+        const board = await fresh();
+        const name = `mixed-${floor ? "floor" : "web"}-${viewers}`;
+        const consumer = floor ? undefined : await consumerProcess(board.env, `mixed-consumer-${viewers}`);
+        const server = floor ? await floorServer(name) : await web(board.env, name);
+        await offeredLoad(server.url, { rate: Math.min(rate, 100), ms: 500, tag: "warm-up" });
+        const runs = await repeat(size.runs, async (run) => {
+          const before = groupCpuSeconds(server.pid);
+          const load = await offeredLoad(server.url, { rate, ms: size.mixedMs, tag: `${run}`, viewers });
+          return { ...load, cpuUsPerEvent: ((groupCpuSeconds(server.pid) - before) * 1e6) / Math.max(1, load.delivered) };
+        });
+        await stop(server, ...(consumer ? [consumer] : []));
+        return {
+          acceptedPerSecond: figure(runs.map((r) => r.acceptedPerSecond)),
+          p50: figure(runs.map((r) => r.p50)),
+          p99: figure(runs.map((r) => r.p99)),
+          cpuUsPerEvent: figure(runs.map((r) => r.cpuUsPerEvent)),
+          delivered: sum(runs.map((r) => r.delivered)),
+          expected: sum(runs.map((r) => r.expected)),
+          stages: stageQuantiles(runs),
+        };
+      };
+      const product = await measure(false);
+      const floor = await measure(true);
+      mixed[`${viewers}x${rate}`] = { viewers, offered: rate, product, floor };
+      const label = `${viewers.toLocaleString("en")} viewers, ${rate}/s offered`;
+      row(`mixed ${label}: accepted`, product.acceptedPerSecond, floor.acceptedPerSecond, "msg/s");
+      row(`  end to end p50`, product.p50, floor.p50, "ms", true);
+      row(`  end to end p99`, product.p99, floor.p99, "ms", true);
+      row(`  web CPU per delivered event`, product.cpuUsPerEvent, floor.cpuUsPerEvent, "µs", true);
+      rows.push([`  events delivered`, `${product.delivered} of ${product.expected}`, `${floor.delivered} of ${floor.expected}`, ""]);
+      rows.push([`  stages p50/p99 ms`, showStages(product.stages), "", ""]);
+    }
+    results.mixed = mixed;
+  }
+
+  if (wanted("page")) {
+    // 4. The page in Chromium while messages pour in and someone types (scripts/bench/page-flood.ts).
+    say("The page under a flood…");
+    const board = await fresh();
+    const consumer = await consumerProcess(board.env, "page-consumer");
+    const server = await web(board.env, "page-web");
+    const producer = kafka.producer();
+    await producer.connect();
+    const browser = await launchBrowser();
+    const floods: Record<string, PageFlood> = {};
+    try {
+      for (const rate of size.page.rates) {
+        const context = await browser.newContext();
+        const tab = await context.newPage();
+        await boardPage(tab).open(server.url);
+        const flood = await floodPage(tab, { rate, seconds: size.page.seconds, produce: (messages) => producer.send({ topic: board.id, acks: -1, messages }) });
+        await context.close();
+        floods[rate] = flood;
+        rows.push([
+          `page under ${rate} msg/s for ${size.page.seconds} s`,
+          `${flood.longTasks.length} long tasks, ${round(flood.busyMs)} ms; longest ${round(flood.longestMs)} ms; slowest key ${round(flood.slowestKeyMs)} ms`,
+          "",
+          "",
+        ]);
+      }
+    } finally {
+      await browser.close();
+      await producer.disconnect();
+      await stop(server, consumer);
+    }
+    results.page = floods;
   }
 
   if (wanted("fan-out")) {
@@ -393,8 +481,8 @@ async function main() {
       const board = await fresh(target);
       const consumer = await consumerProcess(board.env, `replication-consumer-${target.copies}`);
       const server = await web(board.env, `replication-web-${target.copies}`);
-      await offeredRate(server.url, Math.min(rate, 100), 500, "warm-up");
-      const runs = await repeat(size.runs, (run) => offeredRate(server.url, rate, size.rateMs, `${run}`));
+      await offeredLoad(server.url, { rate: Math.min(rate, 100), ms: 500, tag: "warm-up" });
+      const runs = await repeat(size.runs, (run) => offeredLoad(server.url, { rate, ms: size.rateMs, tag: `${run}` }));
       await stop(server, consumer);
       return {
         p50: figure(runs.map((r) => r.p50)),
@@ -470,65 +558,16 @@ async function main() {
   }
 
   redis.disconnect();
+  if (options.profile) {
+    for (const name of readdirSync(profiles)) for (const line of summarizeProfiles(path.join(profiles, name))) say(`${name}: ${line}`);
+    say(`CPU profiles in ${path.relative(PROJECT_ROOT, profiles)} (open them in Chrome's DevTools, Performance)`);
+  }
   printTable();
   const out = options.out ?? path.join(PROJECT_ROOT, ".local", "bench", `bench-${options.size}.json`);
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify({ at: new Date().toISOString(), machine: machine(), size: options.size, settings: size, results }, null, 2)}\n`);
   say(`Figures written to ${path.relative(PROJECT_ROOT, out)}`);
   rmSync(work, { recursive: true, force: true });
-}
-
-// From the POST sent to: accepted by the web app, appended to the topic, read by the consumer, stored in
-// Redis, received by the viewer.
-const STAGES = ["accept", "append", "consume", "store", "deliver"] as const;
-type Stage = (typeof STAGES)[number];
-
-/**
- * Posts at `rate` per second for `ms`, not waiting for answers, and times each to its arrival on a stream;
- * the stage times each message carries split that time (the naive design's messages carry none).
- */
-async function offeredRate(url: string, rate: number, ms: number, tag: string) {
-  const sentAt = new Map<string, number>();
-  const latencies: number[] = [];
-  const stages = Object.fromEntries(STAGES.map((stage) => [stage, [] as number[]])) as Record<Stage, number[]>;
-  const marker = new RegExp(`^e2e-${tag}-(\\d+)$`);
-  let buffer = "";
-  const viewer = await openViewer(url, (chunk) => {
-    const now = performance.now();
-    buffer += chunk;
-    let end: number;
-    while ((end = buffer.indexOf("\n\n")) !== -1) {
-      const data = /^data: (.*)$/m.exec(buffer.slice(0, end))?.[1];
-      buffer = buffer.slice(end + 2);
-      const message = data ? (JSON.parse(data) as { text?: string; createdAt?: string; appendedAt?: number; consumedAt?: number; storedAt?: number }) : {};
-      const i = marker.exec(message.text ?? "")?.[1];
-      const at = i === undefined ? undefined : sentAt.get(i);
-      if (i === undefined || at === undefined) continue;
-      latencies.push(now - at);
-      sentAt.delete(i);
-      const { createdAt, appendedAt, consumedAt, storedAt } = message;
-      if (createdAt && appendedAt && consumedAt && storedAt) {
-        const accepted = Date.parse(createdAt);
-        const times = [performance.timeOrigin + at, accepted, appendedAt, consumedAt, storedAt, performance.timeOrigin + now];
-        STAGES.forEach((stage, k) => stages[stage].push(times[k + 1]! - times[k]!));
-      }
-    }
-  });
-  await new Promise((resolve) => setTimeout(resolve, 200)); // the stream's catch-up
-  const total = Math.round((rate * ms) / 1000);
-  const start = performance.now();
-  const posts: Promise<unknown>[] = [];
-  for (let i = 0; i < total; i++) {
-    const due = start + (i * 1000) / rate;
-    const wait = due - performance.now();
-    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
-    sentAt.set(String(i), performance.now());
-    posts.push(post(url, `{"text":"e2e-${tag}-${i}"}`));
-  }
-  await Promise.allSettled(posts);
-  await waitFor("the last arrivals", () => sentAt.size === 0, { timeoutMs: 10_000, intervalMs: 20 }).catch(() => undefined);
-  viewer.destroy();
-  return { sent: total, arrived: latencies.length, p50: quantile(latencies, 0.5), p95: quantile(latencies, 0.95), p99: quantile(latencies, 0.99), stages };
 }
 
 async function produceBacklog(kafka: ReturnType<typeof createKafka>, topic: string, count: number) {
@@ -543,6 +582,20 @@ async function produceBacklog(kafka: ReturnType<typeof createKafka>, topic: stri
   }
   await producer.disconnect();
 }
+
+/** Where the time went, per stage, over all runs' messages. */
+function stageQuantiles(runs: { stages: Record<Stage, number[]> }[]): Record<Stage, { p50: number; p99: number }> {
+  const of = (stage: Stage) => runs.flatMap((r) => r.stages[stage]);
+  return Object.fromEntries(STAGES.map((stage) => [stage, { p50: quantile(of(stage), 0.5), p99: quantile(of(stage), 0.99) }])) as Record<
+    Stage,
+    { p50: number; p99: number }
+  >;
+}
+
+const showStages = (stages: Record<Stage, { p50: number; p99: number }>) =>
+  Object.entries(stages)
+    .map(([stage, { p50, p99 }]) => `${stage} ${round(p50)}/${round(p99)}`)
+    .join(", ");
 
 const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
 

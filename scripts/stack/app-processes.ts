@@ -7,7 +7,7 @@ const tsx = path.join(PROJECT_ROOT, "node_modules", ".bin", "tsx");
 const LISTENING_URL = /url[=":]+(http:\/\/[^\s"]+)/;
 
 export type WebMode = "production" | "development";
-type Options = { output: Output; mode?: WebMode; onStart?: Started };
+type Options = { output: Output; mode?: WebMode; onStart?: Started; /** Flags for node itself, such as --cpu-prof. */ nodeFlags?: string[] };
 
 /**
  * The web app, started as `npm start` (or `npm run dev`) starts it, on a port the kernel picks when it
@@ -16,9 +16,9 @@ type Options = { output: Output; mode?: WebMode; onStart?: Started };
 export async function startWebApp(
   name: string,
   env: Record<string, string>,
-  { output, mode = "production", onStart }: Options,
+  { output, mode = "production", onStart, nodeFlags = [] }: Options,
 ): Promise<ManagedProcess & { url: string }> {
-  const args = ["src/server/main.ts", ...(mode === "development" ? ["--dev"] : [])];
+  const args = [...nodeFlags, "src/server/main.ts", ...(mode === "development" ? ["--dev"] : [])];
   // It says where it listens at info level, so nothing quieter is allowed.
   const level = env.LOG_LEVEL === "debug" ? "debug" : "info";
   const web = startProcess(name, tsx, args, { cwd: PROJECT_ROOT, env: { PORT: "0", WEB_HOST: "127.0.0.1", ...env, LOG_LEVEL: level }, output });
