@@ -4,13 +4,25 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { runTinyBench } from "../support/bench";
 
-test("the benchmark runs every scenario with its naive baseline, prints the table and writes its figures", async () => {
+test("the benchmark runs every scenario with its baseline (the naive design or the bare floor), prints the table and writes its figures", async () => {
   // Replication, which needs three nodes, runs in cluster.test.ts on the cluster started there.
-  const { code, output, written } = await runTinyBench("bench-tiny.json", ["--only", "ingest,end-to-end,fan-out,consumer,history"]);
+  const { code, output, written } = await runTinyBench("bench-tiny.json", ["--only", "ingest,end-to-end,mixed,page,fan-out,consumer,history"]);
   assert.equal(code, 0, output);
-  for (const scenario of ["ingest, 1 client", "end to end p99", "fan-out p99", "consumer, backlog", "history consumer", "search p95", "older page p95"]) {
+  for (const scenario of [
+    "ingest, 1 client",
+    "against bare node:http",
+    "end to end p99",
+    "mixed 20 viewers, 50/s offered: accepted",
+    "web CPU per delivered event",
+    "page under 100 msg/s",
+    "fan-out p99",
+    "consumer, backlog",
+    "history consumer",
+    "search p95",
+    "older page p95",
+  ]) {
     assert.match(output, new RegExp(scenario));
   }
   assert.ok(written.machine.cpus > 0);
-  assert.deepEqual(Object.keys(written.results).sort(), ["consumer", "endToEnd", "fanOut", "history", "ingest"]);
+  assert.deepEqual(Object.keys(written.results).sort(), ["consumer", "endToEnd", "fanOut", "history", "ingest", "mixed", "page"]);
 });
