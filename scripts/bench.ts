@@ -419,14 +419,25 @@ async function main() {
           p99s.push(quantile(times, 0.99));
         }
         for (const viewer of open) viewer.destroy();
+        // The same broadcasts, read by the viewers' own process over bare sockets: what the server does,
+        // less the cost of reading thousands of streams in the process that times them.
+        const apart = naive ? undefined : await offeredLoad(server.url, { rate: 2, ms: size.broadcasts * 500, tag: "fanout", viewers: count, timed: count });
         await stop(server, consumer);
-        return { viewers: count, p50: figure(p50s), p99: figure(p99s), bytesPerViewer: perViewer, redisConnections: redisClients };
+        return {
+          viewers: count,
+          p50: figure(p50s),
+          p99: figure(p99s),
+          ...(apart && { apart: { p50: apart.p50, p99: apart.p99, arrived: apart.arrived } }),
+          bytesPerViewer: perViewer,
+          redisConnections: redisClients,
+        };
       };
       const product = await measure(false, viewers);
       const baseline = viewers === size.baselineViewers ? await measure(true, viewers) : undefined;
       fanOut[viewers] = { product, baseline };
       row(`fan-out p50 to ${viewers.toLocaleString("en")} viewers`, product.p50, baseline?.p50, "ms", true);
       row(`fan-out p99 to ${viewers.toLocaleString("en")} viewers`, product.p99, baseline?.p99, "ms", true);
+      if (product.apart) rows.push([`  p50 / p99, viewers in a process of their own`, `${round(product.apart.p50)} / ${round(product.apart.p99)} ms`, "", ""]);
       rows.push([
         `  memory per viewer, Redis connections`,
         `${round(product.bytesPerViewer / 1024)} KB, ${product.redisConnections}`,
