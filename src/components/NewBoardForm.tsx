@@ -93,6 +93,8 @@ type FieldProps = {
   mono?: boolean;
 };
 
+const FIELD_CLASSES = "rounded-lg border border-slate-300 px-3 py-1.5 focus:outline-none focus-visible:ring-2 focus-visible:ring-board-accent";
+
 function Field({ label, problem, value, onChange, maxLength, required, mono }: FieldProps) {
   const ids = { input: useId(), error: useId() };
   return (
@@ -108,7 +110,7 @@ function Field({ label, problem, value, onChange, maxLength, required, mono }: F
         required={required}
         aria-invalid={problem ? true : undefined}
         aria-describedby={problem ? ids.error : undefined}
-        className={`rounded-lg border border-slate-300 px-3 py-1.5 focus:outline-none focus-visible:ring-2 focus-visible:ring-board-accent${mono ? "font-mono" : ""}`}
+        className={mono ? `${FIELD_CLASSES} font-mono` : FIELD_CLASSES}
       />
       <FieldError id={ids.error} message={problem} />
     </div>
