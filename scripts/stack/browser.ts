@@ -21,6 +21,13 @@ export function board(page: Page) {
     /** This window's messages on their way: sending, or failed with a Retry. */
     outgoing: (text: string) => page.getByRole("log", { name: "Messages" }).locator("li[data-outgoing]").filter({ hasText: text }),
     alerts: page.getByRole("alert"),
+    /** Messages loaded from lasting history below the live list. */
+    older: page.getByRole("list", { name: "Older messages" }).getByRole("listitem"),
+    /** Scrolls to the end of the list, as a reader going back does, until the board's first message is shown. */
+    async scrollBackToFirst() {
+      await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
+      await page.getByText("That is the first message of the board.").waitFor();
+    },
     async open(url: string) {
       await page.goto(url);
       await page.getByRole("status").filter({ hasText: "Live" }).waitFor();

@@ -55,17 +55,15 @@ test("a reader back in older pages keeps them while messages pour in: the live l
   const view = board(page);
   await view.open(url);
   await view.message("before 29").waitFor();
-  await page.evaluate(() => window.scrollTo(0, document.body.scrollHeight));
-  const older = page.getByRole("list", { name: "Older messages" }).getByRole("listitem");
-  await page.getByText("That is the first message of the board.").waitFor();
-  assert.equal(await older.count(), 10);
+  await view.scrollBackToFirst();
+  assert.equal(await view.older.count(), 10);
 
   await Promise.all(range(150).map((i) => postAccepted(url, `after ${i}`)));
   const banner = page.getByRole("button", { name: /newer messages: show the newest/ });
   await banner.waitFor();
   await page.getByRole("button", { name: "70 newer messages: show the newest" }).waitFor();
   assert.equal(await view.messages.count(), 100, "the live list stopped at its bound");
-  assert.equal(await older.count(), 10, "the older pages the reader was in are still there");
+  assert.equal(await view.older.count(), 10, "the older pages the reader was in are still there");
   assert.equal(await view.messages.locator("p").last().textContent(), "before 10", "joined to the older pages without a gap");
 
   await banner.click();
