@@ -222,6 +222,10 @@ test("in the browser: a new board opens at its address, the list is live, and on
   await board(page).open(url);
   await page.getByText("New board").click();
   await page.getByLabel("Name", { exact: true }).fill("Night owls");
+  // The address is shown as it will be typed in a URL: in a fixed-width font, and made from the name.
+  const address = page.getByLabel(/Address/);
+  assert.equal(await address.inputValue(), "night-owls");
+  assert.match(await address.evaluate((input) => getComputedStyle(input).fontFamily), /mono/i);
   await page.getByRole("button", { name: "Create" }).click();
   await page.waitForURL(`${url}/b/night-owls`);
   await page.getByRole("heading", { name: "Night owls" }).waitFor();
