@@ -10,11 +10,12 @@ import { createKafka } from "../../src/lib/kafka/client";
 import { underReplicatedPartitions } from "../../src/lib/kafka/cluster-view";
 import { inspectionSchema } from "../../src/lib/inspection";
 import type { KafkaCluster } from "../../scripts/stack/kafka-broker";
+import type { ManagedProcess } from "../../scripts/stack/processes";
 import { startOwnKafka } from "../../scripts/stack/own-stack";
 import { audit, clean, range, seconds, sendersOutOfOrder, storedInOrder } from "../support/audit";
 import { runTinyBench } from "../support/bench";
 import { silentLog } from "../support/silent-log";
-import { cleanupList, postMessage, stack, startApps, testRedis, waitFor, type Names } from "../support/stack";
+import { cleanupList, postMessage, stack, startApps, testRedis, troubleIn, waitFor, type Names } from "../support/stack";
 
 const cleanup = cleanupList();
 after(() => cleanup.run());
@@ -86,13 +87,16 @@ beforeEach(async () => {
   await allInSync();
 });
 
-async function allStored(names: Names, count: number) {
-  await waitFor(`${count} messages stored`, async () => (await redis.llen(names.list)) >= count, { timeoutMs: 90_000 });
+/** Waits for `count` messages in the store; if they do not come, says what the consumer warned of. */
+async function allStored(names: Names, count: number, consumer: ManagedProcess) {
+  await waitFor(`${count} messages stored`, async () => (await redis.llen(names.list)) >= count, { timeoutMs: 90_000 }).catch((error: unknown) => {
+    throw new Error(`${String(error)}\nthe consumer's last warnings and errors:\n${troubleIn(consumer.name)}`);
+  });
   return storedInOrder(redis, names, 10_000);
 }
 
 test("kill -9 of the board partition's leader while 8 clients post 1,000 messages: none lost, none twice, order kept", async (t) => {
-  const { names, web } = await startApps(cleanup, "leader-kill", onCluster(), 1, tracedConsumer);
+  const { names, web, consumer } = await startApps(cleanup, "leader-kill", onCluster(), 1, tracedConsumer);
   const url = web[0]!.url;
   const { partition, leader } = await partitionOf(names, url);
 
@@ -108,7 +112,7 @@ test("kill -9 of the board partition's leader while 8 clients post 1,000 message
     return body.status === "degraded" && body.warnings.some((warning) => warning.includes(`Kafka node ${leader} is down`)) && body;
   });
   const sent = await sending;
-  const stored = (await allStored(names, 1001)).slice(1);
+  const stored = (await allStored(names, 1001, consumer)).slice(1);
   const figures = audit(stored, sent.flat());
   const refused = answers.filter((answer) => !answer.accepted).length;
   const { topics } = await admin.fetchTopicMetadata({ topics: [names.topic] });
@@ -141,7 +145,7 @@ test("kill -9 of the board partition's leader while 8 clients post 1,000 message
 });
 
 test("a rolling restart of all three nodes under load: every accepted post is stored, once, in order", async (t) => {
-  const { names, web } = await startApps(cleanup, "rolling", onCluster(), 1, tracedConsumer);
+  const { names, web, consumer } = await startApps(cleanup, "rolling", onCluster(), 1, tracedConsumer);
   const url = web[0]!.url;
   await partitionOf(names, url);
   const answers: Answer[] = [];
@@ -161,7 +165,7 @@ test("a rolling restart of all three nodes under load: every accepted post is st
   restarting = false;
   const sent = await sending;
   const total = sent.flat().length;
-  const stored = (await allStored(names, total + 1)).slice(1);
+  const stored = (await allStored(names, total + 1, consumer)).slice(1);
   const figures = audit(stored, sent.flat());
   t.diagnostic(
     `restarted ${steps.join(", ")}; ${total} accepted, ${answers.filter((a) => !a.accepted).length} answered 503 and retried; ` +
@@ -173,7 +177,7 @@ test("a rolling restart of all three nodes under load: every accepted post is st
 });
 
 test("two nodes down: posts are refused with a clear 503 and none is acknowledged; one back and posting resumes", async (t) => {
-  const { names, web } = await startApps(cleanup, "two-down", onCluster(), 1, tracedConsumer);
+  const { names, web, consumer } = await startApps(cleanup, "two-down", onCluster(), 1, tracedConsumer);
   const url = web[0]!.url;
   const { leader } = await partitionOf(names, url);
   const [first, second] = [1, 2, 3].filter((id) => id !== leader);
@@ -204,7 +208,7 @@ test("two nodes down: posts are refused with a clear 503 and none is acknowledge
     }
   }
   const resumedMs = (answers.find((answer) => answer.accepted)?.at ?? 0) - restarted;
-  const stored = (await allStored(names, 4)).slice(1);
+  const stored = (await allStored(names, 4, consumer)).slice(1);
   t.diagnostic(
     `503 after ${refusals.map((r) => `${r.ms.toFixed(0)} ms`).join(", ")}; /api/ready said ${ready.status}; ` +
       `node ${leader} started again and posts accepted ${seconds(resumedMs)} later; node ${second} alone had held on`,

@@ -108,6 +108,14 @@ export const UNREACHABLE_BROKER = "127.0.0.1:1";
 /** What a process has logged so far, from its log file. */
 export const logOf = (name: string) => readFileSync(logFile(name), "utf8");
 
+/** A process's last warnings and errors, from its log file: what a failure message should show. */
+export const troubleIn = (name: string, count = 20) =>
+  logOf(name)
+    .split("\n")
+    .filter((line) => /"level":(40|50)\b/.test(line))
+    .slice(-count)
+    .join("\n");
+
 /** The first `count` records of a topic, read by a consumer group of its own. */
 export async function readTopic(topic: string, count: number): Promise<KafkaMessage[]> {
   const consumer = testKafka().consumer({ groupId: `reader-${randomBytes(4).toString("hex")}` });

@@ -9,7 +9,7 @@ import { DurableProducer } from "../kafka/producer";
 import { decodeBoardRecord, decodeRecord, REQUEST_ID_HEADER } from "../kafka/record";
 import { boardsReadUpTo, readBoards, registerBoards } from "../store/board-list";
 import type { ConsumerMetrics } from "./metrics";
-import { groupConsumer, subscribeWhenKnown } from "./group";
+import { groupConsumer, runUntilStopped, subscribeWhenKnown } from "./group";
 import { untilDone } from "./until-done";
 import { recentFromLog, storeRefill, type RecentSource } from "./store-refill";
 
@@ -79,9 +79,10 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
   });
   const watch = watchStore({ redis, keys, log, refill, onNewEpoch: () => readFromStore() });
 
+  let leave = () => consumer.disconnect();
   const stop = async () => {
     watch.stop();
-    await consumer.disconnect();
+    await leave();
     await deadLetters.disconnect();
     await admin.disconnect();
   };
@@ -94,7 +95,7 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
     await stop().catch(() => {});
     throw error;
   }
-  await consumer.run({
+  leave = await runUntilStopped(consumer, log, {
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
       const { partition } = batch;
@@ -151,7 +152,7 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
       metrics?.lag.set({ partition: String(partition) }, Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset()) - 1));
     },
   });
-  // disconnect() lets the batch in hand finish, commits what it resolved and leaves the group, so that its
+  // Leaving lets the batch in hand finish, commits what it resolved and leaves the group, so that its
   // partitions move to another member at once rather than after a session timeout.
   return { stop };
 }

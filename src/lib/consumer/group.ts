@@ -1,4 +1,4 @@
-import type { Consumer, Kafka } from "kafkajs";
+import type { Consumer, ConsumerRunConfig, Kafka } from "kafkajs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { isTransient } from "../kafka/client";
 import { errorFields, type Logger } from "../log";
@@ -46,4 +46,52 @@ export async function subscribeWhenKnown(consumer: Consumer, topics: string[], l
 
 function unknownTopic(error: unknown): boolean {
   return error instanceof Error && "type" in error && error.type === "UNKNOWN_TOPIC_OR_PARTITION";
+}
+
+// The first wait before a consumer that kafkajs gave up on is started again, doubled each time up to the last.
+const RESTART_FIRST_MS = 500;
+const RESTART_MAX_MS = 10_000;
+
+/**
+ * `consumer.run(config)`, and again whenever kafkajs stops the consumer for good. kafkajs restarts a
+ * consumer after errors it deems passing, but not after the rest, and a failover makes some of those: while
+ * the group's coordinator moves to another node, "Failed to find group coordinator" ends it. The process
+ * would then look healthy while nothing is read. Reading again is safe: offsets are committed only once a
+ * batch is written, and writing one twice changes nothing. Resolves with what stops it for good: that
+ * leaves the group, after the batch in hand is finished and committed.
+ */
+export async function runUntilStopped(consumer: Consumer, log: Logger, config: ConsumerRunConfig): Promise<() => Promise<void>> {
+  let stopping = false;
+  let attempt = 0;
+  let timer: NodeJS.Timeout | undefined;
+  let restarting: Promise<void> = Promise.resolve();
+  const restart = async () => {
+    try {
+      await consumer.connect();
+      await consumer.run(config);
+    } catch (error) {
+      // connect() fails while no node answers; run() reports its own failures as another crash.
+      if (!stopping) later(errorFields(error));
+    }
+  };
+  const later = (fields: Record<string, unknown>) => {
+    const delayMs = Math.min(RESTART_FIRST_MS * 2 ** attempt++, RESTART_MAX_MS);
+    log.warn("starting the consumer again", { ...fields, delayMs, attempt });
+    timer = setTimeout(() => {
+      restarting = restart();
+    }, delayMs);
+  };
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    if (!payload.restart && !stopping) later({ after: payload.error.message });
+  });
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    attempt = 0;
+  });
+  await consumer.run(config);
+  return async () => {
+    stopping = true;
+    clearTimeout(timer);
+    await restarting;
+    await consumer.disconnect();
+  };
 }
