@@ -354,7 +354,17 @@ async function main() {
         const context = await browser.newContext();
         const tab = await context.newPage();
         await boardPage(tab).open(server.url);
+        // The page's own JavaScript profile, from the browser's DevTools protocol: native work (style,
+        // layout, paint) shows as "(program)".
+        const devtools = options.profile ? await context.newCDPSession(tab) : undefined;
+        await devtools?.send("Profiler.enable");
+        await devtools?.send("Profiler.start");
         const flood = await floodPage(tab, { rate, seconds: size.page.seconds, produce: (messages) => producer.send({ topic: board.id, acks: -1, messages }) });
+        if (devtools) {
+          const { profile } = await devtools.send("Profiler.stop");
+          mkdirSync(path.join(profiles, "page"), { recursive: true });
+          writeFileSync(path.join(profiles, "page", `page-${rate}.cpuprofile`), JSON.stringify(profile));
+        }
         await context.close();
         floods[rate] = flood;
         rows.push([
