@@ -1,11 +1,12 @@
-import { memo } from "react";
+import { memo, useState } from "react";
 import { formatFullTime, formatRelativeTime } from "@/lib/messages/format-time";
 import { pipelineStages } from "@/lib/messages/pipeline-stages";
 import type { BoardMessage } from "./useBoardStream";
 
 /** Memoised: a new message renders itself alone, not the hundred already shown. */
 export const MessageItem = memo(function MessageItem({ message, now }: { message: BoardMessage; now: Date }) {
-  const stages = pipelineStages(message);
+  // The stages are made when first opened: a flood of messages adds a few nodes each, not a dozen.
+  const [opened, setOpened] = useState(false);
   return (
     <li
       className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm [contain-intrinsic-size:auto_7rem] [content-visibility:auto]"
@@ -19,17 +20,19 @@ export const MessageItem = memo(function MessageItem({ message, now }: { message
       </div>
       {/* Text is rendered as text, never as markup; line breaks are kept. */}
       <p className="break-words whitespace-pre-wrap text-slate-800">{message.text}</p>
-      <details className="mt-2 text-xs text-board-muted">
+      <details className="mt-2 text-xs text-board-muted" onToggle={(event) => event.currentTarget.open && setOpened(true)}>
         <summary className="cursor-pointer select-none">
           Pipeline: partition {message.partition}, offset {message.offset}
         </summary>
-        <ol aria-label="Pipeline stages" className="mt-1 flex flex-wrap gap-x-3 gap-y-1 font-mono">
-          {stages.map(({ stage, ms }) => (
-            <li key={stage}>
-              {stage} {ms === undefined ? "–" : `+${ms} ms`}
-            </li>
-          ))}
-        </ol>
+        {opened && (
+          <ol aria-label="Pipeline stages" className="mt-1 flex flex-wrap gap-x-3 gap-y-1 font-mono">
+            {pipelineStages(message).map(({ stage, ms }) => (
+              <li key={stage}>
+                {stage} {ms === undefined ? "–" : `+${ms} ms`}
+              </li>
+            ))}
+          </ol>
+        )}
       </details>
     </li>
   );

@@ -1,6 +1,6 @@
 "use client";
 
-import { useCallback, useEffect, useRef, useState } from "react";
+import { startTransition, useCallback, useEffect, useRef, useState } from "react";
 import type { History, StoredMessage } from "@/lib/messages/schema";
 import { insertMessages } from "@/lib/messages/board-order";
 import { openBoardFeed, positionOf, type BoardsChange, type ConnectionState } from "./board-feed";
@@ -13,6 +13,9 @@ export type BoardMessage = StoredMessage & { deliveredAt?: number };
 
 /** How many times `limit` the live list may grow to while the reader is back in older pages. */
 const SCROLLED_BACK_GROWTH = 5;
+
+/** The list changes at most this often: a flood reads as ten steps a second, not sixty small costly ones. */
+const LIST_UPDATE_MS = 100;
 
 /**
  * The board's messages: the history the page was rendered with, kept current by the shared live feed. The
@@ -46,8 +49,7 @@ export function useBoardStream(board: string, initial: History | null, limit: nu
 
   useEffect(() => {
     const bound = limit * SCROLLED_BACK_GROWTH;
-    // However fast messages arrive, the list changes once a frame.
-    const arrived = frameBatch<BoardMessage>((batch) => {
+    const add = (batch: BoardMessage[]) => {
       if (!back.current) return show(insertMessages(list.current, batch, limit));
       const all = insertMessages(list.current, batch, Number.POSITIVE_INFINITY);
       if (all.length <= bound) return show(all);
@@ -56,7 +58,10 @@ export function useBoardStream(board: string, initial: History | null, limit: nu
       held.current = insertMessages(held.current, all.slice(0, -bound).toReversed(), limit);
       // Positions are dense, so the gap between the newest held and the newest shown is the count.
       setNewer(Math.max(0, (held.current[0]?.seq ?? 0) - (list.current[0]?.seq ?? 0)));
-    });
+    };
+    // Arrivals are rendered as a transition: the list gives way to keystrokes and yields between its parts,
+    // so that a flood never holds up the reader's typing or makes one long task.
+    const arrived = frameBatch<BoardMessage>((batch) => startTransition(() => add(batch)), LIST_UPDATE_MS);
     const close = openBoardFeed(board, start.current, {
       onMessage: (message) => arrived.add({ ...message, deliveredAt: Date.now() }),
       onState: setState,
