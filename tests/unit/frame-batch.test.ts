@@ -34,7 +34,10 @@ test("a flood is handed over in steps at least the interval apart, each with all
     Array.from({ length: next }, (_, i) => i),
   );
   const gaps = handed.slice(1).map((step, i) => step.at - handed[i]!.at);
-  assert.ok(gaps.every((gap) => gap >= 95), `steps ${gaps.map((gap) => gap.toFixed(0)).join(", ")} ms apart`);
+  assert.ok(
+    gaps.every((gap) => gap >= 95),
+    `steps ${gaps.map((gap) => gap.toFixed(0)).join(", ")} ms apart`,
+  );
   assert.ok(handed.length <= Math.ceil(next / 25), `${handed.length} steps for ${next} items`);
 });
 
