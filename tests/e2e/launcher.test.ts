@@ -1,12 +1,13 @@
 // `npm run local` as a user runs it: it returns only once everything it started has stopped, and a run
 // whose launcher was killed outright is cleaned up by the next one.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import path from "node:path";
 import { after, test } from "node:test";
 import { PROJECT_ROOT } from "../../scripts/stack/paths";
-import { groupAlive, startProcess, type ManagedProcess } from "../../scripts/stack/processes";
+import { groupAlive, procStat, startProcess, type ManagedProcess } from "../../scripts/stack/processes";
 import { runRecord } from "../../scripts/stack/run-record";
 import { freePort, isPortFree, waitFor } from "../../scripts/stack/wait";
 import { stack } from "../support/stack";
@@ -68,6 +69,38 @@ function answers(port: number): Promise<boolean> {
 }
 
 /**
+ * The processes listening on `port`, each with its command line, as `ss` names them; undefined where `ss`
+ * is missing or says nothing of them.
+ */
+function listenersOf(port: number): { pid: number; command: string }[] | undefined {
+  try {
+    const pids = [...execFileSync("ss", ["-ltnpH", `sport = :${port}`], { encoding: "utf8" }).matchAll(/pid=(\d+)/g)].map((match) => Number(match[1]));
+    const commandOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").trim();
+    return pids.length > 0 ? pids.map((pid) => ({ pid, command: commandOf(pid) })) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The ports a process of this launcher still listens on: its own group, or one of the groups it started
+ * (each of its processes leads its own). Another program that took a freed port is none of its doing.
+ */
+async function leftListening(ports: Ports, local: ManagedProcess): Promise<{ left: number[]; others: string[] }> {
+  const started = [...readFileSync(logOf(local), "utf8").matchAll(/\b(?:redis|postgres|kafka|consumer|web) (\d+)\b/g)].map((match) => Number(match[1]));
+  const groups = new Set([local.pid, ...started]);
+  const left: number[] = [];
+  const others: string[] = [];
+  for (const port of await portsInUse(ports)) {
+    const listeners = listenersOf(port);
+    const foreign = listeners?.filter(({ pid }) => !groups.has(procStat(pid)?.pgrp ?? -1));
+    if (listeners && foreign?.length === listeners.length) others.push(...foreign.map(({ pid, command }) => `${port}: ${pid} ${command}`));
+    else left.push(port);
+  }
+  return { left, others };
+}
+
+/**
  * SIGTERM as a service manager sends it, to npm alone: npm passes it on and returns when the launcher has
  * ended. SIGHUP as a closing terminal sends it, to the whole process group: npm dies of it at once, so what
  * counts is when the last process of the group, the launcher, has ended. Resolves to how long that took.
@@ -98,8 +131,9 @@ test("npm run local stopped by SIGTERM or a closing terminal's SIGHUP ends only 
       assert.deepEqual(errors, [], "a fresh start logs no errors");
     }
     const ms = await stopWith(local, signal);
-    const left = await portsInUse(ports);
-    t.diagnostic(`${signal}: returned after ${Math.round(ms)} ms; ports still in use then: ${left.join(", ") || "none"}`);
+    const { left, others } = await leftListening(ports, local);
+    const elsewhere = others.length > 0 ? `; taken since by another program: ${others.join("; ")}` : "";
+    t.diagnostic(`${signal}: returned after ${Math.round(ms)} ms; ports still in use then: ${left.join(", ") || "none"}${elsewhere}`);
     assert.deepEqual(left, []);
   }
 });
