@@ -1,7 +1,7 @@
 // A consumer group member on the real broker, when kafkajs gives up on it.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { groupConsumer, runUntilStopped } from "../../src/lib/consumer/group";
+import { groupConsumer, restartingRun } from "../../src/lib/consumer/group";
 import { ensureTopic } from "../../src/lib/kafka/topics";
 import { silentLog } from "../support/silent-log";
 import { cleanupList, testKafka, uniqueNames, waitFor } from "../support/stack";
@@ -25,7 +25,8 @@ test("a consumer that kafkajs stops for good is started again and reads on", asy
   await consumer.subscribe({ topics: [names.topic], fromBeginning: true });
   const read: string[] = [];
   let failed = false;
-  const stop = await runUntilStopped(consumer, silentLog, {
+  const running = cleanup.add(restartingRun(consumer, silentLog), (started) => started.stop());
+  await running.run({
     eachMessage: async ({ message }) => {
       const value = message.value?.toString() ?? "";
       // A TypeError is one kafkajs never retries: its consumer stops and stays stopped.
@@ -36,10 +37,14 @@ test("a consumer that kafkajs stops for good is started again and reads on", asy
       read.push(value);
     },
   });
-  cleanup.add(stop, (leave) => leave());
 
   await waitFor("the records after the failure read", () => read.includes("3"));
-  assert.deepEqual(restarts, [false], "kafkajs gave up on the consumer and did not restart it itself");
+  // A new group's coordinator may still be loading at the start: kafkajs restarts after that by itself.
+  assert.deepEqual(
+    restarts.filter((restart) => !restart),
+    [false],
+    "kafkajs gave up on the consumer once and did not restart it itself",
+  );
   await send(["4"]);
   await waitFor("a record sent after the restart read", () => read.includes("4"));
   assert.deepEqual([...new Set(read)], ["0", "1", "2", "3", "4"]);

@@ -9,7 +9,7 @@ import { DurableProducer } from "../kafka/producer";
 import { decodeBoardRecord, decodeRecord, REQUEST_ID_HEADER } from "../kafka/record";
 import { boardsReadUpTo, readBoards, registerBoards } from "../store/board-list";
 import type { ConsumerMetrics } from "./metrics";
-import { groupConsumer, runUntilStopped, subscribeWhenKnown } from "./group";
+import { groupConsumer, restartingRun, subscribeWhenKnown } from "./group";
 import { untilDone } from "./until-done";
 import { recentFromLog, storeRefill, type RecentSource } from "./store-refill";
 
@@ -79,10 +79,10 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
   });
   const watch = watchStore({ redis, keys, log, refill, onNewEpoch: () => readFromStore() });
 
-  let leave = () => consumer.disconnect();
+  const running = restartingRun(consumer, log);
   const stop = async () => {
     watch.stop();
-    await leave();
+    await running.stop();
     await deadLetters.disconnect();
     await admin.disconnect();
   };
@@ -95,7 +95,7 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
     await stop().catch(() => {});
     throw error;
   }
-  leave = await runUntilStopped(consumer, log, {
+  await running.run({
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
       const { partition } = batch;

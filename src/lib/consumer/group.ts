@@ -53,14 +53,15 @@ const RESTART_FIRST_MS = 500;
 const RESTART_MAX_MS = 10_000;
 
 /**
- * `consumer.run(config)`, and again whenever kafkajs stops the consumer for good. kafkajs restarts a
- * consumer after errors it deems passing, but not after the rest, and a failover makes some of those: while
- * the group's coordinator moves to another node, "Failed to find group coordinator" ends it. The process
- * would then look healthy while nothing is read. Reading again is safe: offsets are committed only once a
- * batch is written, and writing one twice changes nothing. Resolves with what stops it for good: that
- * leaves the group, after the batch in hand is finished and committed.
+ * Runs a consumer, and runs it again whenever kafkajs stops it for good. kafkajs restarts a consumer after
+ * errors it deems passing, but not after the rest, and a failover makes some of those: while the group's
+ * coordinator moves to another node, "Failed to find group coordinator" ends it. The process would then
+ * look healthy while nothing is read. Reading again is safe: offsets are committed only once a batch is
+ * written, and writing one twice changes nothing. `stop` works whether or not `run` was called: it leaves
+ * the group, after the batch in hand is finished and committed.
  */
-export async function runUntilStopped(consumer: Consumer, log: Logger, config: ConsumerRunConfig): Promise<() => Promise<void>> {
+export function restartingRun(consumer: Consumer, log: Logger): { run(config: ConsumerRunConfig): Promise<void>; stop(): Promise<void> } {
+  let config: ConsumerRunConfig | undefined;
   let stopping = false;
   let attempt = 0;
   let timer: NodeJS.Timeout | undefined;
@@ -82,16 +83,21 @@ export async function runUntilStopped(consumer: Consumer, log: Logger, config: C
     }, delayMs);
   };
   consumer.on(consumer.events.CRASH, ({ payload }) => {
-    if (!payload.restart && !stopping) later({ after: payload.error.message });
+    if (!payload.restart && !stopping && config) later({ after: payload.error.message });
   });
   consumer.on(consumer.events.GROUP_JOIN, () => {
     attempt = 0;
   });
-  await consumer.run(config);
-  return async () => {
-    stopping = true;
-    clearTimeout(timer);
-    await restarting;
-    await consumer.disconnect();
+  return {
+    async run(given) {
+      config = given;
+      await consumer.run(given);
+    },
+    async stop() {
+      stopping = true;
+      clearTimeout(timer);
+      await restarting;
+      await consumer.disconnect();
+    },
   };
 }

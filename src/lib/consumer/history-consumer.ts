@@ -6,7 +6,7 @@ import { decodeRecord } from "../kafka/record";
 import type { Database } from "../history/database";
 import { HISTORY_RESET_CHANNEL, writeHistory, type HistoryRecord } from "../history/message-history";
 import type { ConsumerMetrics } from "./metrics";
-import { groupConsumer, runUntilStopped, subscribeWhenKnown } from "./group";
+import { groupConsumer, restartingRun, subscribeWhenKnown } from "./group";
 import { untilDone } from "./until-done";
 
 export type HistoryConsumerOptions = {
@@ -45,7 +45,8 @@ export async function startHistoryConsumer(options: HistoryConsumerOptions): Pro
     log.info("history was cleared: reading the log again from its start", { partitions: assigned });
     rewind(assigned).catch((error: unknown) => log.error("could not go back to the start of the log", errorFields(error)));
   });
-  const leave = await runUntilStopped(consumer, log, {
+  const running = restartingRun(consumer, log);
+  await running.run({
     eachBatchAutoResolve: false,
     // Each partition's batch is its own transaction under its own lock: while one waits on PostgreSQL,
     // the next is decoded, so the database's cores and this process's one are busy at once.
@@ -81,7 +82,7 @@ export async function startHistoryConsumer(options: HistoryConsumerOptions): Pro
   });
   return {
     async stop() {
-      await leave();
+      await running.stop();
       await admin.disconnect();
       await resets.end();
     },
