@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { PROJECT_ROOT } from "./stack/paths";
 import { startOwnStack } from "./stack/own-stack";
-import { CHROMIUM, onPath } from "./stack/prerequisites";
+import { CHROMIUM, NGINX, onPath } from "./stack/prerequisites";
 import { PROMETHEUS } from "./stack/prometheus-server";
 import { runScript, type ManagedProcess } from "./stack/processes";
 import { stopLoggedLeftovers } from "./stack/run-record";
@@ -46,8 +46,10 @@ async function main(): Promise<number> {
   const needsStack = suites.some((suite) => suite !== "unit");
   const work = mkdtempSync(path.join(os.tmpdir(), "message-board-test-"));
   if (needsStack) {
-    // Prometheus's promtool checks the alert rules and scrape settings in the integration tests.
-    const stack = await startOwnStack(work, say, [...(suites.includes("integration") ? [PROMETHEUS] : []), ...(suites.includes("e2e") ? [CHROMIUM] : [])]);
+    // Prometheus's promtool checks the alert rules and scrape settings in the integration tests; the browser
+    // tests drive Chromium, and put nginx in front of two web instances.
+    const extra = [...(suites.includes("integration") ? [PROMETHEUS] : []), ...(suites.includes("e2e") ? [CHROMIUM, NGINX] : [])];
+    const stack = await startOwnStack(work, say, extra);
     running.push(...stack.processes);
     Object.assign(env, {
       TEST_KAFKA_BROKERS: stack.brokers.join(","),

@@ -79,7 +79,11 @@ export function startProcess(name: string, command: string, args: string[], opti
     stdio: ["ignore", "pipe", "pipe"],
     ...options.user,
   });
-  if (child.pid === undefined) throw new Error(`could not start ${name} (${command})`);
+  if (child.pid === undefined) {
+    // The spawn error follows as an event; this throw is its report.
+    child.once("error", () => undefined);
+    throw new Error(`could not start ${name}: ${command} is missing or cannot run`);
+  }
   const pid = child.pid;
   // Set by `npm test`: a test cancelled by its timeout stops nothing it started, so the runner does.
   const startedLog = process.env.STARTED_PROCESSES_LOG;
