@@ -8,6 +8,7 @@ import { waitFor } from "./wait";
 const entrySchema = z.object({ name: z.string(), pid: z.number().int().positive(), startedAt: z.string() });
 const recordSchema = z.object({ launcher: entrySchema, processes: z.array(entrySchema) });
 type Entry = z.infer<typeof entrySchema>;
+export type RunRecord = z.infer<typeof recordSchema>;
 
 /**
  * A live process's start time: with its id, it names one process, never a later one that got the same id.
@@ -60,15 +61,21 @@ export function runRecord(file: string) {
     /** Stops what an earlier run left behind, saying which; refuses if that run is still alive. */
     async stopLeftovers(say: (line: string) => void): Promise<void> {
       if (!existsSync(file)) return;
-      const parsed = recordSchema.safeParse(readJson(file));
-      if (!parsed.success) return rmSync(file);
-      if (alive(parsed.data.launcher)) {
-        throw new MissingPrerequisite(`npm run local is already running (pid ${parsed.data.launcher.pid}): stop it first, or use its stack.`);
+      const record = readRunRecord(file);
+      if (!record) return rmSync(file);
+      if (alive(record.launcher)) {
+        throw new MissingPrerequisite(`npm run local is already running (pid ${record.launcher.pid}): stop it first, or use its stack.`);
       }
-      await stopAlive(parsed.data.processes, "an earlier npm run local that did not stop", say);
+      await stopAlive(record.processes, "an earlier npm run local that did not stop", say);
       rmSync(file);
     },
   };
+}
+
+/** The record a launcher keeps while it runs; undefined where there is none or it cannot be read. */
+export function readRunRecord(file: string): RunRecord | undefined {
+  const parsed = recordSchema.safeParse(readJson(file));
+  return parsed.success ? parsed.data : undefined;
 }
 
 /** Stops, by process group, what the lines of a STARTED_PROCESSES_LOG name and is still that very process. */

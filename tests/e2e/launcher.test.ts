@@ -8,7 +8,7 @@ import path from "node:path";
 import { after, test } from "node:test";
 import { PROJECT_ROOT } from "../../scripts/stack/paths";
 import { groupAlive, procStat, startProcess, type ManagedProcess } from "../../scripts/stack/processes";
-import { runRecord } from "../../scripts/stack/run-record";
+import { readRunRecord, runRecord } from "../../scripts/stack/run-record";
 import { freePort, isPortFree, waitFor } from "../../scripts/stack/wait";
 import { stack } from "../support/stack";
 
@@ -17,7 +17,7 @@ const dataDirs: string[] = [];
 after(async () => {
   await Promise.all(running.map((child) => child.stop(30_000)));
   // A run whose launcher was killed leaves its processes to the next run; if that failed, stop them here.
-  for (const dir of dataDirs) await runRecord(path.join(dir, "processes.json")).stopLeftovers(() => {});
+  for (const dir of dataDirs) await runRecord(recordIn(dir)).stopLeftovers(() => {});
 });
 
 /** Ports for one stack; Kafka's controller takes the port after Kafka's. */
@@ -31,7 +31,11 @@ const portList = (ports: Ports) => [ports.web, ports.inspector, ports.kafka, por
 
 let runs = 0;
 const logOf = ({ name }: { name: string }) => path.join(stack.workDir, `${name}.log`);
-/** `npm run local` on `ports`, with its data in `dataDir`; resolves once it says the board is up. */
+const recordIn = (dataDir: string) => path.join(dataDir, "processes.json");
+/**
+ * `npm run local` on `ports`, with its data in `dataDir`; resolves once it says the board is up, with the
+ * process groups it started then (each of its processes leads its own), from the record it keeps.
+ */
 async function startLocal(ports: Ports, dataDir: string) {
   if (!dataDirs.includes(dataDir)) dataDirs.push(dataDir);
   const name = `local-${++runs}`;
@@ -48,8 +52,11 @@ async function startLocal(ports: Ports, dataDir: string) {
   });
   running.push(local);
   await local.waitForLine(/Message board is up/, "that the board is up", 240_000);
-  return local;
+  const record = readRunRecord(recordIn(dataDir));
+  assert.ok(record, `npm run local keeps a record of what it started in ${recordIn(dataDir)}`);
+  return Object.assign(local, { groups: new Set([local.pid, ...record.processes.map(({ pid }) => pid)]) });
 }
+type Local = Awaited<ReturnType<typeof startLocal>>;
 
 /**
  * The ports something still listens on. A port can also be taken for a moment by another program's
@@ -69,33 +76,43 @@ function answers(port: number): Promise<boolean> {
 }
 
 /**
- * The processes listening on `port`, each with its command line, as `ss` names them; undefined where `ss`
- * is missing or says nothing of them.
+ * The sockets `ss` shows on local port `port` (listening ones with `-l`), each with the process that holds
+ * it where `ss` names one; undefined where `ss` cannot be run.
  */
-function listenersOf(port: number): { pid: number; command: string }[] | undefined {
+function socketsOn(port: number, listening: boolean): { pid: number | undefined; line: string }[] | undefined {
   try {
-    const pids = [...execFileSync("ss", ["-ltnpH", `sport = :${port}`], { encoding: "utf8" }).matchAll(/pid=(\d+)/g)].map((match) => Number(match[1]));
-    const commandOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").trim();
-    return pids.length > 0 ? pids.map((pid) => ({ pid, command: commandOf(pid) })) : undefined;
+    const out = execFileSync("ss", [listening ? "-ltnpH" : "-tnpH", `sport = :${port}`], { encoding: "utf8" });
+    return out
+      .split("\n")
+      .filter((line) => line.trim() !== "")
+      .map((line) => ({ pid: Number(/pid=(\d+)/.exec(line)?.[1]) || undefined, line: line.replace(/\s+/g, " ").trim() }));
   } catch {
     return undefined;
   }
 }
 
 /**
- * The ports a process of this launcher still listens on: its own group, or one of the groups it started
- * (each of its processes leads its own). Another program that took a freed port is none of its doing.
+ * The ports a process of this launcher still listens on: one of its groups. A port can also be held by
+ * another program, as a listener on a freed port or as the local end of a connection the kernel gave it:
+ * that is none of the launcher's doing, and is said, not counted.
  */
-async function leftListening(ports: Ports, local: ManagedProcess): Promise<{ left: number[]; others: string[] }> {
-  const started = [...readFileSync(logOf(local), "utf8").matchAll(/\b(?:redis|postgres|kafka|consumer|web) (\d+)\b/g)].map((match) => Number(match[1]));
-  const groups = new Set([local.pid, ...started]);
+async function leftListening(ports: Ports, { groups }: Local): Promise<{ left: number[]; others: string[] }> {
   const left: number[] = [];
   const others: string[] = [];
   for (const port of await portsInUse(ports)) {
-    const listeners = listenersOf(port);
-    const foreign = listeners?.filter(({ pid }) => !groups.has(procStat(pid)?.pgrp ?? -1));
-    if (listeners && foreign?.length === listeners.length) others.push(...foreign.map(({ pid, command }) => `${port}: ${pid} ${command}`));
-    else left.push(port);
+    const listeners = socketsOn(port, true);
+    // Without `ss`, an answer is all there is to go on.
+    const mine = listeners?.filter(({ pid }) => pid === undefined || groups.has(procStat(pid)?.pgrp ?? -1)) ?? [{ pid: undefined, line: "" }];
+    if (mine.length > 0) left.push(port);
+    else if (listeners?.length) others.push(...listeners.map(({ line }) => `${port}: ${line}`));
+    else
+      others.push(
+        `${port}: no listener; ${
+          socketsOn(port, false)
+            ?.map(({ line }) => line)
+            .join("; ") || "a connection since closed"
+        }`,
+      );
   }
   return { left, others };
 }
