@@ -15,12 +15,12 @@ import { createMessage } from "../src/lib/messages/create";
 import { storeKeys } from "../src/lib/store/keys";
 import { seedStore } from "../src/lib/store/message-store";
 import { createRedis } from "../src/lib/store/redis";
-import { closedLoop, figure, groupCpuSeconds, groupRss, openViewer, post, quantile, type Figure } from "./bench/measure";
+import { closedLoop, dropConnections, figure, groupCpuSeconds, groupRss, openViewer, post, quantile, type Figure } from "./bench/measure";
 import { summarizeProfiles } from "./bench/cpu-profile";
 import { floodPage, type PageFlood } from "./bench/page-flood";
 import { board as boardPage, launchBrowser } from "./stack/browser";
 import { benchHistory } from "./bench/history";
-import { offeredLoad, STAGES, type Stage } from "./bench/offered-load";
+import { offeredLoad, STAGES, type OfferedLoad, type Stage } from "./bench/offered-load";
 import { startNaiveConsumer } from "./bench/naive";
 import { startConsumerApp, startWebApp } from "./stack/app-processes";
 import { startOwnKafka, startOwnStack } from "./stack/own-stack";
@@ -41,6 +41,7 @@ const SIZES = {
     baselineViewers: 20,
     mixed: [{ viewers: 20, rate: 50 }],
     mixedMs: 1000,
+    onset: { rate: 100, ms: 1000 },
     page: { rates: [100], seconds: 2 },
     broadcasts: 2,
     backlog: 500,
@@ -63,6 +64,7 @@ const SIZES = {
       { viewers: 10_000, rate: 20 },
     ],
     mixedMs: 10_000,
+    onset: { rate: 1000, ms: 3000 },
     page: { rates: [100, 500], seconds: 10 },
     broadcasts: 5,
     backlog: 100_000,
@@ -85,7 +87,7 @@ const { values: options } = parseArgs({
 if (options.size !== "tiny" && options.size !== "full") throw new Error(`--size is tiny or full, not ${options.size}`);
 const size = { ...SIZES[options.size], ...(options.runs && { runs: Number(options.runs) }) };
 const say = (line: string) => console.log(`[bench] ${line}`);
-const SCENARIOS = ["ingest", "end-to-end", "mixed", "page", "fan-out", "consumer", "replication", "history"] as const;
+const SCENARIOS = ["ingest", "end-to-end", "mixed", "onset", "page", "fan-out", "consumer", "replication", "history"] as const;
 const only = options.only?.split(",").map((name) => name.trim()) ?? [...SCENARIOS];
 const unknownScenario = only.find((name) => !(SCENARIOS as readonly string[]).includes(name));
 if (unknownScenario) throw new Error(`--only takes ${SCENARIOS.join(", ")}; not ${unknownScenario}`);
@@ -308,7 +310,9 @@ async function main() {
         const name = `mixed-${floor ? "floor" : "web"}-${viewers}`;
         const consumer = floor ? undefined : await consumerProcess(board.env, `mixed-consumer-${viewers}`);
         const server = floor ? await floorServer(name) : await web(board.env, name);
-        await offeredLoad(server.url, { rate: Math.min(rate, 100), ms: 500, tag: "warm-up" });
+        // Steady state: the code compiled and the load client's connections open, at the rate to come. A
+        // process taking a burst of new connections cold is the onset scenario's.
+        await offeredLoad(server.url, { rate, ms: 1000, tag: "warm-up" });
         const runs = await repeat(size.runs, async (run) => {
           const before = groupCpuSeconds(server.pid);
           const load = await offeredLoad(server.url, { rate, ms: size.mixedMs, tag: `${run}`, viewers });
@@ -337,6 +341,44 @@ async function main() {
       rows.push([`  stages p50/p99 ms`, showStages(product.stages), "", ""]);
     }
     results.mixed = mixed;
+  }
+
+  if (wanted("onset")) {
+    // 3b. Load onset: a web process that has carried no load gets the full rate at once from new connections,
+    // as a user tries it; then the same again on the connections it kept, and again on new ones. The third
+    // tells whether what the first pays for is code not yet compiled or connections not yet accepted.
+    say("Load onset…");
+    const { rate, ms } = size.onset;
+    const legs = ["first", "again", "new connections"] as const;
+    const runs = await repeat(size.runs, async (run) => {
+      const board = await fresh();
+      const consumer = await consumerProcess(board.env, `onset-consumer-${run}`);
+      const server = await web(board.env, `onset-web-${run}`);
+      const loads: OfferedLoad[] = [];
+      for (const leg of legs) {
+        if (leg !== "again") dropConnections(server.url);
+        loads.push(await offeredLoad(server.url, { rate, ms, tag: `${leg}-${run}`, viewers: 10 }));
+      }
+      await stop(server, consumer);
+      return loads;
+    });
+    const onset = Object.fromEntries(
+      legs.map((leg, i) => {
+        const loads = runs.map((r) => r[i]!);
+        const summary = {
+          p99: figure(loads.map((load) => load.p99)),
+          acceptP99: figure(loads.map((load) => quantile(load.stages.accept, 0.99))),
+          stages: stageQuantiles(loads),
+        };
+        return [leg, summary];
+      }),
+    ) as Record<(typeof legs)[number], { p99: Figure; acceptP99: Figure; stages: ReturnType<typeof stageQuantiles> }>;
+    results.onset = { rate, ms, ...onset };
+    for (const leg of legs) {
+      const { p99, acceptP99, stages } = onset[leg];
+      rows.push([`onset at ${rate}/s, ${leg}: p99, accept p99`, `${round(p99.median)} ms, ${round(acceptP99.median)} ms`, "", ""]);
+      rows.push([`  stages p50/p99 ms`, showStages(stages), "", ""]);
+    }
   }
 
   if (wanted("page")) {

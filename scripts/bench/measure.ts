@@ -11,6 +11,12 @@ export function post(url: string, body: string): Promise<number> {
   return pool.post("/api/messages", body);
 }
 
+/** Closes the kept-alive connections to `url`: the next posts open new ones, as new clients would. */
+export function dropConnections(url: string): void {
+  pools.get(url)?.close();
+  pools.delete(url);
+}
+
 /** The q-th quantile (0..1) of some numbers, by nearest rank. */
 export function quantile(values: readonly number[], q: number): number {
   if (values.length === 0) return NaN;

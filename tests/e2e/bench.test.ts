@@ -6,7 +6,7 @@ import { runTinyBench } from "../support/bench";
 
 test("the benchmark runs every scenario with its baseline (the naive design or the bare floor), prints the table and writes its figures", async () => {
   // Replication, which needs three nodes, runs in cluster.test.ts on the cluster started there.
-  const { code, output, written } = await runTinyBench("bench-tiny.json", ["--only", "ingest,end-to-end,mixed,page,fan-out,consumer,history"]);
+  const { code, output, written } = await runTinyBench("bench-tiny.json", ["--only", "ingest,end-to-end,mixed,onset,page,fan-out,consumer,history"]);
   assert.equal(code, 0, output);
   for (const scenario of [
     "ingest, 1 client",
@@ -14,6 +14,8 @@ test("the benchmark runs every scenario with its baseline (the naive design or t
     "end to end p99",
     "mixed 20 viewers, 50/s offered: accepted",
     "web CPU per delivered event",
+    "onset at 100/s, first",
+    "onset at 100/s, new connections",
     "page under 100 msg/s",
     "fan-out p99",
     "consumer, backlog",
@@ -24,5 +26,5 @@ test("the benchmark runs every scenario with its baseline (the naive design or t
     assert.match(output, new RegExp(scenario));
   }
   assert.ok(written.machine.cpus > 0);
-  assert.deepEqual(Object.keys(written.results).sort(), ["consumer", "endToEnd", "fanOut", "history", "ingest", "mixed", "page"]);
+  assert.deepEqual(Object.keys(written.results).sort(), ["consumer", "endToEnd", "fanOut", "history", "ingest", "mixed", "onset", "page"]);
 });
