@@ -24,6 +24,7 @@ import { offeredLoad, STAGES, type OfferedLoad, type Stage } from "./bench/offer
 import { startNaiveConsumer } from "./bench/naive";
 import { startConsumerApp, startWebApp } from "./stack/app-processes";
 import { startOwnKafka, startOwnStack } from "./stack/own-stack";
+import { CHROMIUM } from "./stack/prerequisites";
 import { PROJECT_ROOT } from "./stack/paths";
 import { runScript, runToEnd, startProcess, type ManagedProcess } from "./stack/processes";
 import { freePort, waitFor } from "./stack/wait";
@@ -116,7 +117,7 @@ async function main() {
   const reuse = process.env.TEST_KAFKA_BROKERS && process.env.TEST_REDIS_URL && process.env.TEST_DATABASE_URL;
   const stack = reuse
     ? { brokers: process.env.TEST_KAFKA_BROKERS!.split(","), redisUrl: process.env.TEST_REDIS_URL!, databaseUrl: process.env.TEST_DATABASE_URL! }
-    : await startOwnStack(work, say).then((own) => (running.push(...own.processes), own));
+    : await startOwnStack(work, say, wanted("page") ? [CHROMIUM] : []).then((own) => (running.push(...own.processes), own));
   // Redis's and the broker's processes (PostgreSQL comes last), to count their CPU time; unknown when reusing a stack.
   const [redisProcess, kafkaProcess] = "processes" in stack ? stack.processes : [];
   if (!options["no-build"]) {
