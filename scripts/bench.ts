@@ -363,20 +363,13 @@ async function main() {
       await stop(server, consumer);
       return loads;
     });
-    const onset = Object.fromEntries(
-      legs.map((leg, i) => {
-        const loads = runs.map((r) => r[i]!);
-        const summary = {
-          p99: figure(loads.map((load) => load.p99)),
-          acceptP99: figure(loads.map((load) => quantile(load.stages.accept, 0.99))),
-          stages: stageQuantiles(loads),
-        };
-        return [leg, summary];
-      }),
-    ) as Record<(typeof legs)[number], { p99: Figure; acceptP99: Figure; stages: ReturnType<typeof stageQuantiles> }>;
-    results.onset = { rate, ms, ...onset };
-    for (const leg of legs) {
-      const { p99, acceptP99, stages } = onset[leg];
+    const onset = legs.map((leg, i) => {
+      const loads = runs.map((r) => r[i]!);
+      const acceptP99 = figure(loads.map((load) => quantile(load.stages.accept, 0.99)));
+      return { leg, p99: figure(loads.map((load) => load.p99)), acceptP99, stages: stageQuantiles(loads) };
+    });
+    results.onset = { rate, ms, ...Object.fromEntries(onset.map(({ leg, ...figures }) => [leg, figures])) };
+    for (const { leg, p99, acceptP99, stages } of onset) {
       rows.push([`onset at ${rate}/s, ${leg}: p99, accept p99`, `${round(p99.median)} ms, ${round(acceptP99.median)} ms`, "", ""]);
       rows.push([`  stages p50/p99 ms`, showStages(stages), "", ""]);
     }

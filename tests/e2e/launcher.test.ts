@@ -101,10 +101,9 @@ async function leftListening(ports: Ports, { groups }: Local): Promise<{ left: n
   const others: string[] = [];
   for (const port of await portsInUse(ports)) {
     const listeners = socketsOn(port, true);
-    // Without `ss`, an answer is all there is to go on.
-    const mine = listeners?.filter(({ pid }) => pid === undefined || groups.has(procStat(pid)?.pgrp ?? -1)) ?? [{ pid: undefined, line: "" }];
-    if (mine.length > 0) left.push(port);
-    else if (listeners?.length) others.push(...listeners.map(({ line }) => `${port}: ${line}`));
+    // Without `ss`, an answer is all there is to go on; a listener `ss` cannot name may be the launcher's.
+    if (!listeners || listeners.some(({ pid }) => pid === undefined || groups.has(procStat(pid)?.pgrp ?? -1))) left.push(port);
+    else if (listeners.length > 0) others.push(...listeners.map(({ line }) => `${port}: ${line}`));
     else
       others.push(
         `${port}: no listener; ${
