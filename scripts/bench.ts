@@ -17,7 +17,8 @@ import { seedStore } from "../src/lib/store/message-store";
 import { createRedis } from "../src/lib/store/redis";
 import { closedLoop, dropConnections, figure, groupCpuSeconds, groupRss, openViewer, post, quantile, type Figure } from "./bench/measure";
 import { summarizeProfiles } from "./bench/cpu-profile";
-import { floodPage, type PageFlood } from "./bench/page-flood";
+import { summarizeTraces } from "./bench/page-trace";
+import { canRestorePriority, floodPage, type PageFlood } from "./bench/page-flood";
 import { board as boardPage, launchBrowser } from "./stack/browser";
 import { benchHistory } from "./bench/history";
 import { offeredLoad, STAGES, type OfferedLoad, type Stage } from "./bench/offered-load";
@@ -88,6 +89,19 @@ const { values: options } = parseArgs({
 if (options.size !== "tiny" && options.size !== "full") throw new Error(`--size is tiny or full, not ${options.size}`);
 const size = { ...SIZES[options.size], ...(options.runs && { runs: Number(options.runs) }) };
 const say = (line: string) => console.log(`[bench] ${line}`);
+// What a page's trace records: tasks and what ran in them, with CPU time, and garbage collection.
+const TRACE_CATEGORIES = ["toplevel", "devtools.timeline", "disabled-by-default-devtools.timeline", "v8", "disabled-by-default-v8.gc"];
+
+/**
+ * The page shares this machine's cores with the whole pipeline, which a reader's browser does not. Each
+ * rate is measured as it is, then with the pipeline's processes (and this one) behind the browser, as on
+ * a reader's own computer, which tells the page's own work from its wait for a core.
+ */
+const PAGE_LEGS = [
+  { label: "", file: "", background: false },
+  { label: ", pipeline in the background", file: "-background", background: true },
+];
+
 const SCENARIOS = ["ingest", "end-to-end", "mixed", "onset", "page", "fan-out", "consumer", "replication", "history"] as const;
 const only = options.only?.split(",").map((name) => name.trim()) ?? [...SCENARIOS];
 const unknownScenario = only.find((name) => !(SCENARIOS as readonly string[]).includes(name));
@@ -387,28 +401,40 @@ async function main() {
     const floods: Record<string, PageFlood> = {};
     try {
       for (const rate of size.page.rates) {
-        const context = await browser.newContext();
-        const tab = await context.newPage();
-        await boardPage(tab).open(server.url);
-        // The page's own JavaScript profile, from the browser's DevTools protocol: native work (style,
-        // layout, paint) shows as "(program)".
-        const devtools = options.profile ? await context.newCDPSession(tab) : undefined;
-        await devtools?.send("Profiler.enable");
-        await devtools?.send("Profiler.start");
-        const flood = await floodPage(tab, { rate, seconds: size.page.seconds, produce: (messages) => producer.send({ topic: board.id, acks: -1, messages }) });
-        if (devtools) {
-          const { profile } = await devtools.send("Profiler.stop");
-          mkdirSync(path.join(profiles, "page"), { recursive: true });
-          writeFileSync(path.join(profiles, "page", `page-${rate}.cpuprofile`), JSON.stringify(profile));
+        // Putting a process back in front takes root.
+        for (const leg of PAGE_LEGS.filter(({ background }) => !background || canRestorePriority())) {
+          const context = await browser.newContext();
+          const tab = await context.newPage();
+          await boardPage(tab).open(server.url);
+          const name = `page-${rate}${leg.file}`;
+          // The page's own JavaScript profile, from the browser's DevTools protocol: native work (style,
+          // layout, paint) shows as "(program)".
+          const devtools = options.profile ? await context.newCDPSession(tab) : undefined;
+          await devtools?.send("Profiler.enable");
+          await devtools?.send("Profiler.start");
+          // And a trace, which splits the long tasks by kind of work and tells CPU time from waiting for a core.
+          if (options.profile) await browser.startTracing(tab, { categories: TRACE_CATEGORIES });
+          const flood = await floodPage(tab, {
+            rate,
+            seconds: size.page.seconds,
+            produce: (messages) => producer.send({ topic: board.id, acks: -1, messages }),
+            background: leg.background ? running.map((child) => child.pid) : undefined,
+          });
+          if (devtools) {
+            const { profile } = await devtools.send("Profiler.stop");
+            mkdirSync(path.join(profiles, "page"), { recursive: true });
+            writeFileSync(path.join(profiles, "page", `${name}.cpuprofile`), JSON.stringify(profile));
+            writeFileSync(path.join(profiles, "page", `${name}.trace.json`), await browser.stopTracing());
+          }
+          await context.close();
+          floods[`${rate}${leg.file}`] = flood;
+          rows.push([
+            `page under ${rate} msg/s for ${size.page.seconds} s${leg.label}`,
+            `${flood.longTasks.length} long tasks, ${round(flood.busyMs)} ms; longest ${round(flood.longestMs)} ms; slowest key ${round(flood.slowestKeyMs)} ms`,
+            "",
+            "",
+          ]);
         }
-        await context.close();
-        floods[rate] = flood;
-        rows.push([
-          `page under ${rate} msg/s for ${size.page.seconds} s`,
-          `${flood.longTasks.length} long tasks, ${round(flood.busyMs)} ms; longest ${round(flood.longestMs)} ms; slowest key ${round(flood.slowestKeyMs)} ms`,
-          "",
-          "",
-        ]);
       }
     } finally {
       await browser.close();
@@ -616,7 +642,10 @@ async function main() {
 
   redis.disconnect();
   if (options.profile) {
-    for (const name of readdirSync(profiles)) for (const line of summarizeProfiles(path.join(profiles, name))) say(`${name}: ${line}`);
+    for (const name of readdirSync(profiles)) {
+      const dir = path.join(profiles, name);
+      for (const line of [...summarizeProfiles(dir), ...summarizeTraces(dir)]) say(`${name}: ${line}`);
+    }
     say(`CPU profiles in ${path.relative(PROJECT_ROOT, profiles)} (open them in Chrome's DevTools, Performance)`);
   }
   printTable();

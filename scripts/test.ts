@@ -56,6 +56,7 @@ async function main(): Promise<number> {
       TEST_REDIS_URL: stack.redisUrl,
       TEST_DATABASE_URL: stack.databaseUrl,
       TEST_WORK_DIR: work,
+      TEST_STACK_PROCESS_GROUPS: stack.processes.map((child) => child.pid).join(","),
     });
   }
   if (suites.includes("e2e")) {

@@ -1,5 +1,7 @@
 import { request, type ClientRequest } from "node:http";
-import { readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import { z } from "zod";
 import { HttpPool } from "./http-pool";
 
 const pools = new Map<string, HttpPool>();
@@ -81,15 +83,49 @@ export function groupCpuSeconds(pgid: number): number {
 /** `fields`: /proc/<pid>/stat after the command name, so fields[2] is the process group, [11] utime, [12] stime. */
 function sumOverGroup(pgid: number, measure: (pid: string, fields: string[]) => number): number {
   let total = 0;
+  forEachInGroup(pgid, (pid, fields) => (total += measure(pid, fields)));
+  return total;
+}
+
+/** `visit` may throw ENOENT or ESRCH: the process ended while we looked, and is passed over. */
+function forEachInGroup(pgid: number, visit: (pid: string, fields: string[]) => void): void {
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
-    try {
+    ignoreGone(() => {
       const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      if (Number(fields[2]) === pgid) total += measure(entry, fields);
-    } catch {
-      // The process ended while we looked.
-    }
+      if (Number(fields[2]) === pgid) visit(entry, fields);
+    });
   }
-  return total;
+}
+
+/** A file under /proc, or a thread, that went away; `os.setPriority` puts the system's code in `info`. */
+function isGone(error: unknown): boolean {
+  const code = z.object({ code: z.string().optional(), info: z.object({ code: z.string() }).optional() }).safeParse(error).data;
+  return ["ENOENT", "ESRCH"].includes(code?.info?.code ?? code?.code ?? "");
+}
+
+/**
+ * Gives every thread of the process groups `pgids`, and of this process, the nice value `nice`. Linux keeps
+ * one per thread, and a thread started later takes its creator's, so every thread running now is set. With
+ * autogroups (the kernel's default), the scheduler first shares the cores between sessions, and each of
+ * these processes leads a session of its own: a session's weight is its autogroup's nice value, set too.
+ * Raising a priority again needs root.
+ */
+export function setPriority(pgids: number[], nice: number): void {
+  const set = (pid: string) => {
+    for (const thread of readdirSync(`/proc/${pid}/task`)) ignoreGone(() => os.setPriority(Number(thread), nice));
+    // Absent where the kernel has no autogroups.
+    ignoreGone(() => writeFileSync(`/proc/${pid}/autogroup`, String(nice)));
+  };
+  for (const pgid of pgids) forEachInGroup(pgid, set);
+  set("self");
+}
+
+function ignoreGone(act: () => void): void {
+  try {
+    act();
+  } catch (error) {
+    if (!isGone(error)) throw error;
+  }
 }

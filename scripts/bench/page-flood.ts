@@ -2,6 +2,7 @@ import type { Page } from "playwright";
 import { z } from "zod";
 import { createMessage } from "../../src/lib/messages/create";
 import { board } from "../stack/browser";
+import { setPriority } from "./measure";
 
 export const FLOOD_TYPING = "typing while the board floods";
 
@@ -19,15 +20,39 @@ export type PageFlood = {
   slowestKeyMs: number;
 };
 
+type FloodOptions = {
+  rate: number;
+  seconds: number;
+  produce(records: { key: string; value: string }[]): Promise<unknown>;
+  /**
+   * Process groups of the pipeline, put behind the browser (with this process) while the flood runs, as on
+   * a reader's own computer, where the browser does not share its cores with Kafka and the servers.
+   */
+  background?: number[];
+};
+
+/** The nice value of the pipeline's processes while they are in the background. */
+const BACKGROUND_NICE = 10;
+
+/** Putting processes back in front afterwards takes root. */
+export const canRestorePriority = () => process.getuid?.() === 0;
+
 /**
  * Messages at `rate` a second for `seconds`, written straight to the board's topic with `produce`, while
  * someone types into the open board `page`; resolves once the last is on screen. The page's own
  * Performance API says how long its main thread was busy and how long keystrokes waited.
  */
-export async function floodPage(
-  page: Page,
-  { rate, seconds, produce }: { rate: number; seconds: number; produce(records: { key: string; value: string }[]): Promise<unknown> },
-): Promise<PageFlood> {
+export async function floodPage(page: Page, { background, ...flood }: FloodOptions): Promise<PageFlood> {
+  if (!background) return measureFlood(page, flood);
+  setPriority(background, BACKGROUND_NICE);
+  try {
+    return await measureFlood(page, flood);
+  } finally {
+    setPriority(background, 0);
+  }
+}
+
+async function measureFlood(page: Page, { rate, seconds, produce }: Omit<FloodOptions, "background">): Promise<PageFlood> {
   const view = board(page);
   await page.evaluate(() => {
     const measured = { longTasks: [] as number[], inputDelays: [] as number[] };

@@ -1,25 +1,27 @@
 // The page under a flood: messages arriving at 500 a second for 10 s, straight from Kafka through the real
 // consumer, Redis and web process into Chromium, while someone types. The page keeps up: it shows the
 // newest 100 in order, holds no more, and loses no keystroke. The page's own Performance API says how long
-// its main thread was busy (long tasks) and how long keystrokes waited (input delay); the test prints both,
-// and `npm run bench -- --only page` reports them. The issue's aim (no long task over 50 ms, input within
-// 50 ms) is not reached yet, so they are not asserted. A reader back in older pages is flooded too.
+// its main thread was busy (long tasks) and how long keystrokes waited (input delay). Here the browser
+// shares 2 cores with Kafka and the servers, which a reader's browser does not: the pipeline is put behind
+// it for the flood, and then no task may take 50 ms and no keystroke wait 50 ms. `npm run bench -- --only
+// page` measures both ways. A reader back in older pages is flooded too.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
-import { floodPage, FLOOD_TYPING } from "../../scripts/bench/page-flood";
+import { canRestorePriority, floodPage, FLOOD_TYPING } from "../../scripts/bench/page-flood";
 import { range } from "../support/audit";
 import { board, launchBrowser } from "../../scripts/stack/browser";
 import { client, freshDatabase, historyOf } from "../support/postgres";
-import { cleanupList, postAccepted, startApps, testKafka } from "../support/stack";
+import { cleanupList, postAccepted, stack, startApps, testKafka } from "../support/stack";
 
 const cleanup = cleanupList();
 after(() => cleanup.run());
 
 const RATE = 500;
 const SECONDS = 10;
+const LONG_TASK_MS = 50;
 
-test(`at ${RATE} messages a second the page keeps up, shows the newest 100 in order and keeps every keystroke`, async (t) => {
-  const { names, web } = await startApps(cleanup, "flood");
+test(`at ${RATE} messages a second the page stays responsive, shows the newest 100 in order and keeps every keystroke`, async (t) => {
+  const { names, web, consumer } = await startApps(cleanup, "flood");
   const browser = cleanup.add(await launchBrowser(), (opened) => opened.close());
   const page = await (await browser.newContext()).newPage();
   const view = board(page);
@@ -28,12 +30,24 @@ test(`at ${RATE} messages a second the page keeps up, shows the newest 100 in or
   await producer.connect();
   cleanup.add(producer, (opened) => opened.disconnect());
 
-  const flood = await floodPage(page, { rate: RATE, seconds: SECONDS, produce: (messages) => producer.send({ topic: names.topic, acks: -1, messages }) });
+  // Putting the pipeline back in front afterwards takes root; without it the figures are printed only.
+  const background = canRestorePriority() ? [...stack.processGroups, consumer.pid, web[0]!.pid] : undefined;
+  const flood = await floodPage(page, {
+    rate: RATE,
+    seconds: SECONDS,
+    produce: (messages) => producer.send({ topic: names.topic, acks: -1, messages }),
+    background,
+  });
   assert.equal(await view.text.inputValue(), FLOOD_TYPING, "every keystroke arrived");
   t.diagnostic(
-    `${flood.total} messages in ${flood.seconds.toFixed(1)} s: ${flood.longTasks.length} long task(s), ${Math.round(flood.busyMs)} ms in all, ` +
-      `the longest ${Math.round(flood.longestMs)} ms; slowest keystroke waited ${Math.round(flood.slowestKeyMs)} ms`,
+    `${flood.total} messages in ${flood.seconds.toFixed(1)} s${background ? ", the pipeline in the background" : ""}: ` +
+      `${flood.longTasks.length} long task(s), ${Math.round(flood.busyMs)} ms in all, the longest ${Math.round(flood.longestMs)} ms; ` +
+      `slowest keystroke waited ${Math.round(flood.slowestKeyMs)} ms`,
   );
+  if (background) {
+    assert.deepEqual(flood.longTasks, [], `no task of the page's took ${LONG_TASK_MS} ms or more`);
+    assert.ok(flood.slowestKeyMs < LONG_TASK_MS, `keystrokes are handled within ${LONG_TASK_MS} ms`);
+  }
   assert.equal(await view.messages.count(), 100, "the list stays at its size");
   assert.deepEqual(
     await view.messages.locator("p").allTextContents(),

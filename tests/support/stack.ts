@@ -35,6 +35,10 @@ export const stack = {
   get databaseUrl() {
     return required("TEST_DATABASE_URL");
   },
+  /** Kafka's, Redis's and PostgreSQL's process groups. */
+  get processGroups() {
+    return required("TEST_STACK_PROCESS_GROUPS").split(",").map(Number);
+  },
 };
 
 export type Names = {
