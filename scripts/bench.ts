@@ -134,6 +134,8 @@ async function main() {
     : await startOwnStack(work, say, wanted("page") ? [CHROMIUM] : []).then((own) => (running.push(...own.processes), own));
   // Redis's and the broker's processes (PostgreSQL comes last), to count their CPU time; unknown when reusing a stack.
   const [redisProcess, kafkaProcess] = "processes" in stack ? stack.processes : [];
+  // The process groups of a reused stack, which `npm test` passes on, to put behind the browser.
+  const reusedGroups = reuse ? (process.env.TEST_STACK_PROCESS_GROUPS?.split(",").map(Number) ?? []) : [];
   if (!options["no-build"]) {
     say("Building the web app…");
     await runToEnd(startProcess("build", bin("next"), ["build"], { env: { NEXT_TELEMETRY_DISABLED: "1" }, output: { file: path.join(work, "build.log") } }));
@@ -418,7 +420,7 @@ async function main() {
             rate,
             seconds: size.page.seconds,
             produce: (messages) => producer.send({ topic: board.id, acks: -1, messages }),
-            background: leg.background ? running.map((child) => child.pid) : undefined,
+            background: leg.background ? [...reusedGroups, ...running.map((child) => child.pid)] : undefined,
           });
           if (devtools) {
             const { profile } = await devtools.send("Profiler.stop");
