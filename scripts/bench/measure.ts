@@ -115,11 +115,19 @@ function isGone(error: unknown): boolean {
 export function setPriority(pgids: number[], nice: number): void {
   const set = (pid: string) => {
     for (const thread of readdirSync(`/proc/${pid}/task`)) ignoreGone(() => os.setPriority(Number(thread), nice));
-    // Absent where the kernel has no autogroups.
-    ignoreGone(() => writeFileSync(`/proc/${pid}/autogroup`, String(nice)));
+    ignoreGone(() => setAutogroupNice(pid, nice));
   };
   for (const pgid of pgids) forEachInGroup(pgid, set);
   set("self");
+}
+
+/**
+ * The file is absent where the kernel has no autogroups, and reads empty for a process still in the session of
+ * the machine's first process: that group is the whole system's and has no weight of its own to set.
+ */
+function setAutogroupNice(pid: string, nice: number): void {
+  const file = `/proc/${pid}/autogroup`;
+  if (readFileSync(file, "utf8").trim()) writeFileSync(file, String(nice));
 }
 
 function ignoreGone(act: () => void): void {
