@@ -1,9 +1,12 @@
 // Produce -> Kafka -> consumer -> Redis list + Pub/Sub, on the real broker and redis-server.
 import assert from "node:assert/strict";
+import net from "node:net";
 import path from "node:path";
 import { after, test } from "node:test";
 import type { Redis } from "ioredis";
-import type { KafkaMessage } from "kafkajs";
+import type { ISocketFactory, KafkaMessage } from "kafkajs";
+import { createKafka } from "../../src/lib/kafka/client";
+import { decodeRecord } from "../../src/lib/kafka/record";
 import { startBoardConsumer, type BoardConsumer } from "../../src/lib/consumer/board-consumer";
 import { MessageProducer } from "../../src/lib/kafka/producer";
 import { ensureTopic } from "../../src/lib/kafka/topics";
@@ -13,6 +16,7 @@ import { boardEventSchema, type BoardEvent } from "../../src/lib/messages/schema
 import { readHistory } from "../../src/lib/store/message-store";
 import { createRedis } from "../../src/lib/store/redis";
 import { startRedisServer } from "../../scripts/stack/redis-server";
+import { silentLog } from "../support/silent-log";
 import { onFreePorts, readTopic, stack, testKafka, testRedis, uniqueNames, waitFor, type Names } from "../support/stack";
 
 const kafka = testKafka();
@@ -264,4 +268,62 @@ test("posts made at once share the broker's round trips: the first goes alone, t
       .map((message) => message.id)
       .reverse(),
   );
+});
+
+// The first two bytes after a request's size are its API key; Produce is 0.
+const PRODUCE = 0;
+
+/**
+ * Connections to the real broker that, while `losing` is set, drop the broker's answer to a produce request
+ * and close: the broker has written the records, and the client never hears so.
+ */
+function answerLosingConnections(): { socketFactory: ISocketFactory; faults: { losing: boolean } } {
+  const faults = { losing: false };
+  const socketFactory: ISocketFactory = ({ host, port, onConnect }) => {
+    const socket = net.connect({ host, port }, onConnect);
+    let produced = false;
+    const write = socket.write.bind(socket);
+    socket.write = (chunk: string | Uint8Array, ...rest: never[]) => {
+      if (Buffer.isBuffer(chunk) && chunk.length >= 6 && chunk.readInt16BE(4) === PRODUCE) produced = true;
+      return write(chunk, ...rest);
+    };
+    const emit = socket.emit.bind(socket);
+    socket.emit = ((event: string | symbol, ...args: unknown[]) => {
+      if (event !== "data" || !faults.losing || !produced) return emit(event, ...args);
+      // As the network would end it: an error the client sees, not a quiet close.
+      socket.destroy(Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }));
+      return true;
+    }) as typeof socket.emit;
+    return socket;
+  };
+  return { socketFactory, faults };
+}
+
+test("a post whose answer from the broker was lost does not make the next one vanish: each acknowledged post is in the log", async () => {
+  const { names } = await newBoard("lost-answer");
+  const { socketFactory, faults } = answerLosingConnections();
+  const producer = new MessageProducer(createKafka(stack.brokers, "lost-answer", silentLog, { socketFactory }), names.topic);
+  cleanup.push(() => producer.disconnect());
+  const [before, unanswered, after] = ["before", "unanswered", "after"].map((text) => createMessage({ text }, "main"));
+
+  await producer.publish(before!);
+  faults.losing = true;
+  await assert.rejects(producer.publish(unanswered!), { name: "KafkaUnavailableError" });
+  faults.losing = false;
+  // The same number of records as the batch the broker wrote but never confirmed.
+  const acknowledged = await producer.publish(after!);
+
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(names.topic).finally(() => admin.disconnect());
+  const records = await readTopic(
+    names.topic,
+    ends.reduce((sum, { high }) => sum + Number(high), 0),
+  );
+  const ids = records.map((record) => {
+    const decoded = decodeRecord(record.value);
+    return decoded.ok ? decoded.message.id : decoded.reason;
+  });
+  assert.deepEqual(ids, [before!.id, unanswered!.id, after!.id], "the unanswered post was written; the one after it too");
+  assert.equal(records[2]?.offset, acknowledged.offset, "acknowledged with its own offset");
 });

@@ -1,4 +1,4 @@
-import { Kafka, logLevel, type LogEntry } from "kafkajs";
+import { Kafka, logLevel, type KafkaConfig, type LogEntry } from "kafkajs";
 import type { Logger } from "../log";
 
 // kafkajs stays behind this module and its neighbours, so that changing the client library touches only
@@ -58,8 +58,9 @@ export function relayKafkaLog(log: Logger) {
  * second, so that a post waiting on Kafka is answered (503) in seconds rather than hanging. Within those
  * retries the idempotent producer still keeps a resent batch from being written twice.
  */
-export function createKafka(brokers: string[], clientId: string, log: Logger): Kafka {
+export function createKafka(brokers: string[], clientId: string, log: Logger, connection: Pick<KafkaConfig, "socketFactory"> = {}): Kafka {
   return new Kafka({
+    ...connection,
     brokers,
     clientId,
     connectionTimeout: 1000,

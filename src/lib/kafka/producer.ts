@@ -14,29 +14,21 @@ export class KafkaUnavailableError extends Error {
  * needs no broker) and again after the broker went away.
  */
 export class DurableProducer {
-  private readonly producer: Producer;
+  private producer: Producer;
   private connected: Promise<void> | undefined;
 
-  constructor(kafka: Kafka) {
-    this.producer = kafka.producer({
-      // Idempotence makes the broker drop a batch it already has when a retry resends it, so a retried
-      // send never duplicates or reorders a record. It requires one request in flight per connection.
-      idempotent: true,
-      maxInFlightRequests: 1,
-      // The Java client's partitioner: the same key lands on the same partition whichever client wrote it.
-      createPartitioner: Partitioners.DefaultPartitioner,
-    });
-    this.producer.on(this.producer.events.DISCONNECT, () => {
-      this.connected = undefined;
-    });
+  constructor(private readonly kafka: Kafka) {
+    this.producer = this.newProducer();
   }
 
   /** Resolves once every in-sync replica has the records, so that they survive the loss of a broker. */
   async send(topic: string, records: KafkaRecord[]): Promise<RecordMetadata[]> {
+    const producer = this.producer;
     try {
       await this.connect();
-      return await this.producer.send({ topic, acks: -1, messages: records });
+      return await producer.send({ topic, acks: -1, messages: records });
     } catch (error) {
+      this.replace(producer);
       throw new KafkaUnavailableError(error instanceof Error ? error.message : String(error), { cause: error });
     }
   }
@@ -53,6 +45,35 @@ export class DurableProducer {
       throw error;
     });
     return this.connected;
+  }
+
+  private newProducer(): Producer {
+    const producer = this.kafka.producer({
+      // Idempotence makes the broker drop a batch it already has when a retry resends it, so a retried
+      // send never duplicates or reorders a record. It requires one request in flight per connection.
+      idempotent: true,
+      maxInFlightRequests: 1,
+      // The Java client's partitioner: the same key lands on the same partition whichever client wrote it.
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    producer.on(producer.events.DISCONNECT, () => {
+      if (producer === this.producer) this.connected = undefined;
+    });
+    return producer;
+  }
+
+  /**
+   * kafkajs numbers each partition's batches, and takes a failed batch's numbers back, though the broker
+   * may have written it (the leader died, or the answer was lost, after the write). The next batch of the
+   * same size would then pass for that one sent again: acknowledged, and never written. A new producer has
+   * a new id and numbers afresh. A post refused here and sent again may then be in the log twice, which
+   * the consumers, keeping one copy of each message id, already allow for.
+   */
+  private replace(failed: Producer): void {
+    if (failed !== this.producer) return;
+    this.producer = this.newProducer();
+    this.connected = undefined;
+    failed.disconnect().catch(() => {});
   }
 }
 
