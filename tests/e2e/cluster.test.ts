@@ -89,8 +89,10 @@ beforeEach(async () => {
 
 /** Waits for `count` messages in the store; if they do not come, says what the consumer warned of. */
 async function allStored(names: Names, count: number, consumer: ManagedProcess) {
-  await waitFor(`${count} messages stored`, async () => (await redis.llen(names.list)) >= count, { timeoutMs: 90_000 }).catch((error: unknown) => {
-    throw new Error(`${String(error)}\nthe consumer's last warnings and errors:\n${troubleIn(consumer.name)}`);
+  await waitFor(`${count} messages stored`, async () => (await redis.llen(names.list)) >= count, { timeoutMs: 90_000 }).catch(async (error: unknown) => {
+    // How many did arrive tells posts lost by the broker from a consumer that stalled.
+    const arrived = await redis.llen(names.list);
+    throw new Error(`${String(error)} (${arrived} stored)\nthe consumer's last warnings and errors:\n${troubleIn(consumer.name)}`);
   });
   return storedInOrder(redis, names, 10_000);
 }
