@@ -49,7 +49,8 @@ test("a message posted in one window appears in both, and a reload keeps it", as
     await page.reload();
     await board(page).message("Hello from Alice").waitFor();
     await board(page).message("Hi Alice").waitFor();
-    assert.equal(await board(page).name.inputValue(), "Alice", "the name is remembered");
+    // The saved name is filled in once the page is hydrated, which may come after the messages show.
+    await waitFor("the name is remembered", async () => (await board(page).name.inputValue()) === "Alice", { timeoutMs: 10_000 });
   } finally {
     await Promise.all([alice.close(), bob.close()]);
   }
