@@ -495,13 +495,23 @@ async function main() {
         for (const viewer of open) viewer.destroy();
         // The same broadcasts, read by the viewers' own process over bare sockets: what the server does,
         // less the cost of reading thousands of streams in the process that times them.
-        const apart = naive ? undefined : await offeredLoad(server.url, { rate: 2, ms: size.broadcasts * 500, tag: "fanout", viewers: count, timed: count });
+        const broadcasts = { rate: 2, ms: size.broadcasts * 500, tag: "fanout", viewers: count, timed: count };
+        const apart = naive ? undefined : await offeredLoad(server.url, broadcasts);
         await stop(server, consumer);
+        // And to the floor, at the most viewers: what writing to that many streams costs on this machine
+        // with nothing else to do.
+        let floor: OfferedLoad | undefined;
+        if (!naive && count === size.viewers.at(-1)) {
+          const bare = await floorServer(`fanout-floor-${count}`);
+          floor = await offeredLoad(bare.url, broadcasts);
+          await stop(bare);
+        }
         return {
           viewers: count,
           p50: figure(p50s),
           p99: figure(p99s),
           ...(apart && { apart: { p50: apart.p50, p99: apart.p99, arrived: apart.arrived } }),
+          ...(floor && { floor: { p50: floor.p50, p99: floor.p99, arrived: floor.arrived } }),
           bytesPerViewer: perViewer,
           redisConnections: redisClients,
         };
@@ -511,7 +521,12 @@ async function main() {
       fanOut[viewers] = { product, baseline };
       row(`fan-out p50 to ${viewers.toLocaleString("en")} viewers`, product.p50, baseline?.p50, "ms", true);
       row(`fan-out p99 to ${viewers.toLocaleString("en")} viewers`, product.p99, baseline?.p99, "ms", true);
-      if (product.apart) rows.push([`  p50 / p99, viewers in a process of their own`, `${round(product.apart.p50)} / ${round(product.apart.p99)} ms`, "", ""]);
+      const { apart, floor } = product;
+      if (apart) {
+        const times = (f: { p50: number; p99: number }) => `${round(f.p50)} / ${round(f.p99)} ms`;
+        const label = `  p50 / p99, viewers in a process of their own${floor ? "; beside: the floor" : ""}`;
+        rows.push([label, times(apart), floor ? times(floor) : "", floor ? `${(floor.p99 / apart.p99).toFixed(1)}×` : ""]);
+      }
       rows.push([
         `  memory per viewer, Redis connections`,
         `${round(product.bytesPerViewer / 1024)} KB, ${product.redisConnections}`,

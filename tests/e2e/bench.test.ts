@@ -21,6 +21,7 @@ test("the benchmark runs every scenario with its baseline (the naive design or t
     // Putting the pipeline back in front afterwards takes root.
     ...(canRestorePriority() ? ["page under 100 msg/s for 2 s, pipeline in the background"] : []),
     "fan-out p99",
+    "beside: the floor",
     "consumer, backlog",
     "history consumer",
     "search p95",
