@@ -32,3 +32,22 @@ test("the live window counts per second and gives each stage's p50 and p99 over 
   const later = live.figures();
   assert.deepEqual([later.inPerSecond, later.outPerSecond, later.stages.store.p50], [0, 0, null], "gone after the window");
 });
+
+test("under a steady load the live window keeps counting the last seconds as they pass", () => {
+  let now = Date.parse("2026-01-01T00:00:00.000Z");
+  const live = new PipelineWindow(5000, () => now);
+  // 20 s at 1,000 posts a second, one stored and sent to 3 viewers each; the figures read every second.
+  for (let ms = 1; ms <= 20_000; ms++) {
+    now += 1;
+    live.accept();
+    live.stored({ ...storedMessage(ms), createdAt: new Date(now - 10).toISOString(), appendedAt: now - 8, consumedAt: now - 6, storedAt: now - 4 });
+    live.delivered(3);
+    if (ms % 1000 !== 0 || ms < 5000) continue;
+    const figures = live.figures();
+    assert.ok(Math.abs(figures.inPerSecond - 1000) <= 20, `${figures.inPerSecond} posts/s at ${ms} ms`);
+    assert.ok(Math.abs(figures.storedPerSecond - 1000) <= 20, `${figures.storedPerSecond} stored/s at ${ms} ms`);
+    assert.ok(Math.abs(figures.outPerSecond - 3000) <= 60, `${figures.outPerSecond} sent/s at ${ms} ms`);
+    assert.deepEqual(figures.stages.append, { p50: 2, p99: 2 });
+    assert.deepEqual(figures.stages.deliver, { p50: 4, p99: 4 });
+  }
+});

@@ -12,17 +12,22 @@ export type LiveFigures = {
   stages: Record<Stage, { p50: number | null; p99: number | null }>;
 };
 
-type Sample = { at: number; stages: Record<Stage, number | undefined> };
+/** What happened in one slice of the window. */
+type Slot = { start: number; accepted: number; sent: number; stages: Record<Stage, number[]> };
+
+const SLOT_MS = 100;
 
 /**
  * The last few seconds of the pipeline as this web process sees it, for the inspector's live charts: what
  * came in, what the store published (every board's messages reach every web process), what went out, and
  * how long each message spent in each stage, from the times it carries.
+ *
+ * Kept in slots of a tenth of a second, dropped whole as they age: at thousands of messages a second the
+ * window holds tens of thousands of samples, and dropping them one at a time from the front of an array
+ * that large copies the rest each time.
  */
 export class PipelineWindow {
-  private readonly accepted: number[] = [];
-  private readonly sent: { at: number; count: number }[] = [];
-  private readonly samples: Sample[] = [];
+  private readonly slots: Slot[] = [];
 
   constructor(
     private readonly windowMs = 5000,
@@ -30,27 +35,25 @@ export class PipelineWindow {
   ) {}
 
   accept(): void {
-    this.accepted.push(this.now());
-    this.trim();
+    this.current().accepted++;
   }
 
   stored(message: StoredMessage): void {
+    const slot = this.current();
     const at = this.now();
     const between = (from: number | undefined, to: number | undefined) => (from !== undefined && to !== undefined ? Math.max(0, to - from) : undefined);
-    this.samples.push({
-      at,
-      stages: {
-        append: between(Date.parse(message.createdAt), message.appendedAt),
-        consume: between(message.appendedAt, message.consumedAt),
-        store: between(message.consumedAt, message.storedAt),
-        deliver: between(message.storedAt, at),
-      },
-    });
-    this.trim();
+    const times: Record<Stage, number | undefined> = {
+      append: between(Date.parse(message.createdAt), message.appendedAt),
+      consume: between(message.appendedAt, message.consumedAt),
+      store: between(message.consumedAt, message.storedAt),
+      deliver: between(message.storedAt, at),
+    };
+    // Each stage's list counts the messages stored in the slot, whether or not they carry that stage's times.
+    for (const stage of STAGES) slot.stages[stage].push(times[stage] ?? NaN);
   }
 
   delivered(viewers: number): void {
-    if (viewers > 0) this.sent.push({ at: this.now(), count: viewers });
+    if (viewers > 0) this.current().sent += viewers;
   }
 
   figures(): LiveFigures {
@@ -58,23 +61,33 @@ export class PipelineWindow {
     const seconds = this.windowMs / 1000;
     const stages = Object.fromEntries(
       STAGES.map((stage) => {
-        const times = this.samples.flatMap((sample) => sample.stages[stage] ?? []).sort((a, b) => a - b);
+        const times = this.slots.flatMap((slot) => slot.stages[stage].filter((time) => !Number.isNaN(time))).sort((a, b) => a - b);
         return [stage, { p50: percentile(times, 0.5), p99: percentile(times, 0.99) }];
       }),
     ) as LiveFigures["stages"];
+    const sum = (of: (slot: Slot) => number) => this.slots.reduce((total, slot) => total + of(slot), 0);
     return {
-      inPerSecond: this.accepted.length / seconds,
-      storedPerSecond: this.samples.length / seconds,
-      outPerSecond: this.sent.reduce((sum, { count }) => sum + count, 0) / seconds,
+      inPerSecond: sum((slot) => slot.accepted) / seconds,
+      storedPerSecond: sum((slot) => slot.stages.append.length) / seconds,
+      outPerSecond: sum((slot) => slot.sent) / seconds,
       stages,
     };
   }
 
+  private current(): Slot {
+    const start = Math.floor(this.now() / SLOT_MS) * SLOT_MS;
+    const last = this.slots.at(-1);
+    if (last?.start === start) return last;
+    this.trim();
+    const slot: Slot = { start, accepted: 0, sent: 0, stages: { append: [], consume: [], store: [], deliver: [] } };
+    this.slots.push(slot);
+    return slot;
+  }
+
+  /** Drops the slots that ended before the window began. */
   private trim(): void {
     const since = this.now() - this.windowMs;
-    while ((this.accepted[0] ?? since) < since) this.accepted.shift();
-    while ((this.sent[0]?.at ?? since) < since) this.sent.shift();
-    while ((this.samples[0]?.at ?? since) < since) this.samples.shift();
+    while (this.slots.length > 0 && this.slots[0]!.start + SLOT_MS <= since) this.slots.shift();
   }
 }
 
