@@ -232,16 +232,17 @@ test("offsets are committed only after Redis has the messages; a Redis outage de
   );
 });
 
+/** Counts its sends: each is one produce request, for one partition on the one broker. */
+class CountingProducer extends MessageProducer {
+  requests = 0;
+  override send(...args: Parameters<MessageProducer["send"]>) {
+    this.requests++;
+    return super.send(...args);
+  }
+}
+
 test("posts made at once share the broker's round trips: the first goes alone, the rest in one produce request", async (t) => {
   const { names } = await newBoard("coalesced");
-  /** Counts its sends: each is one produce request, for one partition on the one broker. */
-  class CountingProducer extends MessageProducer {
-    requests = 0;
-    override send(...args: Parameters<MessageProducer["send"]>) {
-      this.requests++;
-      return super.send(...args);
-    }
-  }
   const producer = new CountingProducer(kafka, names.topic);
   cleanup.push(() => producer.disconnect());
   await producer.connect();
@@ -268,6 +269,25 @@ test("posts made at once share the broker's round trips: the first goes alone, t
       .map((message) => message.id)
       .reverse(),
   );
+});
+
+test("posts to two boards made at once still share round trips: one produce request per board, each board in order", async () => {
+  const { names } = await newBoard("two-boards");
+  const producer = new CountingProducer(kafka, names.topic);
+  cleanup.push(() => producer.disconnect());
+  await producer.connect();
+
+  // Interleaved, as posts from many people to several boards arrive.
+  const messages = Array.from({ length: 200 }, (_, i) => createMessage({ text: `board ${i % 2} post ${i}` }, i % 2 === 0 ? "main" : "second"));
+  const acks = await Promise.all(messages.map((message) => producer.publish(message)));
+  assert.equal(producer.requests, 3, "the first post alone, then each board's waiting posts in one request");
+  for (const board of ["main", "second"]) {
+    const offsets = acks.filter((_, i) => messages[i]!.board === board).map((ack) => BigInt(ack.offset));
+    assert.ok(
+      offsets.every((offset, i) => i === 0 || offset > offsets[i - 1]!),
+      `${board}: each post after the one made before it`,
+    );
+  }
 });
 
 // The first two bytes after a request's size are its API key; Produce is 0.

@@ -89,7 +89,7 @@ const MAX_BATCH_BYTES = 512 * 1024;
  * The idempotent producer allows one request in flight, so this is what lets ingest grow with load.
  */
 export class MessageProducer extends DurableProducer {
-  private readonly waiting: Pending[] = [];
+  private waiting: Pending[] = [];
   private sending = false;
 
   constructor(
@@ -127,16 +127,29 @@ export class MessageProducer extends DurableProducer {
     this.sending = false;
   }
 
-  /** The longest run of waiting records with the first one's key, within the size limit. */
+  /**
+   * The waiting records with the first one's key, in the order they came, within the size limit. All of
+   * them, not only the run at the front: posts to several boards arrive interleaved, and a run would then be
+   * one record long, one round trip each. One key a request keeps a board whose partition fails from
+   * holding up the others.
+   */
   private takeBatch(): Pending[] {
     const key = this.waiting[0]?.key;
+    const batch: Pending[] = [];
+    const rest: Pending[] = [];
     let bytes = 0;
-    let count = 0;
+    let full = false;
     for (const pending of this.waiting) {
-      if (pending.key !== key || (count > 0 && bytes + pending.bytes > MAX_BATCH_BYTES)) break;
+      // Once one does not fit, the board's later records wait too, or they would overtake it.
+      full ||= pending.key === key && batch.length > 0 && bytes + pending.bytes > MAX_BATCH_BYTES;
+      if (pending.key !== key || full) {
+        rest.push(pending);
+        continue;
+      }
       bytes += pending.bytes;
-      count++;
+      batch.push(pending);
     }
-    return this.waiting.splice(0, count);
+    this.waiting = rest;
+    return batch;
   }
 }
