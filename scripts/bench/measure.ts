@@ -13,6 +13,16 @@ export function post(url: string, body: string): Promise<number> {
   return pool.post("/api/messages", body);
 }
 
+/** Creates a board through the API; answered 201 once the store has it and the web process knows it. */
+export async function createBoard(url: string, slug: string): Promise<void> {
+  const response = await fetch(`${url}/api/boards`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ name: `Bench ${slug}`, slug }),
+  });
+  if (response.status !== 201) throw new Error(`creating board ${slug} answered ${response.status}: ${await response.text()}`);
+}
+
 /** Closes the kept-alive connections to `url`: the next posts open new ones, as new clients would. */
 export function dropConnections(url: string): void {
   pools.get(url)?.close();
@@ -32,8 +42,16 @@ export function figure(runs: readonly number[]): Figure {
   return { median: quantile(runs, 0.5), min: Math.min(...runs), max: Math.max(...runs), runs: [...runs] };
 }
 
-/** Posts as fast as `clients` sequential clients can for `ms`; each post is answered after the broker ack. */
-export async function closedLoop(url: string, clients: number, ms: number): Promise<{ perSecond: number; p50: number; p99: number; failed: number }> {
+/**
+ * Posts as fast as `clients` sequential clients can for `ms`; each post is answered after the broker ack.
+ * With `boards`, client i posts to the board i modulo their number.
+ */
+export async function closedLoop(
+  url: string,
+  clients: number,
+  ms: number,
+  boards: readonly string[] = [],
+): Promise<{ perSecond: number; p50: number; p99: number; failed: number }> {
   const latencies: number[] = [];
   let failed = 0;
   const end = performance.now() + ms;
@@ -42,7 +60,8 @@ export async function closedLoop(url: string, clients: number, ms: number): Prom
     Array.from({ length: clients }, async (_, client) => {
       for (let i = 0; performance.now() < end; i++) {
         const sent = performance.now();
-        const status = await post(url, `{"text":"ingest ${client} ${i}"}`).catch(() => 0);
+        const board = boards.length > 0 ? `,"board":"${boards[client % boards.length]}"` : "";
+        const status = await post(url, `{"text":"ingest ${client} ${i}"${board}}`).catch(() => 0);
         if (status === 201) latencies.push(performance.now() - sent);
         else failed++;
       }

@@ -12,6 +12,7 @@ test("the benchmark runs every scenario with its baseline (the naive design or t
   for (const scenario of [
     "ingest, 1 client",
     "against bare node:http",
+    "boards, against one",
     "end to end p99",
     "mixed 20 viewers, 50/s offered: accepted",
     "web CPU per delivered event",
