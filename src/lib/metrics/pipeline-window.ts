@@ -12,10 +12,12 @@ export type LiveFigures = {
   stages: Record<Stage, { p50: number | null; p99: number | null }>;
 };
 
-/** What happened in one slice of the window. */
-type Slot = { start: number; accepted: number; sent: number; stages: Record<Stage, number[]> };
+/** What happened in one slice of the window; `stages` holds a uniform sample of its stored messages' times. */
+type Slot = { start: number; accepted: number; stored: number; sent: number; stages: Record<Stage, number[]> };
 
 const SLOT_MS = 100;
+/** At most this many messages' times are kept per slot: enough for a p99 over the window, cheap to sort. */
+const SAMPLES_PER_SLOT = 100;
 
 /**
  * The last few seconds of the pipeline as this web process sees it, for the inspector's live charts: what
@@ -23,8 +25,9 @@ const SLOT_MS = 100;
  * how long each message spent in each stage, from the times it carries.
  *
  * Kept in slots of a tenth of a second, dropped whole as they age: at thousands of messages a second the
- * window holds tens of thousands of samples, and dropping them one at a time from the front of an array
- * that large copies the rest each time.
+ * window would hold tens of thousands of samples, and dropping them one at a time from the front of an
+ * array that large copies the rest each time. Each slot keeps a uniform sample of its messages' times
+ * (reservoir sampling), weighed by how many it stands for, so that reading the figures stays cheap too.
  */
 export class PipelineWindow {
   private readonly slots: Slot[] = [];
@@ -32,6 +35,7 @@ export class PipelineWindow {
   constructor(
     private readonly windowMs = 5000,
     private readonly now: () => number = Date.now,
+    private readonly random: () => number = Math.random,
   ) {}
 
   accept(): void {
@@ -40,16 +44,15 @@ export class PipelineWindow {
 
   stored(message: StoredMessage): void {
     const slot = this.current();
-    const at = this.now();
-    const between = (from: number | undefined, to: number | undefined) => (from !== undefined && to !== undefined ? Math.max(0, to - from) : undefined);
-    const times: Record<Stage, number | undefined> = {
-      append: between(Date.parse(message.createdAt), message.appendedAt),
-      consume: between(message.appendedAt, message.consumedAt),
-      store: between(message.consumedAt, message.storedAt),
-      deliver: between(message.storedAt, at),
-    };
-    // Each stage's list counts the messages stored in the slot, whether or not they carry that stage's times.
-    for (const stage of STAGES) slot.stages[stage].push(times[stage] ?? NaN);
+    const seen = ++slot.stored;
+    const at = seen <= SAMPLES_PER_SLOT ? seen - 1 : Math.floor(this.random() * seen);
+    if (at >= SAMPLES_PER_SLOT) return;
+    const now = this.now();
+    const between = (from: number | undefined, to: number | undefined) => (from !== undefined && to !== undefined ? Math.max(0, to - from) : NaN);
+    slot.stages.append[at] = between(Date.parse(message.createdAt), message.appendedAt);
+    slot.stages.consume[at] = between(message.appendedAt, message.consumedAt);
+    slot.stages.store[at] = between(message.consumedAt, message.storedAt);
+    slot.stages.deliver[at] = between(message.storedAt, now);
   }
 
   delivered(viewers: number): void {
@@ -61,14 +64,17 @@ export class PipelineWindow {
     const seconds = this.windowMs / 1000;
     const stages = Object.fromEntries(
       STAGES.map((stage) => {
-        const times = this.slots.flatMap((slot) => slot.stages[stage].filter((time) => !Number.isNaN(time))).sort((a, b) => a - b);
-        return [stage, { p50: percentile(times, 0.5), p99: percentile(times, 0.99) }];
+        const weighed = this.slots.flatMap((slot) => {
+          const weight = slot.stored / slot.stages[stage].length;
+          return slot.stages[stage].filter((time) => !Number.isNaN(time)).map((time): [number, number] => [time, weight]);
+        });
+        return [stage, { p50: percentile(weighed, 0.5), p99: percentile(weighed, 0.99) }];
       }),
     ) as LiveFigures["stages"];
     const sum = (of: (slot: Slot) => number) => this.slots.reduce((total, slot) => total + of(slot), 0);
     return {
       inPerSecond: sum((slot) => slot.accepted) / seconds,
-      storedPerSecond: sum((slot) => slot.stages.append.length) / seconds,
+      storedPerSecond: sum((slot) => slot.stored) / seconds,
       outPerSecond: sum((slot) => slot.sent) / seconds,
       stages,
     };
@@ -79,7 +85,7 @@ export class PipelineWindow {
     const last = this.slots.at(-1);
     if (last?.start === start) return last;
     this.trim();
-    const slot: Slot = { start, accepted: 0, sent: 0, stages: { append: [], consume: [], store: [], deliver: [] } };
+    const slot: Slot = { start, accepted: 0, stored: 0, sent: 0, stages: { append: [], consume: [], store: [], deliver: [] } };
     this.slots.push(slot);
     return slot;
   }
@@ -91,7 +97,15 @@ export class PipelineWindow {
   }
 }
 
-function percentile(sorted: readonly number[], rank: number): number | null {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.ceil(rank * sorted.length) - 1)]!;
+/** The smallest time at or below which `rank` of the weight lies (nearest rank, when every weight is 1). */
+function percentile(weighed: [time: number, weight: number][], rank: number): number | null {
+  if (weighed.length === 0) return null;
+  weighed.sort((a, b) => a[0] - b[0]);
+  const total = weighed.reduce((sum, [, weight]) => sum + weight, 0);
+  let below = 0;
+  for (const [time, weight] of weighed) {
+    below += weight;
+    if (below >= rank * total - 1e-9) return time;
+  }
+  return weighed.at(-1)![0];
 }
