@@ -48,7 +48,6 @@ export class PipelineWindow {
     const at = seen <= SAMPLES_PER_SLOT ? seen - 1 : Math.floor(this.random() * seen);
     if (at >= SAMPLES_PER_SLOT) return;
     const now = this.now();
-    const between = (from: number | undefined, to: number | undefined) => (from !== undefined && to !== undefined ? Math.max(0, to - from) : NaN);
     slot.stages.append[at] = between(Date.parse(message.createdAt), message.appendedAt);
     slot.stages.consume[at] = between(message.appendedAt, message.consumedAt);
     slot.stages.store[at] = between(message.consumedAt, message.storedAt);
@@ -68,7 +67,8 @@ export class PipelineWindow {
           const weight = slot.stored / slot.stages[stage].length;
           return slot.stages[stage].filter((time) => !Number.isNaN(time)).map((time): [number, number] => [time, weight]);
         });
-        return [stage, { p50: percentile(weighed, 0.5), p99: percentile(weighed, 0.99) }];
+        const [p50, p99] = percentiles(weighed, [0.5, 0.99]);
+        return [stage, { p50, p99 }];
       }),
     ) as LiveFigures["stages"];
     const sum = (of: (slot: Slot) => number) => this.slots.reduce((total, slot) => total + of(slot), 0);
@@ -97,15 +97,26 @@ export class PipelineWindow {
   }
 }
 
-/** The smallest time at or below which `rank` of the weight lies (nearest rank, when every weight is 1). */
-function percentile(weighed: [time: number, weight: number][], rank: number): number | null {
-  if (weighed.length === 0) return null;
+/** A stage's time, or NaN when the message does not carry both ends. */
+function between(from: number | undefined, to: number | undefined): number {
+  return from !== undefined && to !== undefined ? Math.max(0, to - from) : NaN;
+}
+
+/**
+ * For each rank, the smallest time at or below which that share of the weight lies (nearest rank, when
+ * every weight is 1); null without any time. Ranks in ascending order.
+ */
+function percentiles(weighed: [time: number, weight: number][], ranks: readonly number[]): (number | null)[] {
   weighed.sort((a, b) => a[0] - b[0]);
   const total = weighed.reduce((sum, [, weight]) => sum + weight, 0);
+  const found: (number | null)[] = [];
   let below = 0;
   for (const [time, weight] of weighed) {
     below += weight;
-    if (below >= rank * total - 1e-9) return time;
+    // A little slack, so that adding up fractional weights does not miss a rank it reaches exactly.
+    while (found.length < ranks.length && below >= ranks[found.length]! * total - 1e-9) found.push(time);
+    if (found.length === ranks.length) break;
   }
-  return weighed.at(-1)![0];
+  const last = weighed.at(-1)?.[0] ?? null;
+  return ranks.map((_, i) => found[i] ?? last);
 }
