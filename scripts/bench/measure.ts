@@ -58,9 +58,9 @@ export async function closedLoop(
   const started = performance.now();
   await Promise.all(
     Array.from({ length: clients }, async (_, client) => {
+      const board = boards.length > 0 ? `,"board":"${boards[client % boards.length]}"` : "";
       for (let i = 0; performance.now() < end; i++) {
         const sent = performance.now();
-        const board = boards.length > 0 ? `,"board":"${boards[client % boards.length]}"` : "";
         const status = await post(url, `{"text":"ingest ${client} ${i}"${board}}`).catch(() => 0);
         if (status === 201) latencies.push(performance.now() - sent);
         else failed++;
