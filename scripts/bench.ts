@@ -219,6 +219,10 @@ async function main() {
     };
   };
 
+  /** The CPU each part spent between two readings, per item, in seconds times `scale` (1e3: ms, 1e6: µs). */
+  const cpuPer = (before: Record<string, number>, after: Record<string, number>, items: number, scale: number) =>
+    Object.fromEntries(Object.entries(after).map(([name, seconds]) => [name, ((seconds - (before[name] ?? 0)) * scale) / Math.max(1, items)]));
+
   // A fresh broker runs interpreted until its JIT has seen enough requests; without this, whichever
   // design is measured first pays for it.
   const warmUp = async (target?: Parameters<typeof fresh>[0]) => {
@@ -253,10 +257,14 @@ async function main() {
           await stop(consumer);
         }
         await closedLoop(server.url, clients, Math.min(500, size.ingestMs), slugs); // warm up: connections, JIT
+        const cpuBefore = cpuSeconds(server.pid, undefined);
         const runs = await repeat(size.runs, () => closedLoop(server.url, clients, size.ingestMs, slugs));
+        const cpuAfter = cpuSeconds(server.pid, undefined);
         await stop(server);
         return {
           perSecond: figure(runs.map((r) => r.perSecond)),
+          // Who spends the CPU for each accepted post: with every core busy, that is what bounds the rate.
+          cpuUsPerPost: cpuPer(cpuBefore, cpuAfter, sum(runs.map((r) => r.accepted)), 1e6),
           p50: figure(runs.map((r) => r.p50)),
           p99: figure(runs.map((r) => r.p99)),
           failed: runs.reduce((sum, r) => sum + r.failed, 0),
@@ -271,6 +279,11 @@ async function main() {
       row(`ingest, ${clients} client(s)`, product.perSecond, baseline.perSecond, "msg/s");
       row(`  against bare node:http, ${clients}`, product.perSecond, floor.perSecond, "msg/s");
       if (spread) row(`  over ${size.ingestBoards} boards, against one, ${clients}`, spread.perSecond, product.perSecond, "msg/s");
+      const cpu = (perPost: Record<string, number>) =>
+        `${Object.entries(perPost)
+          .map(([name, us]) => `${name} ${Math.round(us)}`)
+          .join(", ")}; all ${Math.round(sum(Object.values(perPost)))}`;
+      rows.push([`  CPU µs per post, ${clients}`, cpu(product.cpuUsPerPost), `floor: ${cpu(floor.cpuUsPerPost)}`, ""]);
       row(`  POST latency p50, ${clients}`, product.p50, baseline.p50, "ms", true);
       row(`  POST latency p99, ${clients}`, product.p99, baseline.p99, "ms", true);
     }
@@ -315,9 +328,7 @@ async function main() {
           arrived: runs.map((r) => r.arrived),
           // Where the time goes (from the times each message carries) and who spends the CPU.
           stages: stageQuantiles(runs),
-          cpuMsPerMessage: Object.fromEntries(
-            Object.entries(cpuAfter).map(([name, seconds]) => [name, ((seconds - (cpuBefore[name] ?? 0)) * 1000) / sum(sent)]),
-          ),
+          cpuMsPerMessage: cpuPer(cpuBefore, cpuAfter, sum(sent), 1e3),
         };
       };
       const product = await measure(false);

@@ -51,7 +51,7 @@ export async function closedLoop(
   clients: number,
   ms: number,
   boards: readonly string[] = [],
-): Promise<{ perSecond: number; p50: number; p99: number; failed: number }> {
+): Promise<{ perSecond: number; accepted: number; p50: number; p99: number; failed: number }> {
   const latencies: number[] = [];
   let failed = 0;
   const end = performance.now() + ms;
@@ -68,7 +68,13 @@ export async function closedLoop(
     }),
   );
   const elapsed = performance.now() - started;
-  return { perSecond: (latencies.length / elapsed) * 1000, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), failed };
+  return {
+    perSecond: (latencies.length / elapsed) * 1000,
+    accepted: latencies.length,
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
+    failed,
+  };
 }
 
 /** A plain-HTTP stream viewer that calls `onData` with each chunk; no parsing beyond what the caller does. */
