@@ -389,31 +389,46 @@ async function main() {
   if (wanted("onset")) {
     // 3b. Load onset: a web process that has carried no load gets the full rate at once from new connections,
     // as a user tries it; then the same again on the connections it kept, and again on new ones. The third
-    // tells whether what the first pays for is code not yet compiled or connections not yet accepted.
+    // tells whether what the first pays for is code not yet compiled or connections not yet accepted. Beside
+    // it, the web process with one handle on its listening socket (Node's own way), and both again with one
+    // core taken by another process, as on a machine busy with something else, where turns of the event
+    // loop last longer and connections wait longer to be accepted.
     say("Load onset…");
     const { rate, ms } = size.onset;
     const legs = ["first", "again", "new connections"] as const;
-    const runs = await repeat(size.runs, async (run) => {
-      const board = await fresh();
-      const consumer = await consumerProcess(board.env, `onset-consumer-${run}`);
-      const server = await web(board.env, `onset-web-${run}`);
-      const loads: OfferedLoad[] = [];
-      for (const leg of legs) {
-        if (leg !== "again") dropConnections(server.url);
-        loads.push(await offeredLoad(server.url, { rate, ms, tag: `${leg}-${run}`, viewers: 10 }));
-      }
-      await stop(server, consumer);
-      return loads;
-    });
-    const onset = legs.map((leg, i) => {
-      const loads = runs.map((r) => r[i]!);
-      const acceptP99 = figure(loads.map((load) => quantile(load.stages.accept, 0.99)));
-      return { leg, p99: figure(loads.map((load) => load.p99)), acceptP99, stages: stageQuantiles(loads) };
-    });
-    results.onset = { rate, ms, ...Object.fromEntries(onset.map(({ leg, ...figures }) => [leg, figures])) };
-    for (const { leg, p99, acceptP99, stages } of onset) {
-      rows.push([`onset at ${rate}/s, ${leg}: p99, accept p99`, `${round(p99.median)} ms, ${round(acceptP99.median)} ms`, "", ""]);
-      rows.push([`  stages p50/p99 ms`, showStages(stages), "", ""]);
+    const measure = (handles: "default" | "1", busy: boolean) =>
+      repeat(size.runs, async (run) => {
+        const name = `onset-${handles === "1" ? "one-handle" : "board"}${busy ? "-busy" : ""}-${run}`;
+        const board = await fresh();
+        const consumer = await consumerProcess(board.env, `${name}-consumer`);
+        const server = await web({ ...board.env, ...(handles === "1" && { ACCEPT_HANDLES: "1" }) }, `${name}-web`);
+        const spinning = busy ? track(startProcess(`${name}-busy-core`, process.execPath, ["-e", "for (;;);"], { output: logTo(`${name}-busy`) })) : undefined;
+        const loads: OfferedLoad[] = [];
+        for (const leg of legs) {
+          if (leg !== "again") dropConnections(server.url);
+          loads.push(await offeredLoad(server.url, { rate, ms, tag: `${leg}-${run}`, viewers: 10 }));
+        }
+        await stop(server, consumer, ...(spinning ? [spinning] : []));
+        return loads;
+      });
+    const summarize = (runs: OfferedLoad[][]) =>
+      legs.map((leg, i) => {
+        const loads = runs.map((r) => r[i]!);
+        const acceptP99 = figure(loads.map((load) => quantile(load.stages.accept, 0.99)));
+        return { leg, p99: figure(loads.map((load) => load.p99)), acceptP99, stages: stageQuantiles(loads) };
+      });
+    const onset: Record<string, unknown> = { rate, ms };
+    results.onset = onset;
+    for (const busy of [false, true]) {
+      const product = summarize(await measure("default", busy));
+      const baseline = summarize(await measure("1", busy));
+      const state = busy ? "one core busy" : "quiet";
+      onset[state] = { product, baseline };
+      product.forEach(({ leg, p99, acceptP99, stages }, i) => {
+        row(`onset at ${rate}/s, ${state}, ${leg}: p99 (one handle)`, p99, baseline[i]!.p99, "ms", true);
+        row(`  accept p99`, acceptP99, baseline[i]!.acceptP99, "ms", true);
+        rows.push([`  stages p50/p99 ms`, showStages(stages), "", ""]);
+      });
     }
   }
 

@@ -10,6 +10,7 @@ import { createLogger, errorFields } from "../lib/log";
 import { stopOnSignals } from "../lib/shutdown";
 import { BoardError } from "../lib/board/errors";
 import { providePageContext } from "./page-context";
+import { addAcceptHandles } from "./accept-handles";
 import { createWebServices } from "./web-services";
 
 const SHUTDOWN_GRACE_MS = 5000;
@@ -59,6 +60,13 @@ try {
       });
   });
   const address = await listen(server, config.PORT, config.WEB_HOST);
+  const accepting = [
+    server,
+    ...(await addAcceptHandles(server, config.ACCEPT_HANDLES - 1).catch((error: unknown) => {
+      log.warn("accepting on one handle: no more could be had", errorFields(error));
+      return [];
+    })),
+  ];
   void services.connect();
   await pagesReady;
   log.info("web app listening", { url: `http://${address}`, mode: dev ? "development" : "production" });
@@ -67,7 +75,8 @@ try {
     // New posts and streams are refused from here on, and open streams end, so that browsers and load
     // balancers move to another instance; posts in flight are still answered.
     services.stopTaking();
-    const closed = new Promise((resolve) => server.close(resolve));
+    // Each handle counts the connections it accepted; closed once every one of them has ended.
+    const closed = Promise.all(accepting.map((handle) => new Promise((resolve) => handle.close(resolve))));
     const grace = setTimeout(() => {
       for (const socket of sockets) socket.destroy();
     }, SHUTDOWN_GRACE_MS);

@@ -12,12 +12,13 @@ test("the benchmark runs every scenario with its baseline (the naive design or t
   for (const scenario of [
     "ingest, 1 client",
     "against bare node:http",
+    "CPU µs per post",
     "boards, against one",
     "end to end p99",
     "mixed 20 viewers, 50/s offered: accepted",
     "web CPU per delivered event",
-    "onset at 100/s, first",
-    "onset at 100/s, new connections",
+    "onset at 100/s, quiet, first",
+    "onset at 100/s, one core busy, new connections",
     "page under 100 msg/s",
     // Putting the pipeline back in front afterwards takes root.
     ...(canRestorePriority() ? ["page under 100 msg/s for 2 s, pipeline in the background"] : []),
