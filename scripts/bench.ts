@@ -15,7 +15,19 @@ import { createMessage } from "../src/lib/messages/create";
 import { storeKeys } from "../src/lib/store/keys";
 import { seedStore } from "../src/lib/store/message-store";
 import { createRedis } from "../src/lib/store/redis";
-import { closedLoop, createBoard, dropConnections, figure, groupCpuSeconds, groupRss, openViewer, post, quantile, type Figure } from "./bench/measure";
+import {
+  closedLoop,
+  createBoard,
+  dropConnections,
+  figure,
+  groupCpuSeconds,
+  groupRss,
+  oneConnectionEach,
+  openViewer,
+  post,
+  quantile,
+  type Figure,
+} from "./bench/measure";
 import { summarizeProfiles } from "./bench/cpu-profile";
 import { summarizeTraces } from "./bench/page-trace";
 import { canRestorePriority, floodPage, type PageFlood } from "./bench/page-flood";
@@ -396,6 +408,9 @@ async function main() {
     say("Load onset…");
     const { rate, ms } = size.onset;
     const legs = ["first", "again", "new connections"] as const;
+    // Every handle is woken by each new connection, and all but one find nothing to accept: what that costs
+    // shows where each request comes on a connection of its own.
+    const churn = size.onset.rate;
     const measure = (handles: "default" | "1", busy: boolean) =>
       repeat(size.runs, async (run) => {
         const name = `onset-${handles === "1" ? "one-handle" : "board"}${busy ? "-busy" : ""}-${run}`;
@@ -408,20 +423,25 @@ async function main() {
           if (leg !== "again") dropConnections(server.url);
           loads.push(await offeredLoad(server.url, { rate, ms, tag: `${leg}-${run}`, viewers: 10 }));
         }
+        const cpuBefore = groupCpuSeconds(server.pid);
+        if (!busy) await oneConnectionEach(server.url, "/api/health", churn);
+        const cpuUsPerNewConnection = ((groupCpuSeconds(server.pid) - cpuBefore) * 1e6) / churn;
         await stop(server, consumer, ...(spinning ? [spinning] : []));
-        return loads;
+        return { loads, cpuUsPerNewConnection };
       });
-    const summarize = (runs: OfferedLoad[][]) =>
+    const summarize = (runs: { loads: OfferedLoad[] }[]) =>
       legs.map((leg, i) => {
-        const loads = runs.map((r) => r[i]!);
+        const loads = runs.map((r) => r.loads[i]!);
         const acceptP99 = figure(loads.map((load) => quantile(load.stages.accept, 0.99)));
         return { leg, p99: figure(loads.map((load) => load.p99)), acceptP99, stages: stageQuantiles(loads) };
       });
     const onset: Record<string, unknown> = { rate, ms };
     results.onset = onset;
     for (const busy of [false, true]) {
-      const product = summarize(await measure("default", busy));
-      const baseline = summarize(await measure("1", busy));
+      const productRuns = await measure("default", busy);
+      const baselineRuns = await measure("1", busy);
+      const product = summarize(productRuns);
+      const baseline = summarize(baselineRuns);
       const state = busy ? "one core busy" : "quiet";
       onset[state] = { product, baseline };
       product.forEach(({ leg, p99, acceptP99, stages }, i) => {
@@ -429,6 +449,11 @@ async function main() {
         row(`  accept p99`, acceptP99, baseline[i]!.acceptP99, "ms", true);
         rows.push([`  stages p50/p99 ms`, showStages(stages), "", ""]);
       });
+      if (!busy) {
+        const perConnection = (runs: typeof productRuns) => figure(runs.map((r) => r.cpuUsPerNewConnection));
+        onset.cpuUsPerNewConnection = { product: perConnection(productRuns), baseline: perConnection(baselineRuns) };
+        row(`  web CPU per request, each on a new connection (one handle)`, perConnection(productRuns), perConnection(baselineRuns), "µs", true);
+      }
     }
   }
 

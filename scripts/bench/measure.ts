@@ -23,6 +23,17 @@ export async function createBoard(url: string, slug: string): Promise<void> {
   if (response.status !== 201) throw new Error(`creating board ${slug} answered ${response.status}: ${await response.text()}`);
 }
 
+/** GETs `path` `count` times in turn, each on a connection of its own, as clients that keep none do. */
+export async function oneConnectionEach(url: string, path: string, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await new Promise<void>((resolve, reject) => {
+      request(`${url}${path}`, { agent: false }, (response) => response.resume().on("end", resolve))
+        .on("error", reject)
+        .end();
+    });
+  }
+}
+
 /** Closes the kept-alive connections to `url`: the next posts open new ones, as new clients would. */
 export function dropConnections(url: string): void {
   pools.get(url)?.close();
