@@ -19,6 +19,7 @@ test("the benchmark runs every scenario with its baseline (the naive design or t
     "web CPU per delivered event",
     "onset at 100/s, quiet, first",
     "onset at 100/s, one core busy, new connections",
+    "each on a new connection",
     "page under 100 msg/s",
     // Putting the pipeline back in front afterwards takes root.
     ...(canRestorePriority() ? ["page under 100 msg/s for 2 s, pipeline in the background"] : []),
