@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import type { Server } from "node:net";
+import { Server } from "node:net";
 
 /**
  * `extra` more handles on the server's listening socket, each handing what it accepts to `server`.
@@ -13,9 +13,9 @@ import type { Server } from "node:net";
  * socket is to receive one: a short-lived child sends the server back as often as asked, each time as a
  * new descriptor.
  */
-export async function addAcceptHandles(server: Server, extra: number): Promise<Server[]> {
+export async function addAcceptHandles(server: Server, extra: number, { node = process.execPath } = {}): Promise<Server[]> {
   if (extra < 1) return [];
-  const echo = spawn(process.execPath, ["-e", "process.on('message', (m, handle) => process.send(m, handle))"], {
+  const echo = spawn(node, ["-e", "process.on('message', (m, handle) => process.send(m, handle))"], {
     stdio: ["ignore", "ignore", "inherit", "ipc"],
     // Nothing of this process's environment: NODE_OPTIONS, say, could load a loader into a one-liner.
     env: { NODE_ENV: process.env.NODE_ENV },
@@ -24,7 +24,8 @@ export async function addAcceptHandles(server: Server, extra: number): Promise<S
   try {
     await new Promise<void>((resolve, reject) => {
       echo.on("message", (_message, handle) => {
-        handles.push(handle as Server);
+        if (!(handle instanceof Server)) return reject(new Error("the process returned something other than the socket"));
+        handles.push(handle);
         if (handles.length === extra) resolve();
       });
       echo.once("error", reject);
@@ -37,9 +38,11 @@ export async function addAcceptHandles(server: Server, extra: number): Promise<S
   } finally {
     echo.removeAllListeners();
     // Its own descriptors of the socket would go on taking connections that nobody serves.
-    const ended = once(echo, "exit");
-    echo.kill();
-    await ended;
+    if (echo.pid !== undefined && echo.exitCode === null && echo.signalCode === null) {
+      const ended = once(echo, "exit");
+      echo.kill();
+      await ended;
+    }
   }
   for (const handle of handles) handle.on("connection", (socket) => server.emit("connection", socket));
   return handles;

@@ -74,3 +74,14 @@ test("once every handle is closed, the port takes no more connections", async ()
   await Promise.all(handles.map((handle) => new Promise((resolve) => handle.close(resolve))));
   assert.equal(await refusedOrTaken(), "refused");
 });
+
+test("when no child can return the socket, the server goes on with its one handle and nothing is left running", async () => {
+  const server = await listeningServer();
+  try {
+    await assert.rejects(addAcceptHandles(server, 3, { node: "/bin/false" }), /ended \(1\)/);
+    await assert.rejects(addAcceptHandles(server, 3, { node: "/nonexistent/node" }), /ENOENT/);
+    assert.equal(await mostPerTurn(server, 4), 1);
+  } finally {
+    server.close();
+  }
+});
