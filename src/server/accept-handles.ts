@@ -47,3 +47,9 @@ export async function addAcceptHandles(server: Server, extra: number, { node = p
   for (const handle of handles) handle.on("connection", (socket) => server.emit("connection", socket));
   return handles;
 }
+
+/** Stops every handle taking connections; resolves once every connection any of them accepted has ended. */
+export function closeHandles(handles: readonly Server[]): Promise<void> {
+  // Each handle counts only the connections it accepted itself.
+  return Promise.all(handles.map((handle) => new Promise((resolve) => handle.close(resolve)))).then(() => {});
+}

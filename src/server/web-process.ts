@@ -10,7 +10,7 @@ import { createLogger, errorFields } from "../lib/log";
 import { stopOnSignals } from "../lib/shutdown";
 import { BoardError } from "../lib/board/errors";
 import { providePageContext } from "./page-context";
-import { addAcceptHandles } from "./accept-handles";
+import { addAcceptHandles, closeHandles } from "./accept-handles";
 import { createWebServices } from "./web-services";
 
 const SHUTDOWN_GRACE_MS = 5000;
@@ -75,8 +75,7 @@ try {
     // New posts and streams are refused from here on, and open streams end, so that browsers and load
     // balancers move to another instance; posts in flight are still answered.
     services.stopTaking();
-    // Each handle counts the connections it accepted; closed once every one of them has ended.
-    const closed = Promise.all(accepting.map((handle) => new Promise((resolve) => handle.close(resolve))));
+    const closed = closeHandles(accepting);
     const grace = setTimeout(() => {
       for (const socket of sockets) socket.destroy();
     }, SHUTDOWN_GRACE_MS);

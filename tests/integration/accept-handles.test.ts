@@ -6,7 +6,7 @@ import { createServer, type Server } from "node:http";
 import { connect, type AddressInfo, type Socket } from "node:net";
 import { once } from "node:events";
 import { test } from "node:test";
-import { addAcceptHandles } from "../../src/server/accept-handles";
+import { addAcceptHandles, closeHandles } from "../../src/server/accept-handles";
 
 const CROWD = 40;
 
@@ -71,7 +71,7 @@ test("once every handle is closed, the port takes no more connections", async ()
       client.once("connect", () => (resolve("taken"), client.destroy())).once("error", () => resolve("refused"));
     });
   assert.equal(await refusedOrTaken(), "taken", "the other handles still accept");
-  await Promise.all(handles.map((handle) => new Promise((resolve) => handle.close(resolve))));
+  await closeHandles(handles);
   assert.equal(await refusedOrTaken(), "refused");
 });
 
