@@ -411,21 +411,24 @@ async function main() {
     // Every handle is woken by each new connection, and all but one find nothing to accept: what that costs
     // shows where each request comes on a connection of its own.
     const churn = size.onset.rate;
-    const measure = (handles: "default" | "1", busy: boolean) =>
+    const measure = (oneHandle: boolean, busy: boolean) =>
       repeat(size.runs, async (run) => {
-        const name = `onset-${handles === "1" ? "one-handle" : "board"}${busy ? "-busy" : ""}-${run}`;
+        const name = `onset-${oneHandle ? "one-handle" : "board"}${busy ? "-busy" : ""}-${run}`;
         const board = await fresh();
         const consumer = await consumerProcess(board.env, `${name}-consumer`);
-        const server = await web({ ...board.env, ...(handles === "1" && { ACCEPT_HANDLES: "1" }) }, `${name}-web`);
+        const server = await web({ ...board.env, ...(oneHandle && { ACCEPT_HANDLES: "1" }) }, `${name}-web`);
         const spinning = busy ? track(startProcess(`${name}-busy-core`, process.execPath, ["-e", "for (;;);"], { output: logTo(`${name}-busy`) })) : undefined;
         const loads: OfferedLoad[] = [];
         for (const leg of legs) {
           if (leg !== "again") dropConnections(server.url);
           loads.push(await offeredLoad(server.url, { rate, ms, tag: `${leg}-${run}`, viewers: 10 }));
         }
-        const cpuBefore = groupCpuSeconds(server.pid);
-        if (!busy) await oneConnectionEach(server.url, "/api/health", churn);
-        const cpuUsPerNewConnection = ((groupCpuSeconds(server.pid) - cpuBefore) * 1e6) / churn;
+        let cpuUsPerNewConnection = NaN;
+        if (!busy) {
+          const cpuBefore = groupCpuSeconds(server.pid);
+          await oneConnectionEach(server.url, "/api/health", churn);
+          cpuUsPerNewConnection = ((groupCpuSeconds(server.pid) - cpuBefore) * 1e6) / churn;
+        }
         await stop(server, consumer, ...(spinning ? [spinning] : []));
         return { loads, cpuUsPerNewConnection };
       });
@@ -438,8 +441,8 @@ async function main() {
     const onset: Record<string, unknown> = { rate, ms };
     results.onset = onset;
     for (const busy of [false, true]) {
-      const productRuns = await measure("default", busy);
-      const baselineRuns = await measure("1", busy);
+      const productRuns = await measure(false, busy);
+      const baselineRuns = await measure(true, busy);
       const product = summarize(productRuns);
       const baseline = summarize(baselineRuns);
       const state = busy ? "one core busy" : "quiet";
