@@ -1,5 +1,6 @@
 import { AssignerProtocol, type Admin } from "kafkajs";
 import { describeQuorum } from "./quorum";
+import { firstAnswer } from "./wire";
 
 /** The low and high offsets of each partition, as the admin client reports them; pass them in to ask once. */
 type Ends = Awaited<ReturnType<Admin["fetchTopicOffsets"]>>;
@@ -68,21 +69,6 @@ export async function groupMembers(admin: Admin, groupIds: readonly string[]): P
   return new Map(groupIds.map((groupId) => [groupId, groups.find((group) => group.groupId === groupId)?.members.length ?? 0]));
 }
 
-/** Under-replicated: some replica has fallen behind, or its node is down. */
-const shortOfCopies = ({ isr, replicas }: { isr: number[]; replicas: number[] }) => isr.length < replicas.length;
-
-async function firstAnswer<T>(addresses: readonly string[], ask: (address: string) => Promise<T>): Promise<T> {
-  let lastError: unknown = new Error("no broker address");
-  for (const address of addresses) {
-    try {
-      return await ask(address);
-    } catch (error) {
-      lastError = error;
-    }
-  }
-  throw lastError;
-}
-
 /** A consumer group's state, members and how far behind the end of `topic` it is, per partition. */
 export async function describeGroup(admin: Admin, groupId: string, topic: string, topicEnds?: Ends): Promise<GroupView> {
   const [{ groups }, [committed], ends] = await Promise.all([
@@ -116,3 +102,6 @@ function assignedPartitions(assignment: Buffer, topic: string): number[] {
     return []; // an assignment of another protocol
   }
 }
+
+/** Under-replicated: some replica has fallen behind, or its node is down. */
+const shortOfCopies = ({ isr, replicas }: { isr: number[]; replicas: number[] }) => isr.length < replicas.length;
