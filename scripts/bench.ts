@@ -9,6 +9,7 @@ import { parseArgs } from "node:util";
 import { Redis } from "ioredis";
 import { startBoardConsumer } from "../src/lib/consumer/board-consumer";
 import { createKafka } from "../src/lib/kafka/client";
+import { logKey, readLogIdentity } from "../src/lib/kafka/log-identity";
 import { createLogger } from "../src/lib/log";
 import { ensureBoardTopics } from "../src/lib/kafka/topics";
 import { createMessage } from "../src/lib/messages/create";
@@ -609,7 +610,15 @@ async function main() {
   if (wanted("history")) {
     // 6. Lasting history: the history consumer (and so a rebuild) over a large log, then search and older
     // pages on what it wrote, beside one INSERT per record, LIKE and OFFSET.
-    const figures = await benchHistory({ kafka, databaseUrl: stack.databaseUrl, size: size.history, log: quiet, say, id: `bench-${process.pid}` });
+    const figures = await benchHistory({
+      kafka,
+      brokers: stack.brokers,
+      databaseUrl: stack.databaseUrl,
+      size: size.history,
+      log: quiet,
+      say,
+      id: `bench-${process.pid}`,
+    });
     const messages = figures.messages.toLocaleString("en");
     row(`history consumer, ${messages} records`, figure([figures.writePerSecond]), figure([figures.naiveWritePerSecond]), "records/s");
     row(`rebuild ${messages} messages into PostgreSQL`, figure([figures.writeSeconds]), undefined, "s");
@@ -694,9 +703,12 @@ async function main() {
       // A store that exists but has read nothing yet, as when its consumer was down while the backlog
       // grew: an empty one would be refilled with the newest records only.
       const limits = { history: 100, dedupeWindow: 10_000 };
-      await seedStore(store, board.keys, limits, board.id, [], new Map([0, 1, 2].map((partition) => [partition, "0"])));
+      const identify = (topic: string) => readLogIdentity(stack.brokers, topic);
+      const log = logKey(await identify(board.id));
+      await seedStore(store, board.keys, limits, board.id, [], { log, nextOffsets: new Map([0, 1, 2].map((partition) => [partition, "0"])) });
       const consumer = await startBoardConsumer({
         kafka,
+        identify,
         redis: store,
         keys: board.keys,
         topic: board.id,

@@ -5,16 +5,18 @@ import type { AddressInfo } from "node:net";
 import nextEnv from "@next/env";
 import { configOrExit } from "../src/lib/config";
 import { startBoardConsumer } from "../src/lib/consumer/board-consumer";
-import { startHistoryConsumer } from "../src/lib/consumer/history-consumer";
+import { startHistoryConsumer, type HistoryConsumerOptions } from "../src/lib/consumer/history-consumer";
 import { createDatabase, type Database } from "../src/lib/history/database";
 import { newestWithOffsets } from "../src/lib/history/message-history";
 import type { RecentSource } from "../src/lib/consumer/store-refill";
 import { migrate } from "../src/lib/history/migrations";
 import { createConsumerMetrics, serveMetrics, type ConsumerMetrics } from "../src/lib/consumer/metrics";
 import { createKafka } from "../src/lib/kafka/client";
+import { readLogIdentity } from "../src/lib/kafka/log-identity";
 import { ensureBoardTopics } from "../src/lib/kafka/topics";
 import { createLogger, errorFields, type Logger } from "../src/lib/log";
 import { stopOnSignals } from "../src/lib/shutdown";
+import { rebuildNotices } from "../src/lib/store/followed-log";
 import { storeKeys } from "../src/lib/store/keys";
 import { createRedis } from "../src/lib/store/redis";
 
@@ -42,12 +44,18 @@ try {
   });
   const historyLog = createLogger("history", config);
   const database = config.DATABASE_URL ? createDatabase(config.DATABASE_URL, "message-board-history", historyLog) : undefined;
+  const keys = storeKeys(config);
+  // Which log each topic is, asked of Kafka itself; views of another log are rebuilt, and say so in /api/ready.
+  const identify = (topic: string) => readLogIdentity(config.KAFKA_BROKERS, topic);
+  const notices = rebuildNotices(redis, keys);
   const consumer = await startBoardConsumer({
     kafka,
     redis,
+    identify,
+    notices,
     // An emptied store is refilled from history when there is one, and from the log otherwise.
     recent: database && recentFromHistory(database, config.KAFKA_TOPIC),
-    keys: storeKeys(config),
+    keys,
     topic: config.KAFKA_TOPIC,
     boardsTopic: config.KAFKA_BOARDS_TOPIC,
     deadLetterTopic: config.KAFKA_DLQ_TOPIC,
@@ -59,7 +67,7 @@ try {
   });
   log.info("consumer started", { brokers: config.KAFKA_BROKERS, topic: config.KAFKA_TOPIC, groupId: config.KAFKA_CONSUMER_GROUP });
 
-  const history = config.DATABASE_URL && database ? startHistory(config.DATABASE_URL, database, historyLog, metrics) : undefined;
+  const history = config.DATABASE_URL && database ? startHistory(config.DATABASE_URL, database, historyLog, metrics, { identify, notices }) : undefined;
   if (!history) log.info("no lasting history: DATABASE_URL is not set");
 
   stopOnSignals(log, async () => {
@@ -77,7 +85,13 @@ try {
  * History waits for PostgreSQL without holding up the board: until the database answers, the board's store
  * runs alone and this says why every few seconds.
  */
-function startHistory(url: string, database: Database, log: Logger, metrics: ConsumerMetrics): { stop(): Promise<void> } {
+function startHistory(
+  url: string,
+  database: Database,
+  log: Logger,
+  metrics: ConsumerMetrics,
+  logs: Pick<HistoryConsumerOptions, "identify" | "notices">,
+): { stop(): Promise<void> } {
   const kafka = createKafka(config.KAFKA_BROKERS, `${config.KAFKA_CLIENT_ID}-history`, log);
   let stopped = false;
   let running: { stop(): Promise<void> } | undefined;
@@ -100,6 +114,7 @@ function startHistory(url: string, database: Database, log: Logger, metrics: Con
       topic: config.KAFKA_TOPIC,
       groupId: config.HISTORY_CONSUMER_GROUP,
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+      ...logs,
       log,
       metrics,
     });
@@ -125,8 +140,8 @@ function redacted(url: string): string {
 /** Each board's newest messages from PostgreSQL, as records to refill the store with. */
 function recentFromHistory(database: Database, topic: string): RecentSource {
   return async (limit) => {
-    const { messages, nextOffsets } = await newestWithOffsets(database, topic, limit);
+    const { messages, nextOffsets, log } = await newestWithOffsets(database, topic, limit);
     const recent = messages.map(({ partition, offset, appendedAt, ...message }) => ({ partition, offset, appendedAt, message }));
-    return { recent, nextOffsets, from: "PostgreSQL" };
+    return { recent, nextOffsets, log, from: "PostgreSQL" };
   };
 }

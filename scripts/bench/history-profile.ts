@@ -11,6 +11,7 @@ import { startHistoryConsumer } from "../../src/lib/consumer/history-consumer";
 import { createDatabase } from "../../src/lib/history/database";
 import { migrate } from "../../src/lib/history/migrations";
 import { createKafka } from "../../src/lib/kafka/client";
+import { readLogIdentity } from "../../src/lib/kafka/log-identity";
 import { ensureTopic } from "../../src/lib/kafka/topics";
 import { createLogger } from "../../src/lib/log";
 import { startOwnStack } from "../stack/own-stack";
@@ -73,7 +74,8 @@ try {
     const postgresBefore = treeCpuSeconds(postgresProcess.pid);
     const ownBefore = process.cpuUsage();
     const started = performance.now();
-    const consumer = await startHistoryConsumer({ kafka, database, databaseUrl: url, topic, groupId: `${topic}-${i}`, log });
+    const identify = (of: string) => readLogIdentity(stack.brokers, of);
+    const consumer = await startHistoryConsumer({ kafka, database, databaseUrl: url, topic, groupId: `${topic}-${i}`, identify, log });
     await waitFor("history to reach the end of the log", async () => (await written()) >= records, { timeoutMs: 1_800_000, intervalMs: 100 });
     const seconds = (performance.now() - started) / 1000;
     const own = process.cpuUsage(ownBefore);

@@ -3,6 +3,7 @@
 // way: one INSERT per record in autocommit, LIKE '%word%', OFFSET pagination.
 import pg from "pg";
 import type { Kafka } from "kafkajs";
+import { readLogIdentity } from "../../src/lib/kafka/log-identity";
 import { startHistoryConsumer } from "../../src/lib/consumer/history-consumer";
 import { createDatabase } from "../../src/lib/history/database";
 import { findMessage, olderMessages, searchMessages } from "../../src/lib/history/history-reader";
@@ -71,7 +72,15 @@ async function timed<T>(work: () => Promise<T>): Promise<number> {
   return performance.now() - started;
 }
 
-export async function benchHistory(options: { kafka: Kafka; databaseUrl: string; size: HistorySize; log: Logger; say: (line: string) => void; id: string }) {
+export async function benchHistory(options: {
+  kafka: Kafka;
+  brokers: string[];
+  databaseUrl: string;
+  size: HistorySize;
+  log: Logger;
+  say: (line: string) => void;
+  id: string;
+}) {
   const { kafka, size, log, say, id } = options;
   const topic = `${id}-history`;
   await ensureTopic(kafka, topic, 3, [{ name: "message.timestamp.type", value: "LogAppendTime" }]);
@@ -85,7 +94,8 @@ export async function benchHistory(options: { kafka: Kafka; databaseUrl: string;
   const count = async () => Number((await database.query<{ sum: string | null }>("SELECT sum(next_offset) FROM history_offsets")).rows[0]?.sum ?? 0);
   say("History: the history consumer writes the log into PostgreSQL…");
   const started = performance.now();
-  const consumer = await startHistoryConsumer({ kafka, database, databaseUrl, topic, groupId: `${id}-history`, log });
+  const identify = (of: string) => readLogIdentity(options.brokers, of);
+  const consumer = await startHistoryConsumer({ kafka, database, databaseUrl, topic, groupId: `${id}-history`, identify, log });
   await waitFor("history to reach the end of the log", async () => (await count()) >= size.messages, { timeoutMs: 1_800_000, intervalMs: 200 });
   const writeSeconds = (performance.now() - started) / 1000;
   await consumer.stop();

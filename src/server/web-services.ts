@@ -22,6 +22,7 @@ import { readActivity, readBoard, readBoards } from "../lib/store/board-list";
 import { readHead, readHistory } from "../lib/store/message-store";
 import { RateLimiter } from "../lib/store/rate-limit";
 import { createRedis } from "../lib/store/redis";
+import { readRebuildNotices } from "../lib/store/followed-log";
 
 export type WebServices = {
   /** Finds the API's handler for a request; undefined for the pages. */
@@ -132,6 +133,7 @@ export function createWebServices(config: Config, log: Logger): WebServices {
     admin,
     cluster: async () => describeCluster(await admin(), config.KAFKA_BROKERS),
     redis,
+    rebuilding: () => readRebuildNotices(redis, keys),
     group: { groupId: config.KAFKA_CONSUMER_GROUP, topic: config.KAFKA_TOPIC },
     lastingHistory: database && { ping: () => database.query("SELECT 1"), groupId: config.HISTORY_CONSUMER_GROUP },
     tail,

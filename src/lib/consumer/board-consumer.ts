@@ -10,8 +10,11 @@ import { decodeBoardRecord, decodeRecord, REQUEST_ID_HEADER } from "../kafka/rec
 import { boardsReadUpTo, readBoards, registerBoards } from "../store/board-list";
 import type { ConsumerMetrics } from "./metrics";
 import { groupConsumer, restartingRun, subscribeWhenKnown } from "./group";
-import { untilDone } from "./until-done";
+import { deadline, untilDone } from "./until-done";
 import { recentFromLog, storeRefill, type RecentSource } from "./store-refill";
+import type { LogIdentity } from "../kafka/log-identity";
+import { logFollower, positionTracker, reportMovedBack, type RebuildNotices } from "./followed-log";
+import { boardListView, storeView, topicEnds } from "./log-views";
 
 export type BoardConsumerOptions = {
   kafka: Kafka;
@@ -26,12 +29,18 @@ export type BoardConsumerOptions = {
   limits: StoreLimits;
   /** Where the newest messages are found when the store has lost its data, besides the log itself. */
   recent?: RecentSource;
+  /** Which log a topic name stands for now. */
+  identify(topic: string): Promise<LogIdentity>;
+  /** Where a view being rebuilt says so. */
+  notices?: RebuildNotices;
   log: Logger;
   metrics?: ConsumerMetrics;
 };
 
-// How often the consumer checks that the store still has its data, for an idle board.
+// How often the consumer checks that the store still has its data, for an idle board; and, every so many
+// of those, that the views still follow the log Kafka has.
 const STORE_CHECK_MS = 1000;
+const LOG_CHECK_EVERY = 5;
 
 export type BoardConsumer = { stop(): Promise<void> };
 
@@ -40,13 +49,26 @@ export type BoardConsumer = { stop(): Promise<void> };
  * committed only after Redis has applied the batch (and the dead-letter topic has what could not be
  * stored), and applying a batch twice changes nothing. The store's own offsets say where to read: a store
  * that lost its data is refilled and read into again from where the refill reaches, and one that lost its
- * last writes (a Redis restarted without them) is read into again from its last stored offset.
+ * last writes (a Redis restarted without them) is read into again from its last stored offset. Those
+ * offsets are positions in one log, which the store records: a store of another log is rebuilt from this
+ * one (see `logFollower`), on start, on every assignment, when Kafka moves the consumer back, and every
+ * few seconds.
  */
 export async function startBoardConsumer(options: BoardConsumerOptions): Promise<BoardConsumer> {
   const { kafka, redis, keys, topic, boardsTopic, deadLetterTopic, groupId, log, metrics } = options;
   const consumer = groupConsumer(kafka, groupId, log, options.sessionTimeoutMs);
   const deadLetters = new DurableProducer(kafka);
   const admin = kafka.admin();
+  const knownBoards = async () => [keys.defaultBoard, ...(await readBoards(redis, keys)).map((board) => board.slug)];
+  const views = { store: storeView(redis, keys, topic, knownBoards), boards: boardListView(redis, keys, boardsTopic) };
+  const follower = logFollower({
+    views: [views.store, views.boards],
+    identify: options.identify,
+    ends: (of) => topicEnds(admin, of),
+    notices: options.notices,
+    log,
+    metrics,
+  });
   const refill = storeRefill({
     admin,
     redis,
@@ -54,9 +76,11 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
     limits: options.limits,
     topic,
     sources: [...(options.recent ? [options.recent] : []), recentFromLog(admin, topic)],
-    boards: async () => [keys.defaultBoard, ...(await readBoards(redis, keys)).map((board) => board.slug)],
+    currentLog: () => follower.current(views.store),
+    boards: knownBoards,
     log,
   });
+  const positions = positionTracker();
 
   let assigned: number[] = [];
   let boardsAssigned: number[] = [];
@@ -64,20 +88,41 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
   const readFromStore = async (partitions = assigned, boards = boardsAssigned) => {
     const next = await storedUpTo(redis, keys, topic);
     for (const partition of partitions) {
+      positions.forget(topic, partition);
       const offset = next.get(partition);
       if (offset !== undefined) consumer.seek({ topic, partition, offset });
     }
     if (boards.length > 0) {
       const offset = await boardsReadUpTo(redis, keys);
-      for (const partition of boards) consumer.seek({ topic: boardsTopic, partition, offset });
+      for (const partition of boards) {
+        positions.forget(boardsTopic, partition);
+        consumer.seek({ topic: boardsTopic, partition, offset });
+      }
     }
   };
+  // Batches wait until the views have been compared with the log and each partition sent where they stand.
+  let settled = Promise.resolve();
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     assigned = payload.memberAssignment[topic] ?? [];
     boardsAssigned = payload.memberAssignment[boardsTopic] ?? [];
-    readFromStore().catch((error: unknown) => log.warn("could not read the store's offsets; reading from the group's", errorFields(error)));
+    positions.forget();
+    settled = follower
+      .check()
+      .then(() => readFromStore())
+      .catch((error: unknown) =>
+        log.warn("could not compare the views' log with Kafka's, or read the store's offsets; reading from the group's", errorFields(error)),
+      );
   });
-  const watch = watchStore({ redis, keys, log, refill, onNewEpoch: () => readFromStore() });
+  const watch = watchStore({
+    redis,
+    keys,
+    log,
+    refill,
+    onNewEpoch: () => readFromStore(),
+    checkLog: async () => {
+      if (await follower.checkQuietly()) await readFromStore();
+    },
+  });
 
   const running = restartingRun(consumer, log);
   const stop = async () => {
@@ -88,6 +133,7 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
   };
   try {
     await admin.connect();
+    await untilDone("comparing the views' log with Kafka's", () => follower.check(), { heartbeat: async () => {}, giveUp: deadline(30_000), log });
     await consumer.connect();
     await subscribeWhenKnown(consumer, [topic, boardsTopic], log);
   } catch (error) {
@@ -98,9 +144,22 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
   await running.run({
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+      await settled;
+      if (isStale()) return;
       const { partition } = batch;
       const retry = { heartbeat, giveUp: () => !isRunning() || isStale(), log };
       const run = { first: batch.firstOffset() ?? "0", last: batch.lastOffset() };
+      const asked = positions.movedBack(batch.topic, partition, run.first);
+      if (asked !== undefined) {
+        reportMovedBack(log, metrics, { group: groupId, topic: batch.topic, partition, asked, from: run.first });
+        positions.forget(batch.topic, partition);
+        if (await untilDone("comparing the views' log with Kafka's", () => follower.check(), retry)) return readFromStore();
+      }
+      /** The views are behind another log than their records': compared again, and the partition read from where they stand. */
+      const otherLog = async () => {
+        await untilDone("comparing the views' log with Kafka's", () => follower.check(), retry);
+        await (batch.topic === boardsTopic ? readFromStore([], [partition]) : readFromStore([partition], []));
+      };
       const deadLetter = async (dead: DeadLetter[]) => {
         await untilDone("dead-letter write", () => sendDeadLetters(deadLetters, deadLetterTopic, batch.topic, dead), retry);
         for (const { record, reason } of dead) {
@@ -116,13 +175,16 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
       };
       const done = async () => {
         resolveOffset(batch.lastOffset());
+        positions.read(batch.topic, partition, batch.lastOffset());
         await commitOffsetsIfNecessary();
       };
 
       if (batch.topic === boardsTopic) {
         const { boards, dead } = sortBoards(batch);
-        const registered = await untilDone("Redis write", () => registerBoards(redis, keys, run, boards), retry);
+        const boardsRun = { ...run, log: follower.current(views.boards) };
+        const registered = await untilDone("Redis write", () => registerBoards(redis, keys, boardsRun, boards), retry);
         if (registered === "records-missing") return readFromStore([], [partition]);
+        if (registered === "other-log") return otherLog();
         await deadLetter(dead);
         if (registered > 0) log.info("boards created", { boards: boards.map(({ board }) => board.slug) });
         return done();
@@ -130,13 +192,16 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
 
       const { records, dead } = sortBatch(batch, Date.now());
       metrics?.consumed.inc(batch.messages.length);
-      const appended = await untilDone("Redis write", () => appendRecords(redis, keys, options.limits, topic, partition, run, records), {
+      const storeRun = { ...run, log: follower.current(views.store) };
+      const appended = await untilDone("Redis write", () => appendRecords(redis, keys, options.limits, topic, partition, storeRun, records), {
         ...retry,
         onFailure: () => metrics?.redisErrors.inc(),
       });
       if ("refused" in appended) {
-        if (appended.refused === "empty-store") await untilDone("store refill", refill, retry);
-        else log.warn("the store lacks records before this batch (Redis lost its last writes?): reading them again", { partition, from: run.first });
+        if (appended.refused === "other-log") return otherLog();
+        if (appended.refused === "empty-store") {
+          if ((await untilDone("store refill", refill, retry)) === "other-log") return otherLog();
+        } else log.warn("the store lacks records before this batch (Redis lost its last writes?): reading them again", { partition, from: run.first });
         await readFromStore([partition], []);
         return;
       }
@@ -160,11 +225,21 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
 /**
  * Notices, on an idle board too, that the store lost its data (refilling it) or was refilled by another
  * consumer (a new epoch): either way this consumer's partitions are read again from the store's offsets.
+ * Every few checks it also has the views compared with Kafka's log.
  */
-function watchStore(options: { redis: Redis; keys: StoreKeys; log: Logger; refill: () => Promise<void>; onNewEpoch: () => Promise<void> }) {
+function watchStore(options: {
+  redis: Redis;
+  keys: StoreKeys;
+  log: Logger;
+  refill: () => Promise<unknown>;
+  onNewEpoch: () => Promise<void>;
+  checkLog: () => Promise<void>;
+}) {
   let seen: string | null | undefined;
   let checking = false;
+  let ticks = 0;
   const check = async () => {
+    if (++ticks % LOG_CHECK_EVERY === 0) await options.checkLog();
     let epoch = await readEpoch(options.redis, options.keys);
     if (epoch === null) {
       await options.refill();

@@ -7,7 +7,10 @@ import type { Database } from "../history/database";
 import { HISTORY_RESET_CHANNEL, writeHistory, type HistoryRecord } from "../history/message-history";
 import type { ConsumerMetrics } from "./metrics";
 import { groupConsumer, restartingRun, subscribeWhenKnown } from "./group";
-import { untilDone } from "./until-done";
+import { deadline, untilDone } from "./until-done";
+import type { LogIdentity } from "../kafka/log-identity";
+import { logFollower, positionTracker, reportMovedBack, type RebuildNotices } from "./followed-log";
+import { historyView, topicEnds } from "./log-views";
 
 export type HistoryConsumerOptions = {
   kafka: Kafka;
@@ -16,35 +19,58 @@ export type HistoryConsumerOptions = {
   topic: string;
   groupId: string;
   sessionTimeoutMs?: number;
+  /** Which log a topic name stands for now. */
+  identify(topic: string): Promise<LogIdentity>;
+  /** Where history says it is being rebuilt. */
+  notices?: RebuildNotices;
   log: Logger;
   metrics?: ConsumerMetrics;
 };
 
+// How often history is compared with the log Kafka has, when nothing else made it so.
+const LOG_CHECK_MS = 5000;
+
 /**
  * Moves records from Kafka into PostgreSQL, as a consumer group of its own: history neither waits for the
  * board's store nor holds it up. PostgreSQL keeps each partition's offset with the rows, so history is
- * exactly once whatever Kafka's committed offsets say (those are committed too, for the lag figures).
+ * exactly once whatever Kafka's committed offsets say (those are committed too, for the lag figures). The
+ * offsets are positions in the log history records; history of another log is written again from this one.
  */
 export async function startHistoryConsumer(options: HistoryConsumerOptions): Promise<{ stop(): Promise<void> }> {
   const { kafka, database, topic, groupId, log, metrics } = options;
   const consumer = groupConsumer(kafka, groupId, log, options.sessionTimeoutMs);
   const admin = kafka.admin();
+  const view = historyView(database, topic);
+  const follower = logFollower({ views: [view], identify: options.identify, ends: (of) => topicEnds(admin, of), notices: options.notices, log, metrics });
+  const positions = positionTracker();
   let assigned: number[] = [];
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    assigned = payload.memberAssignment[topic] ?? [];
-  });
   const rewind = async (partitions: readonly number[]) => {
     const starts = await logStarts(admin, topic);
-    for (const partition of partitions) consumer.seek({ topic, partition, offset: starts.get(partition) ?? "0" });
+    for (const partition of partitions) {
+      positions.forget(topic, partition);
+      consumer.seek({ topic, partition, offset: starts.get(partition) ?? "0" });
+    }
   };
+  // A view made to follow a new log was cleared: every partition goes back to the start of the log.
+  const checkLog = async (check: () => Promise<boolean>) => {
+    if (await check()) await rewind(assigned);
+  };
+  let settled = Promise.resolve();
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    assigned = payload.memberAssignment[topic] ?? [];
+    positions.forget();
+    settled = checkLog(follower.check).catch((error: unknown) => log.warn("could not compare history's log with Kafka's", errorFields(error)));
+  });
 
   await admin.connect();
+  await untilDone("comparing history's log with Kafka's", follower.check, { heartbeat: async () => {}, giveUp: deadline(30_000), log });
   await consumer.connect();
   await subscribeWhenKnown(consumer, [topic], log);
   const resets = listenForResets(options.databaseUrl, log, () => {
     log.info("history was cleared: reading the log again from its start", { partitions: assigned });
     rewind(assigned).catch((error: unknown) => log.error("could not go back to the start of the log", errorFields(error)));
   });
+  const timer = setInterval(() => void checkLog(follower.checkQuietly), LOG_CHECK_MS);
   const running = restartingRun(consumer, log);
   await running.run({
     eachBatchAutoResolve: false,
@@ -52,7 +78,16 @@ export async function startHistoryConsumer(options: HistoryConsumerOptions): Pro
     // the next is decoded, so the database's cores and this process's one are busy at once.
     partitionsConsumedConcurrently: 3,
     eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }) => {
+      await settled;
+      if (isStale()) return;
       const { partition } = batch;
+      const retry = { heartbeat, giveUp: () => !isRunning() || isStale(), log };
+      const asked = positions.movedBack(topic, partition, batch.firstOffset() ?? "0");
+      if (asked !== undefined) {
+        reportMovedBack(log, metrics, { group: groupId, topic, partition, asked, from: batch.firstOffset() ?? "0" });
+        positions.forget(topic, partition);
+        if (await untilDone("comparing history's log with Kafka's", follower.check, retry)) return rewind(assigned);
+      }
       const records: HistoryRecord[] = batch.messages.map((record) => {
         const decoded = decodeRecord(record.value);
         const appendedAt = Number(record.timestamp);
@@ -62,26 +97,32 @@ export async function startHistoryConsumer(options: HistoryConsumerOptions): Pro
           appendedAt: Number.isFinite(appendedAt) && appendedAt > 0 ? appendedAt : undefined,
         };
       });
-      const start = async () => (await logStarts(admin, topic)).get(partition) ?? "0";
-      const written = await untilDone("PostgreSQL write", () => writeHistory(database, topic, partition, records, start), {
-        heartbeat,
-        giveUp: () => !isRunning() || isStale(),
-        log,
+      const from = { log: follower.current(view), logStart: async () => (await logStarts(admin, topic)).get(partition) ?? "0" };
+      const written = await untilDone("PostgreSQL write", () => writeHistory(database, topic, partition, records, from), {
+        ...retry,
         onFailure: () => metrics?.postgresErrors.inc(),
       });
+      if ("otherLog" in written) {
+        // Another consumer moved history to a new log first, or this one has not noticed yet.
+        await untilDone("comparing history's log with Kafka's", follower.check, retry);
+        return rewind([partition]);
+      }
       if ("gapFrom" in written) {
         // History was cleared, or this group's committed offset is ahead of it: read from where it stops.
         log.info("history is behind this batch: reading from where it stops", { partition, from: written.gapFrom, batchFrom: batch.firstOffset() });
+        positions.forget(topic, partition);
         consumer.seek({ topic, partition, offset: written.gapFrom });
         return;
       }
       metrics?.historyStored.inc(written.stored);
       resolveOffset(batch.lastOffset());
+      positions.read(topic, partition, batch.lastOffset());
       await commitOffsetsIfNecessary();
     },
   });
   return {
     async stop() {
+      clearInterval(timer);
       await running.stop();
       await admin.disconnect();
       await resets.end();

@@ -18,6 +18,18 @@ export function createConsumerMetrics() {
       registers: [registry],
     }),
     postgresErrors: new Counter({ name: "board_postgres_errors_total", help: "Failed PostgreSQL writes (each retried)", registers: [registry] }),
+    offsetsOutOfRange: new Counter({
+      name: "board_offsets_out_of_range_total",
+      help: "Times Kafka had no record at a consumer's position and moved it back to the start of the log",
+      labelNames: ["group"] as const,
+      registers: [registry],
+    }),
+    viewsRebuilt: new Counter({
+      name: "board_views_rebuilt_total",
+      help: "Times a view was found to follow another log than Kafka's and was rebuilt from the current one",
+      labelNames: ["view"] as const,
+      registers: [registry],
+    }),
     lag: new Gauge({
       name: "board_consumer_lag",
       help: "Records behind the end of each partition, after the last batch",

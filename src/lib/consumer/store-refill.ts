@@ -4,8 +4,11 @@ import { errorFields, type Logger } from "../log";
 import type { StoreKeys } from "../store/keys";
 import { seedStore, type ConsumedRecord, type StoreLimits } from "../store/message-store";
 
-/** The newest messages of each board known outside Redis (oldest first), and per partition the offset they reach. */
-export type Recent = { recent: ConsumedRecord[]; nextOffsets: Map<number, string>; from: string };
+/**
+ * The newest messages of each board known outside Redis (oldest first), per partition the offset they
+ * reach, and the log those offsets are in (none: the one the consumer reads).
+ */
+export type Recent = { recent: ConsumedRecord[]; nextOffsets: Map<number, string>; log?: string | null; from: string };
 export type RecentSource = (limit: number) => Promise<Recent>;
 
 /**
@@ -23,7 +26,8 @@ export function recentFromLog(admin: Admin, topic: string): RecentSource {
 
 /**
  * Refills the store once it has lost its data (an empty Redis, a FLUSHALL), from the first source that
- * answers. One refill at a time; a second caller waits for the one under way.
+ * answers with positions in the log the consumer reads. One refill at a time; a second caller waits for
+ * the one under way. Resolves to "other-log" when the store follows another log than `currentLog`.
  */
 export function storeRefill(options: {
   admin: Admin;
@@ -32,13 +36,16 @@ export function storeRefill(options: {
   limits: StoreLimits;
   topic: string;
   sources: readonly RecentSource[];
+  /** The log the consumer reads now. */
+  currentLog: () => string;
   /** Every board the store may hold, so that each one's old list is dropped. */
   boards: () => Promise<string[]>;
   log: Logger;
-}): () => Promise<void> {
-  const { admin, redis, keys, limits, topic, sources, boards, log } = options;
-  let running: Promise<void> | undefined;
+}): () => Promise<"done" | "other-log"> {
+  const { admin, redis, keys, limits, topic, sources, currentLog, boards, log } = options;
+  let running: Promise<"done" | "other-log"> | undefined;
   const refill = async () => {
+    const current = currentLog();
     for (const source of sources) {
       let found: Recent;
       try {
@@ -47,17 +54,22 @@ export function storeRefill(options: {
         log.warn("could not read the newest messages to refill the store; trying the next source", errorFields(error));
         continue;
       }
+      if (found.log !== undefined && found.log !== current) {
+        log.info(`${found.from} follows another log than Kafka's now; refilling from the next source`, { theirs: found.log, current });
+        continue;
+      }
       // A partition the source knows nothing of is read again from its start.
       for (const { partition, low } of await admin.fetchTopicOffsets(topic)) if (!found.nextOffsets.has(partition)) found.nextOffsets.set(partition, low);
-      const seeded = await seedStore(redis, keys, limits, topic, found.recent, found.nextOffsets, await boards());
-      if (seeded) {
+      const seeded = await seedStore(redis, keys, limits, topic, found.recent, { log: current, nextOffsets: found.nextOffsets }, await boards());
+      if (seeded === "other-log") return seeded;
+      if (seeded === "refilled") {
         log.warn("the store had lost its messages: refilled it", {
           messages: found.recent.length,
           from: found.from,
           readingAgainFrom: Object.fromEntries(found.nextOffsets),
         });
       }
-      return;
+      return "done";
     }
     throw new Error("no source could refill the store");
   };

@@ -27,3 +27,9 @@ export async function untilDone<T>(
     }
   }
 }
+
+/** For `giveUp`: true once `ms` have passed from now. */
+export function deadline(ms: number): () => boolean {
+  const at = Date.now() + ms;
+  return () => Date.now() > at;
+}

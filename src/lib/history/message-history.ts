@@ -1,3 +1,4 @@
+import type { PoolClient } from "pg";
 import type { ArchivedMessage, Message } from "../messages/schema";
 import { inTransaction, type Database } from "./database";
 
@@ -7,32 +8,38 @@ import { inTransaction, type Database } from "./database";
  */
 export type HistoryRecord = { offset: string; message: Message | undefined; appendedAt: number | undefined };
 
-/** Stored (how many new rows), or not applied because the records before `gapFrom` are not stored yet. */
-export type HistoryWrite = { stored: number } | { gapFrom: string };
+/**
+ * Stored (how many new rows), or not applied: the records before `gapFrom` are not stored yet, or history
+ * follows another log than the records' (`otherLog`).
+ */
+export type HistoryWrite = { stored: number } | { gapFrom: string } | { otherLog: true };
 
 /**
  * Writes a run of one partition's records, in offset order, exactly once: the rows and the partition's
  * next offset commit in one transaction, records below that offset are skipped, and a run that starts
  * past it is refused, so that history has no holes. `logStart` is where a partition with no history yet
- * begins (the oldest offset the log keeps).
+ * begins (the oldest offset the log keeps). The records come from `log`; offsets of any other mean nothing
+ * here, so a run from a log history does not follow is refused.
  */
 export async function writeHistory(
   database: Database,
   topic: string,
   partition: number,
   records: readonly HistoryRecord[],
-  logStart: () => Promise<string>,
+  from: { log: string; logStart: () => Promise<string> },
 ): Promise<HistoryWrite> {
   const last = records.at(-1);
   if (!last) return { stored: 0 };
   return inTransaction(database, async (client) => {
     // Writers of one partition (a consumer and one whose partition was taken from it) take turns.
     await client.query("SELECT pg_advisory_xact_lock(hashtext($1), $2)", [topic, partition]);
-    const { rows } = await client.query<{ next_offset: string }>("SELECT next_offset FROM history_offsets WHERE topic = $1 AND partition = $2", [
-      topic,
-      partition,
-    ]);
-    const next = BigInt(rows[0]?.next_offset ?? (await logStart()));
+    const { rows } = await client.query<{ log_id: string | null; next_offset: string | null }>(
+      `SELECT (SELECT log_id FROM history_log WHERE topic = $1) AS log_id,
+              (SELECT next_offset FROM history_offsets WHERE topic = $1 AND partition = $2) AS next_offset`,
+      [topic, partition],
+    );
+    if (rows[0]?.log_id !== from.log) return { otherLog: true };
+    const next = BigInt(rows[0].next_offset ?? (await from.logStart()));
     if (BigInt(records[0]!.offset) > next) return { gapFrom: next.toString() };
     const fresh = records.filter((record): record is HistoryRecord & { message: Message } => record.message !== undefined && BigInt(record.offset) >= next);
     let stored = 0;
@@ -77,10 +84,36 @@ export async function writeHistory(
 
 /** Forgets all history, rows and offsets at once, so that it is written again from the log. */
 export async function clearHistory(database: Database): Promise<void> {
-  await inTransaction(database, async (client) => {
-    await client.query("TRUNCATE messages, history_offsets");
-    // Listening consumers go back to the start of the log now, rather than at their next record.
-    await client.query(`NOTIFY ${HISTORY_RESET_CHANNEL}`);
+  await inTransaction(database, clearRows);
+}
+
+async function clearRows(client: PoolClient): Promise<void> {
+  // In the order writers take them (offsets read, rows written), so that a writer under way finishes first
+  // rather than deadlock with this.
+  await client.query("LOCK TABLE history_offsets, messages IN ACCESS EXCLUSIVE MODE");
+  await client.query("TRUNCATE messages, history_offsets");
+  // Listening consumers go back to the start of the log now, rather than at their next record.
+  await client.query(`NOTIFY ${HISTORY_RESET_CHANNEL}`);
+}
+
+/** The log history's offsets are positions in (see `writeHistory`); null when it records none. */
+export async function historyLog(database: Database, topic: string): Promise<string | null> {
+  const { rows } = await database.query<{ log_id: string }>("SELECT log_id FROM history_log WHERE topic = $1", [topic]);
+  return rows[0]?.log_id ?? null;
+}
+
+/**
+ * Records `to` as the log history follows, clearing history first if `clear`, in one transaction and only
+ * if it still follows `from` (null: none). Resolves to whether it did.
+ */
+export async function followHistoryLog(database: Database, topic: string, from: string | null, to: string, clear: boolean): Promise<boolean> {
+  return inTransaction(database, async (client) => {
+    await client.query("SELECT pg_advisory_xact_lock(hashtext('history_log'))");
+    const { rows } = await client.query<{ log_id: string }>("SELECT log_id FROM history_log WHERE topic = $1", [topic]);
+    if ((rows[0]?.log_id ?? null) !== from) return false;
+    if (clear) await clearRows(client);
+    await client.query(`INSERT INTO history_log (topic, log_id) VALUES ($1, $2) ON CONFLICT (topic) DO UPDATE SET log_id = excluded.log_id`, [topic, to]);
+    return true;
   });
 }
 
@@ -112,14 +145,14 @@ export function archived(row: MessageRow): ArchivedMessage {
 }
 
 /**
- * Each board's newest `limit` messages (oldest first) and every partition's next offset, read in one
- * snapshot so that the two agree: what refills an emptied store.
+ * Each board's newest `limit` messages (oldest first), every partition's next offset and the log those are
+ * positions in, read in one snapshot so that they agree: what refills an emptied store.
  */
 export async function newestWithOffsets(
   database: Database,
   topic: string,
   limit: number,
-): Promise<{ messages: ArchivedMessage[]; nextOffsets: Map<number, string> }> {
+): Promise<{ messages: ArchivedMessage[]; nextOffsets: Map<number, string>; log: string | null }> {
   return inTransaction(
     database,
     async (client) => {
@@ -140,9 +173,11 @@ export async function newestWithOffsets(
       const offsets = await client.query<{ partition: number; next_offset: string }>("SELECT partition, next_offset FROM history_offsets WHERE topic = $1", [
         topic,
       ]);
+      const followed = await client.query<{ log_id: string }>("SELECT log_id FROM history_log WHERE topic = $1", [topic]);
       return {
         messages: rows.map(archived),
         nextOffsets: new Map(offsets.rows.map((row) => [row.partition, row.next_offset])),
+        log: followed.rows[0]?.log_id ?? null,
       };
     },
     true,

@@ -45,6 +45,17 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
       CREATE INDEX messages_order ON messages (appended_at DESC, partition DESC, "offset" DESC);
     `,
   },
+  {
+    name: "003_history_log",
+    sql: `
+      -- Which log the rows' partitions and offsets are positions in: the Kafka cluster's id and the topic's
+      -- id. A topic made again, or another cluster, starts its offsets at 0 under the same name.
+      CREATE TABLE history_log (
+        topic text PRIMARY KEY,
+        log_id text NOT NULL
+      );
+    `,
+  },
 ];
 
 // Any number of processes may start at once; one applies the steps while the others wait for it.

@@ -8,18 +8,19 @@ import { safeJson } from "../safe-json";
 const register = new LuaScript(REGISTER_SCRIPT);
 
 /**
- * Adds the boards of a run of the boards topic (in offset order); see REGISTER_SCRIPT. Resolves to how
- * many were new, or to "records-missing" when the run starts past where the list of boards stops.
+ * Adds the boards of a run of the boards topic (in offset order) read from `run.log`; see REGISTER_SCRIPT.
+ * Resolves to how many were new, or to "records-missing" when the run starts past where the list of boards
+ * stops, or "other-log" when the list follows another log.
  */
 export async function registerBoards(
   redis: Redis,
   keys: StoreKeys,
-  run: { first: string; last: string },
+  run: { first: string; last: string; log: string },
   boards: readonly { offset: string; board: Board }[],
-): Promise<number | "records-missing"> {
-  const args = [keys.boardsChannel, run.first, run.last, ...boards.flatMap(({ offset, board }) => [offset, board.slug, JSON.stringify(board)])];
-  const result = Number(await register.run(redis, [keys.boards, keys.boardsApplied], args));
-  return result === -2 ? "records-missing" : result;
+): Promise<number | "records-missing" | "other-log"> {
+  const args = [keys.boardsChannel, run.first, run.last, run.log, ...boards.flatMap(({ offset, board }) => [offset, board.slug, JSON.stringify(board)])];
+  const result = Number(await register.run(redis, [keys.boards, keys.boardsApplied, keys.boardsLog], args));
+  return result === -2 ? "records-missing" : result === -3 ? "other-log" : result;
 }
 
 /** The next offset of the boards topic to read: 0 once the list of boards is lost. */

@@ -12,6 +12,11 @@ export type StoreKeys = {
   applied: string;
   epoch: string;
   ids: string;
+  /** Which log the applied offsets are positions in (see FOLLOW_SCRIPT); the boards' the same for their topic. */
+  log: string;
+  boardsLog: string;
+  /** view → why it is being rebuilt, for as long as it is (JSON, with when the sentence expires). */
+  rebuilding: string;
   /** Prefix of the posts' rate-limit buckets, one per client address. */
   rate: string;
   /** slug → the board's creation record; what the boards topic has been read to; where new boards are announced. */
@@ -34,6 +39,9 @@ export function storeKeys(config: Pick<Config, "REDIS_MESSAGES_KEY" | "REDIS_CHA
     applied: `${root}:applied`,
     epoch: `${root}:epoch`,
     ids: `${root}:ids`,
+    log: `${root}:log`,
+    boardsLog: `${root}:boards:log`,
+    rebuilding: `${root}:rebuilding`,
     rate: `${root}:rate`,
     boards: `${root}:boards`,
     boardsApplied: `${root}:boards:applied`,

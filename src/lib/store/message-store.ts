@@ -15,8 +15,13 @@ export type ConsumedRecord = { partition: number; offset: string; message: Messa
 /** How many messages the list keeps, and how many recent ids are remembered to refuse a second copy. */
 export type StoreLimits = { history: number; dedupeWindow: number };
 
-/** Stored (how many were new), or refused: the store must be refilled first, or records before the run are missing. */
-export type Appended = { stored: number } | { refused: "empty-store" | "records-missing" };
+/**
+ * Stored (how many were new), or refused: the store must be refilled first, records before the run are
+ * missing, or the store follows another log than the records'.
+ */
+export type Appended = { stored: number } | { refused: "empty-store" | "records-missing" | "other-log" };
+
+const REFUSALS = { [-1]: "empty-store", [-2]: "records-missing", [-3]: "other-log" } as const;
 
 export function newEpoch(): string {
   return randomBytes(6).toString("hex");
@@ -27,7 +32,7 @@ const partitionField = (topic: string, partition: number) => `${topic}:${partiti
 /**
  * Stores records of one partition, in offset order, and publishes each; see APPEND_SCRIPT for why this is
  * safe to repeat. `run` is the first and last offset of the consumer's run, records that are not messages
- * included. Resolves only once Redis has applied the whole run.
+ * included, and `log` the log they were read from. Resolves only once Redis has applied the whole run.
  */
 export async function appendRecords(
   redis: Redis,
@@ -35,22 +40,21 @@ export async function appendRecords(
   limits: StoreLimits,
   topic: string,
   partition: number,
-  run: { first: string; last: string },
+  run: { first: string; last: string; log: string },
   records: readonly ConsumedRecord[],
 ): Promise<Appended> {
   const boards = numberBoards(records);
-  const args: (string | number)[] = [limits.history, keys.channel, partitionField(topic, partition), run.first, run.last, limits.dedupeWindow, ...boards.slugs];
+  const field = partitionField(topic, partition);
+  const args: (string | number)[] = [limits.history, keys.channel, field, run.first, run.last, limits.dedupeWindow, run.log, ...boards.slugs];
   for (const record of records) {
     if (record.partition !== partition) throw new Error("appendRecords takes records of one partition");
     args.push(record.offset, record.message.id, boards.number(record), entryJson(record));
   }
   const result = Number(await append.run(redis, [...sharedKeys(keys), ...boards.keys(keys)], args));
-  if (result === -1) return { refused: "empty-store" };
-  if (result === -2) return { refused: "records-missing" };
-  return { stored: result };
+  return result === -1 || result === -2 || result === -3 ? { refused: REFUSALS[result] } : { stored: result };
 }
 
-const sharedKeys = (keys: StoreKeys) => [keys.applied, keys.epoch, keys.ids, keys.activity];
+const sharedKeys = (keys: StoreKeys) => [keys.applied, keys.epoch, keys.ids, keys.activity, keys.log];
 
 /** The boards of `records` (and `also`), numbered from 1 as the scripts take them. */
 function numberBoards(records: readonly ConsumedRecord[], also: readonly string[] = []) {
@@ -70,8 +74,8 @@ function entryJson({ message, partition, offset, appendedAt, consumedAt }: Consu
 
 /**
  * Refills an empty store with `recent` (oldest first, at most the cap per board) and, per partition, the
- * next offset to store; see SEED_SCRIPT. `boards` are dropped and refilled even when `recent` has none of
- * theirs. Resolves to false if the store was not empty.
+ * next offset to store in `log`; see SEED_SCRIPT. `boards` are dropped and refilled even when `recent` has
+ * none of theirs. Resolves to "refilled", or "not-empty", or "other-log" when the store follows another.
  */
 export async function seedStore(
   redis: Redis,
@@ -79,16 +83,18 @@ export async function seedStore(
   limits: StoreLimits,
   topic: string,
   recent: readonly ConsumedRecord[],
-  nextOffsets: ReadonlyMap<number, string>,
+  from: { log: string; nextOffsets: ReadonlyMap<number, string> },
   boards: readonly string[] = [],
-): Promise<boolean> {
+): Promise<"refilled" | "not-empty" | "other-log"> {
+  const { log, nextOffsets } = from;
   const kept = newestPerBoard(recent, limits.history);
   const numbered = numberBoards(kept, boards);
-  const args: (string | number)[] = [newEpoch(), limits.history, keys.channel, nextOffsets.size];
+  const args: (string | number)[] = [newEpoch(), limits.history, keys.channel, log, nextOffsets.size];
   for (const [partition, next] of nextOffsets) args.push(partitionField(topic, partition), (BigInt(next) - 1n).toString());
   args.push(...numbered.slugs);
   for (const record of kept) args.push(record.message.id, numbered.number(record), entryJson(record));
-  return Number(await seed.run(redis, [...sharedKeys(keys), ...numbered.keys(keys)], args)) === 1;
+  const result = Number(await seed.run(redis, [...sharedKeys(keys), ...numbered.keys(keys)], args));
+  return result === 1 ? "refilled" : result === -3 ? "other-log" : "not-empty";
 }
 
 function newestPerBoard(oldestFirst: readonly ConsumedRecord[], limit: number): ConsumedRecord[] {

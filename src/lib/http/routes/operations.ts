@@ -11,6 +11,8 @@ export type OperationsDeps = {
   /** The Kafka nodes, which of them are up, and partitions short of replicas. */
   cluster(): Promise<ClusterView>;
   redis: Pick<Redis, "ping">;
+  /** A sentence for each view being rebuilt from a new log. */
+  rebuilding(): Promise<string[]>;
   metrics: Pick<WebMetrics, "registry">;
   group: { groupId: string; topic: string };
   /** Lasting history, when the board keeps it: its database, and the group that writes it. */
@@ -22,7 +24,7 @@ const NO_STORE = { "Cache-Control": "no-store" };
 
 type Check<T> = ({ ok: true } & T) | { ok: false; error: string };
 
-export function operationsRoutes({ lifecycle, admin, cluster, redis, metrics, group, lastingHistory: history }: OperationsDeps) {
+export function operationsRoutes({ lifecycle, admin, cluster, redis, rebuilding, metrics, group, lastingHistory: history }: OperationsDeps) {
   return {
     /** The process is up and answering; nothing else is asked, so a restart is never triggered by a dependency. */
     health: async (): Promise<Reply> => {
@@ -35,12 +37,13 @@ export function operationsRoutes({ lifecycle, admin, cluster, redis, metrics, gr
      * updates) reachable, answered 200; otherwise 503. What still works but should not last is answered
      * 200 with status "degraded" and a sentence each in `warnings`: a Kafka node down or partitions short
      * of replicas (one more failure and posts stop), no consumer in the group (posts wait in Kafka),
-     * PostgreSQL unreachable or nobody writing history (older messages and search are down or behind).
+     * PostgreSQL unreachable or nobody writing history (older messages and search are down or behind), a
+     * view being rebuilt from a new log (it shows less than Kafka holds meanwhile).
      */
     ready: async (): Promise<Reply> => {
       const [kafka, store, consumers, database, historians] = await Promise.all([
         check(async () => kafkaSummary(await cluster())),
-        check(async () => ({ reply: await redis.ping() })),
+        check(async () => ({ reply: await redis.ping(), rebuilding: await rebuilding() })),
         check(async () => consumerSummary(await describeGroup(await admin(), group.groupId, group.topic))),
         history && check(async () => ({ reply: await history.ping() })),
         history && check(async () => consumerSummary(await describeGroup(await admin(), history.groupId, group.topic))),
@@ -50,6 +53,7 @@ export function operationsRoutes({ lifecycle, admin, cluster, redis, metrics, gr
       const warnings = ready
         ? [
             ...(kafka.ok ? kafka.warnings : []),
+            ...(store.ok ? store.rebuilding : []),
             ...consumerWarnings(consumers, group.groupId),
             ...(database && !database.ok ? [`PostgreSQL is unreachable (${database.error}): older messages and search are down until it is back.`] : []),
             ...(historians?.ok && historians.members === 0 ? [`No consumer is in the group ${historians.group}: history falls behind the board.`] : []),
