@@ -15,7 +15,9 @@ import { startOwnKafka } from "../../scripts/stack/own-stack";
 import { audit, clean, range, seconds, sendersOutOfOrder, storedInOrder } from "../support/audit";
 import { runTinyBench } from "../support/bench";
 import { silentLog } from "../support/silent-log";
-import { cleanupList, postMessage, stack, startApps, testRedis, troubleIn, waitFor, type Names } from "../support/stack";
+import { postOnNewLog } from "../support/new-log";
+import { freshDatabase } from "../support/postgres";
+import { appEnv, cleanupList, postMessage, stack, startApps, testRedis, troubleIn, uniqueNames, waitFor, type Names } from "../support/stack";
 
 const cleanup = cleanupList();
 after(() => cleanup.run());
@@ -227,6 +229,34 @@ test("two nodes down: posts are refused with a clear 503 and none is acknowledge
   );
   await cluster.startNode(first!);
   await allInSync();
+});
+
+test("one broker, then three, then one again, on the same Redis and PostgreSQL: each log's posts show at once, none twice", async (t) => {
+  // What `npm run local` and then `npm run local -- --brokers 3` do on one data directory: two clusters,
+  // two logs under one topic name, one Redis and one PostgreSQL.
+  const names = uniqueNames("switch");
+  const shared = { DATABASE_URL: await freshDatabase("switch") };
+  const one = appEnv(names, shared);
+  const three = appEnv(names, { ...shared, ...onCluster({ MESSAGES_LIMIT: "100" }) });
+
+  const first = await postOnNewLog(cleanup, "switch-one", one, "first", 40);
+  const second = await postOnNewLog(cleanup, "switch-three", three, "second", 10);
+  const third = await postOnNewLog(cleanup, "switch-back", one, "third", 10);
+
+  const sorted = (ids: readonly string[]) => ids.toSorted();
+  t.diagnostic(
+    `views after each switch: ${[first, second, third].map(({ views }) => `${views.recent.length} recent, ${views.history.length} in history`).join("; ")}`,
+  );
+  // Each log's views hold that log's posts and only those: the cluster's ten, then the single node's fifty.
+  assert.deepEqual(sorted(second.views.recent), sorted(second.ids));
+  assert.deepEqual(sorted(second.views.history), sorted(second.ids));
+  assert.deepEqual(sorted(third.views.recent), sorted([...first.ids, ...third.ids]));
+  assert.deepEqual(sorted(third.views.history), sorted([...first.ids, ...third.ids]));
+  for (const { consumerLog } of [second, third]) {
+    assert.match(consumerLog, /the Redis store was read from another log/);
+    assert.match(consumerLog, /the list of boards was read from another log/);
+    assert.match(consumerLog, /history in PostgreSQL was read from another log/);
+  }
 });
 
 test("npm run bench compares three copies with one in the same run: ingest and end to end", async () => {

@@ -6,6 +6,7 @@ import { after, test } from "node:test";
 import type { Redis } from "ioredis";
 import type { ISocketFactory, KafkaMessage } from "kafkajs";
 import { createKafka } from "../../src/lib/kafka/client";
+import { readLogIdentity } from "../../src/lib/kafka/log-identity";
 import { decodeRecord } from "../../src/lib/kafka/record";
 import { startBoardConsumer, type BoardConsumer } from "../../src/lib/consumer/board-consumer";
 import { MessageProducer } from "../../src/lib/kafka/producer";
@@ -37,6 +38,7 @@ async function consumerFor(names: Names, redis: Redis, log: Logger = recordingLo
   const consumer = await startBoardConsumer({
     kafka,
     redis,
+    identify: (topic) => readLogIdentity(stack.brokers, topic),
     keys: names.keys,
     topic: names.topic,
     boardsTopic: names.boardsTopic,

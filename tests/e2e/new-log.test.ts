@@ -1,0 +1,107 @@
+// Redis and PostgreSQL are views of one Kafka log, and Kafka can put another log under the same topic name:
+// the topic made again, or Kafka's data removed. Each time, real consumer and web processes on the same
+// Redis and PostgreSQL show every new post at once, in every view, and once.
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { rmSync } from "node:fs";
+import path from "node:path";
+import { after, test } from "node:test";
+import { parseConfig } from "../../src/lib/config";
+import { readLogIdentity } from "../../src/lib/kafka/log-identity";
+import { ensureBoardTopics } from "../../src/lib/kafka/topics";
+import { board, launchBrowser } from "../../scripts/stack/browser";
+import { startOwnKafka } from "../../scripts/stack/own-stack";
+import { range } from "../support/audit";
+import { eachOnce, postOnNewLog, viewsOf } from "../support/new-log";
+import { freshDatabase } from "../support/postgres";
+import { appEnv, cleanupList, logOf, postMessage, stack, startApps, testKafka, uniqueNames, waitFor } from "../support/stack";
+
+const cleanup = cleanupList();
+after(() => cleanup.run());
+
+/** Posts `text` until it is accepted; only a 503 (the topic not there yet) is tried again, for at most 30 s. */
+async function postWhenTaken(url: string, text: string): Promise<string> {
+  const id = randomUUID();
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const { status, body } = await postMessage(url, { id, text });
+    if (status === 201) return id;
+    assert.equal(status, 503, `only a 503 may refuse a post here, not ${status}: ${JSON.stringify(body)}`);
+    assert.ok(Date.now() < deadline, `still refused after 30 s: ${JSON.stringify(body)}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+test("the topic deleted and made again while the board runs: new posts show at once in every view, the old log's leave", async (t) => {
+  const databaseUrl = await freshDatabase("remade");
+  const { names, env, web, consumer } = await startApps(cleanup, "remade", { DATABASE_URL: databaseUrl });
+  const url = web[0]!.url;
+  const before: string[] = [];
+  for (const i of range(30)) before.push(await postWhenTaken(url, `before ${i}`));
+  await eachOnce("the first posts in history", async () => (await viewsOf(url, "before")).history, before);
+  // A reader whose page is open throughout: its stream is told that the store started again, and it reloads.
+  const browser = cleanup.add(await launchBrowser(), (opened) => opened.close());
+  const page = board(await browser.newPage());
+  await page.open(url);
+  await page.message("before 29").waitFor();
+
+  const kafka = testKafka();
+  const admin = cleanup.add(kafka.admin(), (client) => client.disconnect());
+  await admin.connect();
+  const old = await readLogIdentity(stack.brokers, names.topic);
+  await admin.deleteTopics({ topics: [names.topic] });
+  await waitFor("the topic to be gone", async () => !(await admin.listTopics()).includes(names.topic));
+  await ensureBoardTopics(kafka, parseConfig(env));
+  const remade = await readLogIdentity(stack.brokers, names.topic);
+  assert.equal(remade.clusterId, old.clusterId);
+  assert.notEqual(remade.topicId, old.topicId, "a topic made again has another id");
+
+  const afterwards: string[] = [];
+  for (const i of range(10)) afterwards.push(await postWhenTaken(url, `after ${i}`));
+  const views = () => viewsOf(url, "after");
+  await eachOnce("the new posts in the recent list", async () => (await views()).recent, afterwards);
+  const shown = async () => Promise.all(range(10).map(async (i) => page.message(`after ${i}`).count()));
+  await waitFor("the open page to show each new post once", async () => (await shown()).every((count) => count === 1), { timeoutMs: 10_000 });
+  assert.equal(await page.message("before").count(), 0, "the open page shows none of the old log's");
+  await eachOnce("the new posts in history", async () => (await views()).history, afterwards);
+  await eachOnce("the new posts found by search", async () => (await views()).search, afterwards);
+  // The views follow the log that is, and the first posts went with the topic that held them.
+  const left = await viewsOf(url, "before");
+  assert.deepEqual(
+    [left.recent, left.history, left.search].map((ids) => ids.filter((id) => before.includes(id)).length),
+    [0, 0, 0],
+  );
+
+  const said = logOf(consumer.name);
+  t.diagnostic(
+    said
+      .split("\n")
+      .filter((line) => /another log|out of range|rebuilt/.test(line))
+      .map((line) => /"msg":"([^"]*)"/.exec(line)?.[1])
+      .join("\n"),
+  );
+  assert.match(said, /the Redis store was read from another log/);
+  assert.match(said, /history in PostgreSQL was read from another log/);
+  await waitFor("/api/ready to be ready once the views are rebuilt", async () => {
+    const ready = (await (await fetch(`${url}/api/ready`)).json()) as { status: string };
+    return ready.status === "ready";
+  });
+});
+
+test("Kafka's data removed while Redis and PostgreSQL are kept: the new cluster's posts show, none hidden, none twice", async (t) => {
+  const home = path.join(stack.workDir, "removed-kafka");
+  const first = cleanup.add(await startOwnKafka(home, 1), (cluster) => cluster.stop());
+  const names = uniqueNames("removed");
+  const env = appEnv(names, { DATABASE_URL: await freshDatabase("removed") });
+  const before = await postOnNewLog(cleanup, "removed-before", { ...env, KAFKA_BROKERS: first.brokers.join(",") }, "before", 20);
+
+  await first.stop();
+  rmSync(home, { recursive: true, force: true });
+  const second = cleanup.add(await startOwnKafka(home, 1), (cluster) => cluster.stop());
+  const after = await postOnNewLog(cleanup, "removed-after", { ...env, KAFKA_BROKERS: second.brokers.join(",") }, "after", 10);
+
+  t.diagnostic(`${before.ids.length} posts on the first cluster, ${after.ids.length} on the second; the views now hold ${after.views.recent.length}`);
+  assert.deepEqual(after.views.recent.toSorted(), after.ids.toSorted(), "the recent list holds the new cluster's posts, and only those");
+  assert.deepEqual(after.views.history.toSorted(), after.ids.toSorted());
+  assert.match(after.consumerLog, /another log .* than Kafka has now/);
+});
