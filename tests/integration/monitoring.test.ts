@@ -22,7 +22,7 @@ function promtool(...args: string[]): string {
 }
 
 test("promtool accepts the alert rules, the docker compose scrape settings and the local ones", () => {
-  assert.match(promtool("check", "rules", ALERT_RULES), /SUCCESS: 6 rules found/);
+  assert.match(promtool("check", "rules", ALERT_RULES), /SUCCESS: 7 rules found/);
   assert.match(promtool("check", "config", path.join(PROJECT_ROOT, "scripts/prometheus/compose.yml")), /SUCCESS/);
   const local = path.join(stack.workDir, "prometheus-local.yml");
   writeFileSync(local, prometheusConfig({ web: ["127.0.0.1:3000"], consumers: ["127.0.0.1:9464", "127.0.0.1:9465"] }));
@@ -64,5 +64,5 @@ test("Prometheus scrapes a consumer's metrics and evaluates the rules", async ()
     },
     { timeoutMs: 60_000, intervalMs: 500 },
   );
-  assert.equal(rules.length, 6);
+  assert.equal(rules.length, 7);
 });

@@ -59,7 +59,7 @@ test("the alert rules cover what operators must hear of, each on exported metric
   const alerts = rules.groups.flatMap((group) => group.rules);
   assert.deepEqual(
     alerts.map((rule) => rule.alert),
-    ["ConsumerLagRising", "DeadLettersAppearing", "NoConsumerInGroup", "ProduceErrors", "UnderReplicatedPartitions", "TargetDown"],
+    ["ConsumerLagRising", "DeadLettersAppearing", "ViewRebuiltFromNewLog", "NoConsumerInGroup", "ProduceErrors", "UnderReplicatedPartitions", "TargetDown"],
   );
   for (const { alert, expr } of alerts) for (const name of metricsIn(expr)) assert.ok(names.has(name), `${alert}: ${name} is not exported`);
 });
