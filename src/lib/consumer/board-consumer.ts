@@ -122,6 +122,7 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
     checkLog: async () => {
       if (await follower.checkQuietly()) await readFromStore();
     },
+    rebuilds: follower.rebuildProgress,
   });
 
   const running = restartingRun(consumer, log);
@@ -225,7 +226,7 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
 /**
  * Notices, on an idle board too, that the store lost its data (refilling it) or was refilled by another
  * consumer (a new epoch): either way this consumer's partitions are read again from the store's offsets.
- * Every few checks it also has the views compared with Kafka's log.
+ * Every few checks it also has the views compared with Kafka's log; at the others, a rebuild's progress noted.
  */
 function watchStore(options: {
   redis: Redis;
@@ -234,18 +235,21 @@ function watchStore(options: {
   refill: () => Promise<unknown>;
   onNewEpoch: () => Promise<void>;
   checkLog: () => Promise<void>;
+  rebuilds: () => Promise<void>;
 }) {
   let seen: string | null | undefined;
   let checking = false;
   let ticks = 0;
   const check = async () => {
-    if (++ticks % LOG_CHECK_EVERY === 0) await options.checkLog();
+    await (++ticks % LOG_CHECK_EVERY === 0 ? options.checkLog() : options.rebuilds());
     let epoch = await readEpoch(options.redis, options.keys);
-    if (epoch === null) {
+    const empty = epoch === null;
+    if (empty) {
       await options.refill();
       epoch = await readEpoch(options.redis, options.keys);
     }
-    if (seen !== undefined && epoch !== seen) await options.onNewEpoch();
+    // A store refilled here (the first check's too: a store rebuilt at start) is read from where it reaches.
+    if ((seen !== undefined || empty) && epoch !== seen) await options.onNewEpoch();
     seen = epoch;
   };
   const timer = setInterval(() => {

@@ -96,7 +96,7 @@ export function logFollower({ views, identify, ends, notices, log, metrics }: Lo
   };
 
   /** Renews the notice of each view being rebuilt, and ends it once the view reaches the end its log had. */
-  const progress = async () => {
+  const rebuildProgress = async () => {
     for (const [id, rebuild] of rebuilding) {
       const positions = await rebuild.view.positions();
       const behind = [...rebuild.ends].some(([partition, end]) => (positions.get(partition) ?? 0n) < end);
@@ -122,11 +122,11 @@ export function logFollower({ views, identify, ends, notices, log, metrics }: Lo
     return checking;
   };
 
-  /** `check`, for a timer: a failure (Kafka away) is only noted and tried again next time. Moves rebuilds on. */
+  /** `check`, then `rebuildProgress`, for a timer: a failure (Kafka away) is only noted and tried again next time. */
   const checkQuietly = async (): Promise<boolean> => {
     try {
       const changed = await check();
-      await progress();
+      await rebuildProgress();
       return changed;
     } catch (error) {
       log.debug("could not compare the views' log with Kafka's", errorFields(error));
@@ -137,6 +137,8 @@ export function logFollower({ views, identify, ends, notices, log, metrics }: Lo
   return {
     check,
     checkQuietly,
+    /** For a timer: renews the notices of views being rebuilt, or ends them; a failure is tried next time. */
+    rebuildProgress: () => rebuildProgress().catch((error: unknown) => log.debug("could not read a rebuild's progress", errorFields(error))),
     /** The log `view`'s records come from, as last checked. */
     current(view: LogView): string {
       const key = current.get(view.id);

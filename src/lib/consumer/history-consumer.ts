@@ -4,7 +4,7 @@ import type { Logger } from "../log";
 import { errorFields } from "../log";
 import { decodeRecord } from "../kafka/record";
 import type { Database } from "../history/database";
-import { HISTORY_RESET_CHANNEL, writeHistory, type HistoryRecord } from "../history/message-history";
+import { HISTORY_RESET_CHANNEL, historyOffsets, writeHistory, type HistoryRecord } from "../history/message-history";
 import type { ConsumerMetrics } from "./metrics";
 import { groupConsumer, restartingRun, subscribeWhenKnown } from "./group";
 import { deadline, untilDone } from "./until-done";
@@ -27,8 +27,10 @@ export type HistoryConsumerOptions = {
   metrics?: ConsumerMetrics;
 };
 
-// How often history is compared with the log Kafka has, when nothing else made it so.
-const LOG_CHECK_MS = 5000;
+// How often a rebuild's progress is noted, and every how many of those history is compared with the log
+// Kafka has when nothing else made it so.
+const TICK_MS = 1000;
+const LOG_CHECK_EVERY = 5;
 
 /**
  * Moves records from Kafka into PostgreSQL, as a consumer group of its own: history neither waits for the
@@ -44,22 +46,25 @@ export async function startHistoryConsumer(options: HistoryConsumerOptions): Pro
   const follower = logFollower({ views: [view], identify: options.identify, ends: (of) => topicEnds(admin, of), notices: options.notices, log, metrics });
   const positions = positionTracker();
   let assigned: number[] = [];
-  const rewind = async (partitions: readonly number[]) => {
-    const starts = await logStarts(admin, topic);
+  /** Partitions read from where history stops (the start of the log, once it is cleared), not from the group's offsets. */
+  const readFromHistory = async (partitions: readonly number[]) => {
+    const [next, starts] = await Promise.all([historyOffsets(database, topic), logStarts(admin, topic)]);
     for (const partition of partitions) {
       positions.forget(topic, partition);
-      consumer.seek({ topic, partition, offset: starts.get(partition) ?? "0" });
+      consumer.seek({ topic, partition, offset: next.get(partition) ?? starts.get(partition) ?? "0" });
     }
   };
-  // A view made to follow a new log was cleared: every partition goes back to the start of the log.
-  const checkLog = async (check: () => Promise<boolean>) => {
-    if (await check()) await rewind(assigned);
-  };
+  // Batches wait until history has been compared with the log and each partition sent where history stops.
   let settled = Promise.resolve();
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     assigned = payload.memberAssignment[topic] ?? [];
     positions.forget();
-    settled = checkLog(follower.check).catch((error: unknown) => log.warn("could not compare history's log with Kafka's", errorFields(error)));
+    settled = follower
+      .check()
+      .then(() => readFromHistory(assigned))
+      .catch((error: unknown) =>
+        log.warn("could not compare history's log with Kafka's, or read where it stops; reading from the group's offsets", errorFields(error)),
+      );
   });
 
   await admin.connect();
@@ -68,9 +73,17 @@ export async function startHistoryConsumer(options: HistoryConsumerOptions): Pro
   await subscribeWhenKnown(consumer, [topic], log);
   const resets = listenForResets(options.databaseUrl, log, () => {
     log.info("history was cleared: reading the log again from its start", { partitions: assigned });
-    rewind(assigned).catch((error: unknown) => log.error("could not go back to the start of the log", errorFields(error)));
+    readFromHistory(assigned).catch((error: unknown) => log.error("could not go back to the start of the log", errorFields(error)));
   });
-  const timer = setInterval(() => void checkLog(follower.checkQuietly), LOG_CHECK_MS);
+  // Every second a rebuild's progress; every few, history compared with the log Kafka has.
+  let ticks = 0;
+  const timer = setInterval(() => {
+    if (++ticks % LOG_CHECK_EVERY !== 0) return void follower.rebuildProgress();
+    void follower
+      .checkQuietly()
+      .then((changed) => (changed ? readFromHistory(assigned) : undefined))
+      .catch((error: unknown) => log.warn("could not read where history stops", errorFields(error)));
+  }, TICK_MS);
   const running = restartingRun(consumer, log);
   await running.run({
     eachBatchAutoResolve: false,
@@ -86,7 +99,7 @@ export async function startHistoryConsumer(options: HistoryConsumerOptions): Pro
       if (asked !== undefined) {
         reportMovedBack(log, metrics, { group: groupId, topic, partition, asked, from: batch.firstOffset() ?? "0" });
         positions.forget(topic, partition);
-        if (await untilDone("comparing history's log with Kafka's", follower.check, retry)) return rewind(assigned);
+        if (await untilDone("comparing history's log with Kafka's", follower.check, retry)) return readFromHistory(assigned);
       }
       const records: HistoryRecord[] = batch.messages.map((record) => {
         const decoded = decodeRecord(record.value);
@@ -105,7 +118,7 @@ export async function startHistoryConsumer(options: HistoryConsumerOptions): Pro
       if ("otherLog" in written) {
         // Another consumer moved history to a new log first, or this one has not noticed yet.
         await untilDone("comparing history's log with Kafka's", follower.check, retry);
-        return rewind([partition]);
+        return readFromHistory([partition]);
       }
       if ("gapFrom" in written) {
         // History was cleared, or this group's committed offset is ahead of it: read from where it stops.
