@@ -3,6 +3,9 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { isTransient } from "../kafka/client";
 import { errorFields, type Logger } from "../log";
 
+// kafkajs's default is 5 s; an idle consumer asks once a second instead, which costs the broker nothing.
+const FETCH_WAIT_MS = 1000;
+
 /** A member of `groupId`, with the group settings every consumer here shares, saying when it joins or crashes. */
 export function groupConsumer(kafka: Kafka, groupId: string, log: Logger, sessionTimeout = 10_000): Consumer {
   const consumer = kafka.consumer({
@@ -14,6 +17,9 @@ export function groupConsumer(kafka: Kafka, groupId: string, log: Logger, sessio
     // milliseconds and gives way to a rebalance at its next heartbeat, so kafkajs's 60 s would only
     // lengthen the pause when a member is lost in a failover.
     rebalanceTimeout: 2 * sessionTimeout,
+    // A seek of ours (a view refilled or rebuilt is read from where it now stops) takes effect at the next
+    // fetch: on an idle partition, after the broker has held the one under way this long.
+    maxWaitTimeInMs: FETCH_WAIT_MS,
   });
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) =>
     log.info("joined consumer group", { groupId, memberId: payload.memberId, assignment: payload.memberAssignment }),
