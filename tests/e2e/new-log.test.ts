@@ -6,18 +6,21 @@ import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { after, test } from "node:test";
+import { z } from "zod";
 import { parseConfig } from "../../src/lib/config";
 import { readLogIdentity } from "../../src/lib/kafka/log-identity";
 import { ensureBoardTopics } from "../../src/lib/kafka/topics";
+import { rebuildNotices } from "../../src/lib/store/followed-log";
 import { board, launchBrowser } from "../../scripts/stack/browser";
 import { startOwnKafka } from "../../scripts/stack/own-stack";
 import { range } from "../support/audit";
 import { eachOnce, postOnNewLog, viewsOf } from "../support/new-log";
 import { freshDatabase } from "../support/postgres";
-import { appEnv, cleanupList, logOf, postMessage, stack, startApps, testKafka, uniqueNames, waitFor } from "../support/stack";
+import { appEnv, cleanupList, logOf, postMessage, stack, startApps, testKafka, testRedis, uniqueNames, waitFor } from "../support/stack";
 
 const cleanup = cleanupList();
 after(() => cleanup.run());
+const redis = cleanup.add(testRedis(), (client) => client.disconnect());
 
 /** Posts `text` until it is accepted; only a 503 (the topic not there yet) is tried again, for at most 30 s. */
 async function postWhenTaken(url: string, text: string): Promise<string> {
@@ -73,6 +76,19 @@ test("the topic deleted and made again while the board runs: new posts show at o
   );
 
   const said = logOf(consumer.name);
+  // What the consumer counted, read from its own metrics.
+  const metricsUrl = /"url":"(http:\/\/127\.0\.0\.1:\d+\/metrics)"/.exec(said)?.[1];
+  assert.ok(metricsUrl, "the consumer says where its metrics are");
+  const metrics = await (await fetch(metricsUrl)).text();
+  const counted = (name: string, label: string) => Number(new RegExp(`^${name}\\{${label}\\} (\\d+)$`, "m").exec(metrics)?.[1] ?? 0);
+  // Which notices first, Kafka moving the consumer back or the check every five seconds, is a race; each
+  // time Kafka moved it back is both said and counted.
+  const movedBack = (group: string) => said.split("\n").filter((line) => line.includes("(offset out of range)") && line.includes(`"group":"${group}"`)).length;
+  for (const group of [names.group, names.historyGroup]) assert.equal(counted("board_offsets_out_of_range_total", `group="${group}"`), movedBack(group), group);
+  assert.equal(counted("board_views_rebuilt_total", 'view="store"'), 1);
+  assert.equal(counted("board_views_rebuilt_total", 'view="history"'), 1);
+  assert.equal(counted("board_views_rebuilt_total", 'view="boards"'), 0, "the boards topic was not made again");
+
   t.diagnostic(
     said
       .split("\n")
@@ -82,11 +98,18 @@ test("the topic deleted and made again while the board runs: new posts show at o
   );
   assert.match(said, /the Redis store was read from another log/);
   assert.match(said, /history in PostgreSQL was read from another log/);
-  await waitFor("/api/ready to be ready once the views are rebuilt", async () => {
-    const ready = (await (await fetch(`${url}/api/ready`)).json()) as { status: string };
-    return ready.status === "ready";
-  });
+  const ready = async () => readySchema.parse(await (await fetch(`${url}/api/ready`)).json());
+  await waitFor("/api/ready to be ready once the views are rebuilt", async () => (await ready()).status === "ready");
+
+  // While a consumer says a view is being rebuilt, every web process says so too.
+  const notices = rebuildNotices(redis, names.keys);
+  await notices.set("history", "history in PostgreSQL is being rebuilt from a new log of the topic.", 60_000);
+  assert.deepEqual(await ready(), { status: "degraded", warnings: ["history in PostgreSQL is being rebuilt from a new log of the topic."] });
+  await notices.clear("history");
+  assert.equal((await ready()).status, "ready");
 });
+
+const readySchema = z.object({ status: z.string(), warnings: z.array(z.string()) }).transform(({ status, warnings }) => ({ status, warnings }));
 
 test("Kafka's data removed while Redis and PostgreSQL are kept: the new cluster's posts show, none hidden, none twice", async (t) => {
   const home = path.join(stack.workDir, "removed-kafka");

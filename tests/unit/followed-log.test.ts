@@ -82,6 +82,14 @@ test("a view that records no log but needs offsets past the log's end was read f
   assert.equal(await rebuilt(), 1);
 });
 
+test("a view of the same log that needs offsets past its end (a copy restored from before them) is rebuilt too", async () => {
+  const { view, state } = memoryView(logKey(LOG_A), [[0, 40n]]);
+  const { following, warnings } = follower([view], { identity: LOG_A }, [[0, 25n]]);
+  assert.equal(await following.check(), true);
+  assert.equal(state.cleared, 1);
+  assert.match(warnings()[0] ?? "", /needs offset 40 of board partition 0, where the log ends at 25 \(or this log lost records/);
+});
+
 test("a view of another log is cleared once, says which logs, and is noticed as rebuilding until it reaches the log's end", async () => {
   const { view, state } = memoryView(logKey(LOG_A), [[0, 40n]]);
   const kafka = { identity: LOG_B };
@@ -140,8 +148,11 @@ test("a batch that begins before where the partition was read to is Kafka moving
   assert.equal(positions.movedBack("board", 0, "1728"), undefined, "the next record");
   assert.equal(positions.movedBack("board", 0, "0"), 1728n, "back to the start");
   assert.equal(positions.movedBack("board", 1, "0"), undefined, "another partition");
+  positions.sought("board", 0, "500");
+  assert.equal(positions.movedBack("board", 0, "500"), undefined, "where the consumer sent it");
+  assert.equal(positions.movedBack("board", 0, "0"), 500n, "sent past the end and moved back");
   positions.forget("board", 0);
-  assert.equal(positions.movedBack("board", 0, "0"), undefined, "after a seek of the consumer's own");
+  assert.equal(positions.movedBack("board", 0, "0"), undefined, "left to the group's offsets");
 });
 
 /** A Metadata v12 answer as a broker writes it, for one topic. */

@@ -81,6 +81,10 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
     log,
   });
   const positions = positionTracker();
+  const seek = (at: string, partition: number, offset: string) => {
+    positions.sought(at, partition, offset);
+    consumer.seek({ topic: at, partition, offset });
+  };
 
   let assigned: number[] = [];
   let boardsAssigned: number[] = [];
@@ -88,16 +92,13 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
   const readFromStore = async (partitions = assigned, boards = boardsAssigned) => {
     const next = await storedUpTo(redis, keys, topic);
     for (const partition of partitions) {
-      positions.forget(topic, partition);
       const offset = next.get(partition);
-      if (offset !== undefined) consumer.seek({ topic, partition, offset });
+      if (offset === undefined) positions.forget(topic, partition);
+      else seek(topic, partition, offset);
     }
     if (boards.length > 0) {
       const offset = await boardsReadUpTo(redis, keys);
-      for (const partition of boards) {
-        positions.forget(boardsTopic, partition);
-        consumer.seek({ topic: boardsTopic, partition, offset });
-      }
+      for (const partition of boards) seek(boardsTopic, partition, offset);
     }
   };
   // Batches wait until the views have been compared with the log and each partition sent where they stand.
@@ -176,7 +177,8 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
       };
       const done = async () => {
         resolveOffset(batch.lastOffset());
-        positions.read(batch.topic, partition, batch.lastOffset());
+        // Sent elsewhere meanwhile (a refill), the partition goes on from there, not from after this batch.
+        if (!isStale()) positions.read(batch.topic, partition, batch.lastOffset());
         await commitOffsetsIfNecessary();
       };
 

@@ -49,9 +49,9 @@ type Rebuild = { view: LogView; ends: Map<number, bigint>; since: number; senten
 /**
  * Keeps views on the log their topic stands for now. `check` asks Kafka which log that is and compares it
  * with the one each view records. The same: nothing happens. None recorded (a new view, or one made before
- * views recorded it): the log is recorded, unless the view holds positions past the log's end, which no
- * view of this log can. Another: the view is cleared, says so once, and is read again from the current log
- * by its consumer, which `check`'s answer tells.
+ * views recorded it): the log is recorded. Another, or positions past the log's end (which no view of this
+ * log can hold, unless the log lost records): the view is cleared, says so once, and is read again from
+ * the current log by its consumer, which `check`'s answer tells.
  */
 export function logFollower({ views, identify, ends, notices, log, metrics }: LogFollowerOptions) {
   const current = new Map<LogView["id"], string>();
@@ -62,25 +62,27 @@ export function logFollower({ views, identify, ends, notices, log, metrics }: Lo
     const now = logKey(await identify(view.topic));
     const recorded = await view.followed();
     current.set(view.id, now);
-    if (recorded === now) return false;
+    // Positions first: a view of this log cannot hold one past an end read after it, as ends only grow.
+    const positions = await view.positions();
     const topicEnds = await ends(view.topic);
+    const beyond = [...positions].find(([partition, next]) => next > (topicEnds.get(partition) ?? 0n));
     const fields = { view: view.name, topic: view.topic, followed: recorded, now };
-    if (recorded === null) {
-      const beyond = [...(await view.positions())].find(([partition, next]) => next > (topicEnds.get(partition) ?? 0n));
-      if (!beyond) {
-        if (await view.follow(null, now, false)) log.info(`${view.name} records the log it follows`, fields);
-        return false;
-      }
-      const [partition, next] = beyond;
-      log.warn(
-        `${view.name} was read from another log: it needs offset ${next} of ${view.topic} partition ${partition}, where the log ` +
-          `ends at ${topicEnds.get(partition) ?? 0n}. Rebuilding it from the current log.`,
-        fields,
-      );
-    } else {
+    if (!beyond && recorded === now) return false;
+    if (!beyond && recorded === null) {
+      if (await view.follow(null, now, false)) log.info(`${view.name} records the log it follows`, fields);
+      return false;
+    }
+    if (recorded !== null && recorded !== now) {
       log.warn(
         `${view.name} was read from another log of ${view.topic} (${recorded}) than Kafka has now (${now}): the topic was made ` +
           `again, or Kafka's data is another cluster's. Rebuilding it from the current log; what only the other log held leaves it.`,
+        fields,
+      );
+    } else if (beyond) {
+      const [partition, next] = beyond;
+      log.warn(
+        `${view.name} was read from another log: it needs offset ${next} of ${view.topic} partition ${partition}, where the log ` +
+          `ends at ${topicEnds.get(partition) ?? 0n} (or this log lost records: a copy restored from before them). Rebuilding it from the current log.`,
         fields,
       );
     }
@@ -149,19 +151,23 @@ export function logFollower({ views, identify, ends, notices, log, metrics }: Lo
 }
 
 /**
- * Where each partition's next batch should begin, as far as this consumer read or sent it. A batch that
- * begins before that came from Kafka moving the consumer back by itself: kafkajs answers "offset out of
- * range" by going to the start of the log, which happens when the log is shorter than the position asked
- * for (a new log, or one that lost records).
+ * Where each partition's next batch should begin, as far as this consumer read or sent it (a seek). A batch
+ * that begins before that came from Kafka moving the consumer back by itself: kafkajs answers "offset out
+ * of range" by going to the start of the log, which happens when the log is shorter than the position
+ * asked for (a new log, or one that lost records). kafkajs drops batches fetched before a seek, and those
+ * after it begin at the offset sought.
  */
 export function positionTracker() {
   const next = new Map<string, bigint>();
   const key = (topic: string, partition: number) => `${topic}:${partition}`;
   return {
-    /** Forgets every position (after a rebalance), or one (after a seek of the consumer's own). */
+    /** Forgets every position (after a rebalance), or one (where the consumer leaves it to the group's). */
     forget(topic?: string, partition?: number) {
       if (topic === undefined || partition === undefined) next.clear();
       else next.delete(key(topic, partition));
+    },
+    sought(topic: string, partition: number, offset: string) {
+      next.set(key(topic, partition), BigInt(offset));
     },
     read(topic: string, partition: number, lastOffset: string) {
       next.set(key(topic, partition), BigInt(lastOffset) + 1n);

@@ -45,14 +45,15 @@ export async function startHistoryConsumer(options: HistoryConsumerOptions): Pro
   const view = historyView(database, topic);
   const follower = logFollower({ views: [view], identify: options.identify, ends: (of) => topicEnds(admin, of), notices: options.notices, log, metrics });
   const positions = positionTracker();
+  const seek = (partition: number, offset: string) => {
+    positions.sought(topic, partition, offset);
+    consumer.seek({ topic, partition, offset });
+  };
   let assigned: number[] = [];
   /** Partitions read from where history stops (the start of the log, once it is cleared), not from the group's offsets. */
   const readFromHistory = async (partitions: readonly number[]) => {
     const [next, starts] = await Promise.all([historyOffsets(database, topic), logStarts(admin, topic)]);
-    for (const partition of partitions) {
-      positions.forget(topic, partition);
-      consumer.seek({ topic, partition, offset: next.get(partition) ?? starts.get(partition) ?? "0" });
-    }
+    for (const partition of partitions) seek(partition, next.get(partition) ?? starts.get(partition) ?? "0");
   };
   // Batches wait until history has been compared with the log and each partition sent where history stops.
   let settled = Promise.resolve();
@@ -123,13 +124,12 @@ export async function startHistoryConsumer(options: HistoryConsumerOptions): Pro
       if ("gapFrom" in written) {
         // History was cleared, or this group's committed offset is ahead of it: read from where it stops.
         log.info("history is behind this batch: reading from where it stops", { partition, from: written.gapFrom, batchFrom: batch.firstOffset() });
-        positions.forget(topic, partition);
-        consumer.seek({ topic, partition, offset: written.gapFrom });
+        seek(partition, written.gapFrom);
         return;
       }
       metrics?.historyStored.inc(written.stored);
       resolveOffset(batch.lastOffset());
-      positions.read(topic, partition, batch.lastOffset());
+      if (!isStale()) positions.read(topic, partition, batch.lastOffset());
       await commitOffsetsIfNecessary();
     },
   });
