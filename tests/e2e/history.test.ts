@@ -196,7 +196,7 @@ test("search finds words as typed, phrases, exclusions and authors, in one board
   ]);
 });
 
-test("odd input to history and search is a JSON 4xx that names the problem, never a 500", async () => {
+test("odd input to history and search is a JSON 4xx that names the problem, and to a page a 404 page, never a 500", async () => {
   const databaseUrl = await freshDatabase("odd");
   const { web } = await startApps(cleanup, "odd", { DATABASE_URL: databaseUrl });
   const url = web[0]!.url;
@@ -230,6 +230,26 @@ test("odd input to history and search is a JSON 4xx that names the problem, neve
     assert.ok(status === 200 || status === 400, `${JSON.stringify(q)}: ${status} ${JSON.stringify(body)}`);
   }
   assert.equal((await getJson(`${url}/api/search?q=something`)).status, 200, "history is still there");
+
+  // Every page with a parameter: what does not exist is a 404 page, never a 500.
+  const [posted] = searchResultsSchema.parse((await getJson(`${url}/api/search?q=something`)).body).results;
+  const pages: [string, number][] = [
+    [`/m/${posted?.message.id}`, 200],
+    [`/m/${randomUUID()}`, 404],
+    ["/m/not-a-uuid", 404],
+    ["/m/%00", 404],
+    ["/b/nope", 404],
+    ["/b/Not%20A%20Slug", 404],
+    [`/b/${"x".repeat(500)}`, 404],
+    ["/search?q=%22unclosed", 200],
+    ["/search?board=nope", 200],
+  ];
+  const answered = await Promise.all(pages.map(async ([path]) => (await fetch(`${url}${path}`)).status));
+  assert.deepEqual(
+    answered,
+    pages.map(([, status]) => status),
+    pages.map(([path]) => path).join(", "),
+  );
 });
 
 test("without DATABASE_URL, history and search say that the board keeps no lasting history", async () => {

@@ -1,20 +1,23 @@
 import type { z } from "zod";
 
+const REFUSALS = [
+  "invalid_message",
+  "too_many_requests",
+  "too_many_streams",
+  "server_busy",
+  "kafka_unavailable",
+  "store_unavailable",
+  "invalid_search",
+  "history_unavailable",
+  "unknown_board",
+  "invalid_board",
+  "board_exists",
+  "unknown_message",
+  "shutting_down",
+] as const;
+
 /** Why the board refused something. Each transport says it its own way (HTTP: src/lib/http/api-error.ts). */
-export type Refusal =
-  | "invalid_message"
-  | "too_many_requests"
-  | "too_many_streams"
-  | "server_busy"
-  | "kafka_unavailable"
-  | "store_unavailable"
-  | "invalid_search"
-  | "history_unavailable"
-  | "unknown_board"
-  | "invalid_board"
-  | "board_exists"
-  | "unknown_message"
-  | "shutting_down";
+export type Refusal = (typeof REFUSALS)[number];
 
 export type RefusalDetails = { fields?: Record<string, string>; retryAfterSeconds?: number };
 
@@ -29,6 +32,17 @@ export class BoardError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * The board's refusal that `error` is, if it is one. The pages are given the web process's objects, and
+ * Next bundles the pages with a copy of this module of their own, whose `BoardError` is another class:
+ * there `instanceof` is false for every refusal, so it is told by its name and code.
+ */
+export function refusalOf(error: unknown): { code: Refusal; message: string } | undefined {
+  if (!(error instanceof Error) || error.name !== "BoardError" || !("code" in error)) return undefined;
+  const code = REFUSALS.find((refusal) => refusal === error.code);
+  return code && { code, message: error.message };
 }
 
 /**

@@ -1,7 +1,7 @@
 import "server-only";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { BoardError } from "@/lib/board/errors";
+import { refusalOf } from "@/lib/board/errors";
 import { ArchivedItem } from "@/components/ArchivedItem";
 import { boardPath } from "@/lib/messages/boards";
 import { messageIdSchema } from "@/lib/messages/schema";
@@ -16,8 +16,9 @@ export default async function MessagePage({ params }: { params: Promise<{ id: st
   if (!id.success) notFound();
   const { archive, defaultBoard } = pageContext();
   const found = await archive.around(id.data, 10).catch((error: unknown) => {
-    if (error instanceof BoardError && error.code === "unknown_message") notFound();
-    if (error instanceof BoardError) return error.message;
+    const refusal = refusalOf(error);
+    if (refusal?.code === "unknown_message") notFound();
+    if (refusal) return refusal.message;
     throw error;
   });
   return (
