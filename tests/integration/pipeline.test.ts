@@ -9,6 +9,7 @@ import { createKafka } from "../../src/lib/kafka/client";
 import { readLogIdentity } from "../../src/lib/kafka/log-identity";
 import { decodeRecord } from "../../src/lib/kafka/record";
 import { startBoardConsumer, type BoardConsumer } from "../../src/lib/consumer/board-consumer";
+import { createConsumerMetrics, type ConsumerMetrics } from "../../src/lib/consumer/metrics";
 import { MessageProducer } from "../../src/lib/kafka/producer";
 import { ensureTopic } from "../../src/lib/kafka/topics";
 import type { Logger } from "../../src/lib/log";
@@ -34,7 +35,7 @@ function recordingLog(): Logger & { lines: string[] } {
   return log;
 }
 
-async function consumerFor(names: Names, redis: Redis, log: Logger = recordingLog()): Promise<BoardConsumer> {
+async function consumerFor(names: Names, redis: Redis, log: Logger = recordingLog(), metrics?: ConsumerMetrics): Promise<BoardConsumer> {
   const consumer = await startBoardConsumer({
     kafka,
     redis,
@@ -46,6 +47,7 @@ async function consumerFor(names: Names, redis: Redis, log: Logger = recordingLo
     groupId: names.group,
     limits: { history: 100, dedupeWindow: 1000 },
     log,
+    metrics,
   });
   cleanup.push(() => consumer.stop());
   return consumer;
@@ -348,4 +350,30 @@ test("a post whose answer from the broker was lost does not make the next one va
   });
   assert.deepEqual(ids, [before!.id, unanswered!.id, after!.id], "the unanswered post was written; the one after it too");
   assert.equal(records[2]?.offset, acknowledged.offset, "acknowledged with its own offset");
+});
+
+test("each consumer of a group reports the lag of the partitions it holds, and only those: a rebalance takes the others off", async () => {
+  const { names, producer } = await newBoard("lag");
+  const redis = testRedis();
+  cleanup.push(() => redis.disconnect());
+  const metrics = [createConsumerMetrics(), createConsumerMetrics()] as const;
+  const reported = async (consumer: ConsumerMetrics) => (await consumer.lag.get()).values.map((value) => Number(value.labels.partition)).sort();
+  // Boards spread over the partitions: posts to enough of them reach all three.
+  const postEverywhere = async () => {
+    const reached = new Set<number>();
+    for (let board = 0; reached.size < 3 && board < 100; board++)
+      reached.add((await producer.publish(createMessage({ text: "lag" }, `board-${board}`))).partition);
+    assert.equal(reached.size, 3);
+  };
+
+  await consumerFor(names, redis, recordingLog(), metrics[0]);
+  await postEverywhere();
+  await waitFor("the only consumer to report every partition", async () => (await reported(metrics[0])).length === 3);
+  await consumerFor(names, redis, recordingLog(), metrics[1]);
+  const [first, second] = await waitFor("each consumer to report the partitions it holds now", async () => {
+    await postEverywhere();
+    const held = [await reported(metrics[0]), await reported(metrics[1])] as const;
+    return held[1].length > 0 && held[0].length + held[1].length === 3 && held;
+  });
+  assert.deepEqual([...first, ...second].sort(), [0, 1, 2], "every partition reported once, by the consumer that holds it");
 });

@@ -107,6 +107,8 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
     assigned = payload.memberAssignment[topic] ?? [];
     boardsAssigned = payload.memberAssignment[boardsTopic] ?? [];
     positions.forget();
+    // Partitions taken away are another member's to report now: a stale lag here would sound the alert.
+    metrics?.lag.reset();
     settled = follower
       .check()
       .then(() => readFromStore())
