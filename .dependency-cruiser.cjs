@@ -1,13 +1,15 @@
 // The layers, lowest first, and the one direction imports may go (`npm test` checks it):
-//   lib/config, lib/log, lib/messages, lib/inspection    settings, logging, the message itself
-//   lib/kafka, lib/store, lib/metrics                    the clients of Kafka and Redis; counters
-//   lib/realtime                                         fan-out to viewers, SSE, catch-up
-//   lib/board, lib/consumer                              posting and streams; Kafka -> Redis
-//   lib/http                                             the API's transport and routes
-//   server, scripts                                      the processes' entries: they build everything
-//   app, components                                      pages (server) and the UI (browser)
+//   lib/config, lib/log, lib/messages, lib/inspection, lib/safe-json    settings, logging, the message itself
+//   lib/kafka, lib/store, lib/history, lib/metrics    the clients of Kafka, Redis and PostgreSQL; counters
+//   lib/realtime                                      fan-out to viewers, SSE, catch-up
+//   lib/board, lib/consumer                           posting and streams; Kafka -> Redis and PostgreSQL
+//   lib/http                                          the API's transport and routes
+//   server, scripts                                   the processes' entries: they build everything
+//   app, components                                   pages (server) and the UI (browser)
+// tests/unit/layers.test.ts makes each rule fire on an import it forbids.
 const LIB = "^src/lib/";
 const lib = (...folders) => `^src/lib/(${folders.join("|")})/`;
+const BASE = "^src/lib/((config|log|inspection|safe-json)\\.ts$|messages/)";
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -31,18 +33,24 @@ module.exports = {
       name: "base-stays-base",
       severity: "error",
       comment: "Settings, logging and the message know nothing of the parts that use them.",
-      from: { path: "^src/lib/((config|log|inspection)\\.ts$|messages/)" },
-      to: { path: lib("kafka", "store", "metrics", "realtime", "board", "consumer", "http") },
+      from: { path: BASE },
+      to: { path: lib("kafka", "store", "history", "metrics", "realtime", "board", "consumer", "http") },
     },
     {
       name: "clients-below-logic",
       severity: "error",
-      from: { path: lib("kafka", "store", "metrics") },
+      from: { path: lib("kafka", "store", "history", "metrics") },
       to: { path: lib("realtime", "board", "consumer", "http") },
     },
-    { name: "kafka-and-redis-apart", severity: "error", from: { path: lib("kafka") }, to: { path: lib("store") } },
-    { name: "redis-and-kafka-apart", severity: "error", from: { path: lib("store") }, to: { path: lib("kafka") } },
-    { name: "realtime-below-board", severity: "error", from: { path: lib("realtime") }, to: { path: lib("kafka", "board", "consumer", "http") } },
+    { name: "kafka-and-redis-apart", severity: "error", from: { path: lib("kafka") }, to: { path: lib("store", "history") } },
+    { name: "redis-and-kafka-apart", severity: "error", from: { path: lib("store") }, to: { path: lib("kafka", "history") } },
+    { name: "postgres-apart", severity: "error", from: { path: lib("history") }, to: { path: lib("kafka", "store", "metrics") } },
+    {
+      name: "realtime-below-board",
+      severity: "error",
+      from: { path: lib("realtime") },
+      to: { path: lib("kafka", "history", "board", "consumer", "http") },
+    },
     { name: "board-below-http", severity: "error", from: { path: lib("board") }, to: { path: lib("consumer", "http") } },
     {
       name: "consumer-apart",
@@ -52,11 +60,18 @@ module.exports = {
       to: { path: lib("realtime", "board", "http", "metrics"), pathNot: "^src/lib/metrics/pipeline-stages\\.ts$" },
     },
     {
+      name: "server-not-into-pages",
+      severity: "error",
+      comment: "The web process serves the pages; it does not import them (Next bundles them apart).",
+      from: { path: "^src/server/" },
+      to: { path: "^src/(app|components)/" },
+    },
+    {
       name: "browser-code-stays-light",
       severity: "error",
-      comment: "Components run in the browser: the message, the error body and the inspection schema only.",
+      comment: "Components run in the browser: they import each other, the message, and the few pieces made for them.",
       from: { path: "^src/components/" },
-      to: { path: "^src/(server/|lib/(kafka|store|metrics|realtime|board|consumer)/|lib/http/(?!error-body))" },
+      to: { pathNot: "^(src/components/|src/lib/messages/|src/lib/(inspection|safe-json)\\.ts$|src/lib/http/error-body\\.ts$)|(^|/)node_modules/" },
     },
     { name: "not-to-unresolvable", severity: "error", from: {}, to: { couldNotResolve: true } },
   ],
