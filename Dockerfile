@@ -2,7 +2,7 @@
 # One image for the web app and the consumer (see docker-compose.cluster.yml): the same code, another command.
 #   docker build -t message-board .
 #   docker run -p 3000:3000 -e KAFKA_BROKERS=… -e REDIS_URL=… message-board
-#   docker run -e KAFKA_BROKERS=… -e REDIS_URL=… message-board node_modules/.bin/tsx scripts/start-consumer.ts
+#   docker run -e KAFKA_BROKERS=… -e REDIS_URL=… message-board node --import tsx scripts/start-consumer.ts
 
 FROM node:20-bookworm-slim AS dependencies
 WORKDIR /app
@@ -31,4 +31,6 @@ USER node
 EXPOSE 3000 9464
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/api/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node_modules/.bin/tsx", "src/server/main.ts"]
+# node itself, with tsx as a loader: the tsx command would relay stop signals to a child and kill it 60 ms
+# later, so that `docker stop` skipped a busy app's drain. Run with an init (`init: true`) as PID 1.
+CMD ["node", "--import", "tsx", "src/server/main.ts"]

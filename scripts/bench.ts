@@ -40,7 +40,7 @@ import { startConsumerApp, startWebApp } from "./stack/app-processes";
 import { startOwnKafka, startOwnStack } from "./stack/own-stack";
 import { CHROMIUM } from "./stack/prerequisites";
 import { PROJECT_ROOT } from "./stack/paths";
-import { runScript, runToEnd, startProcess, type ManagedProcess } from "./stack/processes";
+import { runScript, runToEnd, startProcess, typescript, type ManagedProcess } from "./stack/processes";
 import { freePort, waitFor } from "./stack/wait";
 
 const SIZES = {
@@ -199,15 +199,15 @@ async function main() {
   const web = (env: Record<string, string>, name: string) => startWebApp(name, env, { output: logTo(name), onStart: track, nodeFlags: profiled(name) });
   const naiveServer = async (board: Awaited<ReturnType<typeof fresh>>, name: string) => {
     const port = await freePort();
-    const args = ["scripts/bench/naive.ts", String(port), stack.brokers.join(","), stack.redisUrl, board.env.KAFKA_TOPIC, board.env.REDIS_CHANNEL];
-    const child = track(startProcess(name, bin("tsx"), args, { cwd: PROJECT_ROOT, output: logTo(name) }));
+    const args = [String(port), stack.brokers.join(","), stack.redisUrl, board.env.KAFKA_TOPIC, board.env.REDIS_CHANNEL];
+    const child = track(startProcess(name, ...typescript("scripts/bench/naive.ts", args), { cwd: PROJECT_ROOT, output: logTo(name) }));
     await waitFor(name, () => child.recentOutput().includes("naive server ready"), { timeoutMs: 60_000 });
     return { ...child, url: `http://127.0.0.1:${port}` };
   };
   /** The floor: scripts/bench/floor.ts, the same POST and stream from memory. */
   const floorServer = async (name: string) => {
     const port = await freePort();
-    const child = track(startProcess(name, bin("tsx"), ["scripts/bench/floor.ts", String(port)], { cwd: PROJECT_ROOT, output: logTo(name) }));
+    const child = track(startProcess(name, ...typescript("scripts/bench/floor.ts", [String(port)]), { cwd: PROJECT_ROOT, output: logTo(name) }));
     await waitFor(name, () => child.recentOutput().includes("floor server ready"), { timeoutMs: 60_000 });
     return { ...child, url: `http://127.0.0.1:${port}` };
   };

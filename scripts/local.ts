@@ -17,7 +17,7 @@ import { startBalancer } from "./stack/balancer";
 import { ensureCommands, ensureJava17, JAVA, MAVEN, MissingPrerequisite, NGINX, POSTGRES, REDIS } from "./stack/prerequisites";
 import { startPostgresServer } from "./stack/postgres-server";
 import { PROMETHEUS, startPrometheus } from "./stack/prometheus-server";
-import { runToEnd, startProcess, type ManagedProcess } from "./stack/processes";
+import { runToEnd, startProcess, typescript, type ManagedProcess } from "./stack/processes";
 import { startRedisServer } from "./stack/redis-server";
 import { runRecord } from "./stack/run-record";
 import { isPortFree, waitFor } from "./stack/wait";
@@ -46,6 +46,8 @@ const started: ManagedProcess[] = [];
 function track<T extends ManagedProcess>(child: T): T {
   started.push(child);
   record.add(child.name, child.pid);
+  // Started by a launch still under way when a stop came: stopped at once.
+  if (stoppingSince !== undefined) void child.stop();
   return child;
 }
 
@@ -117,14 +119,14 @@ async function main() {
   for (let i = 0; i < consumers; i++) {
     const name = consumers > 1 ? `consumer-${i + 1}` : "consumer";
     const env = { ...appsEnv, CONSUMER_METRICS_PORT: String(metricsPorts[i] ?? config.CONSUMER_METRICS_PORT) };
-    track(startProcess(name, bin("tsx"), ["scripts/start-consumer.ts"], { cwd: PROJECT_ROOT, env, output: { prefix: `[${name}]` } }));
+    track(startProcess(name, ...typescript("scripts/start-consumer.ts"), { cwd: PROJECT_ROOT, env, output: { prefix: `[${name}]` } }));
   }
   const webs = webPorts.map((port) => {
     const name = balanced ? `web-${port}` : "web";
-    const args = ["src/server/main.ts", ...(production ? [] : ["--dev"])];
     // Behind nginx the client's address is the last X-Forwarded-For entry, which nginx writes.
     const env = { ...appsEnv, PORT: String(port), ...(balanced && { TRUSTED_PROXY_HOPS: "1" }) };
-    return track(startProcess(name, bin("tsx"), args, { cwd: PROJECT_ROOT, env, output: { prefix: `[${name}]` } }));
+    const entry = typescript("src/server/main.ts", production ? [] : ["--dev"]);
+    return track(startProcess(name, ...entry, { cwd: PROJECT_ROOT, env, output: { prefix: `[${name}]` } }));
   });
   await Promise.all(webs.map((web) => web.waitForLine(/web app listening/, "that it listens", 180_000)));
   // The first page is compiled on its first request in development: make that request now, not the user.
@@ -148,7 +150,7 @@ async function main() {
     }));
   for (const child of started) {
     void child.exited.then((code) => {
-      if (!stopping && child.name !== "build") say(`${child.name} exited (${code}); the rest keeps running. Ctrl+C stops everything.`);
+      if (stoppingSince === undefined && child.name !== "build") say(`${child.name} exited (${code}); the rest keeps running. Ctrl+C stops everything.`);
     });
   }
 
@@ -177,19 +179,32 @@ ${
 `);
 }
 
-let stopping = false;
+let stoppingSince: number | undefined;
+// A signal to the terminal's process group reaches npm, which passes it on, and this process itself: one
+// Ctrl+C arrives twice within milliseconds. A second one is a person pressing it again.
+const AGAIN_AFTER_MS = 1000;
 /** Returns only once every process started has ended: a caller that waits for us finds the ports free. */
 async function stopAll(exitCode: number) {
-  if (stopping) return;
-  stopping = true;
+  stoppingSince = Date.now();
   say("Stopping…");
   // The web apps and consumers first, so that they can finish with Kafka and Redis still there.
   const infrastructure = started.filter((child) => child.name.startsWith("kafka") || child.name === "redis" || child.name === "postgres");
   await Promise.all(started.filter((child) => !infrastructure.includes(child)).map((child) => child.stop()));
   await Promise.all(infrastructure.map((child) => child.stop(30_000)));
+  // And whatever a launch under way started meanwhile.
+  await Promise.all(started.map((child) => child.stop()));
   record.remove();
   say(`Stopped. Data is kept in ${path.relative(PROJECT_ROOT, dataDir) || "."}/; \`npm run local\` picks it up again.`);
   process.exit(exitCode);
+}
+
+/** Ctrl+C again while stopping: what is left is killed at once. */
+async function stopAtOnce() {
+  if (Date.now() - (stoppingSince ?? 0) < AGAIN_AFTER_MS) return;
+  say("Stopping everything at once.");
+  await Promise.all(started.map((child) => child.kill()));
+  record.remove();
+  process.exit(130);
 }
 
 // The server `npm run local` starts: its own role and database, trusted from this machine only.
@@ -220,8 +235,10 @@ async function ensurePortsFree(ports: [number, string][]) {
 // A closing terminal sends SIGHUP; a service manager, SIGTERM; Ctrl+C, SIGINT. Each stops everything, even
 // when nobody reads our output any more (a closed terminal, a parent that died): writes fail, the stop goes on.
 for (const stream of [process.stdout, process.stderr]) stream.on("error", () => {});
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stopAll(0));
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void (stoppingSince === undefined ? stopAll(0) : stopAtOnce()));
 main().catch(async (error: unknown) => {
+  // A launch cut short by a stop fails on what was stopped under it: nothing to report.
+  if (stoppingSince !== undefined) return;
   const known = error instanceof MissingPrerequisite || error instanceof ConfigError;
   console.error(`\n[local] ${known || !(error instanceof Error) ? String(error instanceof Error ? error.message : error) : error.stack}\n`);
   await stopAll(1);

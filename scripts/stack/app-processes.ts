@@ -1,8 +1,6 @@
-import path from "node:path";
 import { PROJECT_ROOT } from "./paths";
-import { startProcess, type ManagedProcess, type Output, type Started } from "./processes";
+import { startProcess, typescript, type ManagedProcess, type Output, type Started } from "./processes";
 
-const tsx = path.join(PROJECT_ROOT, "node_modules", ".bin", "tsx");
 /** The address a process logs once it listens, in JSON lines and readable ones alike. */
 const LISTENING_URL = /url[=":]+(http:\/\/[^\s"]+)/;
 
@@ -18,10 +16,10 @@ export async function startWebApp(
   env: Record<string, string>,
   { output, mode = "production", onStart, nodeFlags = [] }: Options,
 ): Promise<ManagedProcess & { url: string }> {
-  const args = [...nodeFlags, "src/server/main.ts", ...(mode === "development" ? ["--dev"] : [])];
+  const [node, args] = typescript("src/server/main.ts", mode === "development" ? ["--dev"] : [], nodeFlags);
   // It says where it listens at info level, so nothing quieter is allowed.
   const level = env.LOG_LEVEL === "debug" ? "debug" : "info";
-  const web = startProcess(name, tsx, args, { cwd: PROJECT_ROOT, env: { PORT: "0", WEB_HOST: "127.0.0.1", ...env, LOG_LEVEL: level }, output });
+  const web = startProcess(name, node, args, { cwd: PROJECT_ROOT, env: { PORT: "0", WEB_HOST: "127.0.0.1", ...env, LOG_LEVEL: level }, output });
   onStart?.(web);
   try {
     const listening = await web.waitForLine(/^.*web app listening.*$/, "where it listens", 120_000);
@@ -41,7 +39,7 @@ export async function startConsumerApp(
   env: Record<string, string>,
   { output, onStart }: Options,
 ): Promise<ManagedProcess & { metricsUrl: string }> {
-  const consumer = startProcess(name, tsx, ["scripts/start-consumer.ts"], {
+  const consumer = startProcess(name, ...typescript("scripts/start-consumer.ts"), {
     cwd: PROJECT_ROOT,
     env: { CONSUMER_METRICS_PORT: "0", ...env, LOG_LEVEL: env.LOG_LEVEL === "debug" ? "debug" : "info" },
     output,

@@ -158,6 +158,16 @@ export async function runToEnd(child: ManagedProcess): Promise<void> {
 }
 
 /**
+ * A TypeScript entry as node runs it: tsx as a loader in the one process. The tsx command would run a parent
+ * that relays stop signals to a child and kills it 60 ms later if it has not said it got them, so that a
+ * busy process skipped its shutdown and left what it started running.
+ */
+export const typescript = (entry: string, args: readonly string[] = [], nodeFlags: readonly string[] = []): [string, string[]] => [
+  process.execPath,
+  ["--import", "tsx", ...nodeFlags, entry, ...args],
+];
+
+/**
  * Runs a script's `main` to its exit code, stopping the processes it started (listed in `running`) at the
  * end, on an error, and on Ctrl+C or SIGTERM.
  */

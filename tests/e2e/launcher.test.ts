@@ -20,26 +20,37 @@ after(async () => {
   for (const dir of dataDirs) await runRecord(recordIn(dir)).stopLeftovers(() => {});
 });
 
-/** Ports for one stack; Kafka's controller takes the port after Kafka's. */
-async function choosePorts() {
+/** Ports for one stack; each Kafka node takes two in a row (its controller the second), the nodes one pair after another. */
+async function choosePorts(nodes = 1) {
+  const pairFree = async (from: number) => (await Promise.all(Array.from({ length: 2 * nodes - 1 }, (_, i) => isPortFree(from + i + 1)))).every(Boolean);
   let kafka = await freePort();
-  while (!(await isPortFree(kafka + 1))) kafka = await freePort();
-  return { web: await freePort(), inspector: await freePort(), kafka, redis: await freePort(), postgres: await freePort(), metrics: await freePort() };
+  while (!(await pairFree(kafka))) kafka = await freePort();
+  return { web: await freePort(), inspector: await freePort(), kafka, nodes, redis: await freePort(), postgres: await freePort(), metrics: await freePort() };
 }
 type Ports = Awaited<ReturnType<typeof choosePorts>>;
-const portList = (ports: Ports) => [ports.web, ports.inspector, ports.kafka, ports.kafka + 1, ports.redis, ports.postgres, ports.metrics];
+const kafkaPorts = (ports: Ports) => Array.from({ length: 2 * ports.nodes }, (_, i) => ports.kafka + i);
+const portList = (ports: Ports) => [ports.web, ports.inspector, ...kafkaPorts(ports), ports.redis, ports.postgres, ports.metrics];
 
 let runs = 0;
 const logOf = ({ name }: { name: string }) => path.join(stack.workDir, `${name}.log`);
 const recordIn = (dataDir: string) => path.join(dataDir, "processes.json");
-/**
- * `npm run local` on `ports`, with its data in `dataDir`; resolves once it says the board is up, with the
- * process groups it started then (each of its processes leads its own), from the record it keeps.
- */
-async function startLocal(ports: Ports, dataDir: string) {
+/** `npm run local` on `ports`, with its data in `dataDir`, started now. */
+function launchLocal(ports: Ports, dataDir: string) {
   if (!dataDirs.includes(dataDir)) dataDirs.push(dataDir);
   const name = `local-${++runs}`;
-  const args = ["run", "local", "--", "--port", String(ports.web), "--inspector-port", String(ports.inspector), "--data", dataDir];
+  const args = [
+    "run",
+    "local",
+    "--",
+    "--port",
+    String(ports.web),
+    "--inspector-port",
+    String(ports.inspector),
+    "--data",
+    dataDir,
+    "--brokers",
+    String(ports.nodes),
+  ];
   const local = startProcess(name, "npm", args, {
     cwd: PROJECT_ROOT,
     env: {
@@ -51,6 +62,15 @@ async function startLocal(ports: Ports, dataDir: string) {
     output: { file: logOf({ name }) },
   });
   running.push(local);
+  return local;
+}
+
+/**
+ * `npm run local` as `launchLocal` starts it; resolves once it says the board is up, with the process groups
+ * it started then (each of its processes leads its own), from the record it keeps.
+ */
+async function startLocal(ports: Ports, dataDir: string) {
+  const local = launchLocal(ports, dataDir);
   await local.waitForLine(/Message board is up/, "that the board is up", 240_000);
   const record = readRunRecord(recordIn(dataDir));
   assert.ok(record, `npm run local keeps a record of what it started in ${recordIn(dataDir)}`);
@@ -169,4 +189,51 @@ test("after its launcher was killed with kill -9, npm run local stops what the l
   assert.deepEqual(stopped.sort(), ["consumer", "kafka", "postgres", "redis", "web"]);
   await stopWith(next, "SIGTERM");
   assert.deepEqual(await portsInUse(ports), []);
+});
+
+/**
+ * SIGTERM to `npm run local`'s whole process group, as a terminal's Ctrl+C (SIGINT) or a CI timeout sends it,
+ * 2 s after the board's page first answered (the launcher still busy finishing its start); resolves to how
+ * long the group took to end, and the ports still listened on by what it started.
+ */
+async function stopSoonAfterThePage(ports: Ports, dataDir: string, beforeStop: (dataDir: string) => Promise<void> = async () => {}) {
+  const local = launchLocal(ports, dataDir);
+  await waitFor("the board's page to answer", async () => (await fetch(`http://127.0.0.1:${ports.web}/`).catch(() => undefined))?.status === 200, {
+    timeoutMs: 240_000,
+    intervalMs: 100,
+  });
+  await new Promise((resolve) => setTimeout(resolve, 2000));
+  const record = readRunRecord(recordIn(dataDir));
+  assert.ok(record, "the launcher keeps a record of what it started");
+  await beforeStop(dataDir);
+  const asked = performance.now();
+  process.kill(-local.pid, "SIGTERM");
+  await waitFor("the launcher's process group to end", () => !groupAlive(local.pid), { timeoutMs: 60_000, intervalMs: 50 });
+  const ms = performance.now() - asked;
+  const { left } = await leftListening(ports, Object.assign(local, { groups: new Set([local.pid, ...record.processes.map(({ pid }) => pid)]) }));
+  return { ms, left, said: readFileSync(logOf(local), "utf8") };
+}
+
+test("SIGTERM to npm run local's process group 2 s after the page first answers: it returns within 20 s, every port free", async (t) => {
+  const ports = await choosePorts();
+  const { ms, left, said } = await stopSoonAfterThePage(ports, path.join(stack.workDir, "local-early"));
+  t.diagnostic(`returned after ${Math.round(ms)} ms; ports still in use: ${left.join(", ") || "none"}`);
+  assert.ok(ms < 20_000, `returned after ${Math.round(ms)} ms`);
+  assert.deepEqual(left, []);
+  assert.match(said, /Stopped\. Data is kept/);
+});
+
+test("the same with one of three Kafka nodes killed first: the apps give up on it in time, and every port is free", async (t) => {
+  const ports = await choosePorts(3);
+  const killNode = async (dataDir: string) => {
+    const node = readRunRecord(recordIn(dataDir))?.processes.find((entry) => entry.name === "kafka-2");
+    assert.ok(node, "kafka-2 is in the record");
+    process.kill(-node.pid, "SIGKILL");
+    await waitFor("kafka-2 to be gone", () => !groupAlive(node.pid), { intervalMs: 50 });
+  };
+  const { ms, left, said } = await stopSoonAfterThePage(ports, path.join(stack.workDir, "local-node-down"), killNode);
+  const gaveUp = said.split("\n").filter((line) => line.includes("did not stop within"));
+  t.diagnostic(`returned after ${Math.round(ms)} ms; ports still in use: ${left.join(", ") || "none"}; apps that gave up waiting: ${gaveUp.length}`);
+  assert.ok(ms < 20_000, `returned after ${Math.round(ms)} ms`);
+  assert.deepEqual(left, []);
 });
