@@ -17,7 +17,19 @@ import { runTinyBench } from "../support/bench";
 import { silentLog } from "../support/silent-log";
 import { postOnNewLog } from "../support/new-log";
 import { freshDatabase } from "../support/postgres";
-import { appEnv, cleanupList, postMessage, stack, startApps, testRedis, troubleIn, uniqueNames, waitFor, type Names } from "../support/stack";
+import {
+  appEnv,
+  cleanupList,
+  postMessage,
+  postUntilAccepted,
+  stack,
+  startApps,
+  testRedis,
+  troubleIn,
+  uniqueNames,
+  waitFor,
+  type Names,
+} from "../support/stack";
 
 const cleanup = cleanupList();
 after(() => cleanup.run());
@@ -45,23 +57,11 @@ const tracedConsumer = { LOG_LEVEL: "debug", KAFKAJS_LOG_LEVEL: "debug" };
 /** When each post was answered, and how: what the outage figures are made of. */
 type Answer = { at: number; accepted: boolean };
 
-/**
- * Posts as the page does: its own id, and on a 503 the same message again, until it is accepted. Resolves
- * with the ids, in the order this sender sent them.
- */
+/** A client posting as the page does, one post after another; resolves with the ids, in the order it sent them. */
 async function sender(url: string, label: string, answers: Answer[], keepGoing: (sent: number) => boolean): Promise<string[]> {
   const ids: string[] = [];
-  while (keepGoing(ids.length)) {
-    const id = randomUUID();
-    for (;;) {
-      const { status, body } = await postMessage(url, { id, text: `${label} ${ids.length}` });
-      answers.push({ at: performance.now(), accepted: status === 201 });
-      if (status === 201) break;
-      assert.equal(status, 503, `only a 503 may refuse a post here, not ${status}: ${JSON.stringify(body)}`);
-      await new Promise((resolve) => setTimeout(resolve, 100)); // the page's Retry, pressed at once
-    }
-    ids.push(id);
-  }
+  const onAnswer = (accepted: boolean) => answers.push({ at: performance.now(), accepted });
+  while (keepGoing(ids.length)) ids.push(await postUntilAccepted(url, { text: `${label} ${ids.length}` }, { onAnswer }));
   return ids;
 }
 
@@ -203,14 +203,8 @@ test("two nodes down: posts are refused with a clear 503 and none is acknowledge
   await cluster.startNode(leader);
   const answers: Answer[] = [];
   // The page's Retry of each refused post: the same id, so that a copy Kafka kept after all is not shown twice.
-  for (const refused of refusals) {
-    for (;;) {
-      const { status } = await postMessage(url, { id: refused.id, text: "retried" });
-      answers.push({ at: performance.now(), accepted: status === 201 });
-      if (status === 201) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+  const onAnswer = (accepted: boolean) => answers.push({ at: performance.now(), accepted });
+  for (const refused of refusals) await postUntilAccepted(url, { id: refused.id, text: "retried" }, { onAnswer });
   const resumedMs = (answers.find((answer) => answer.accepted)?.at ?? 0) - restarted;
   const stored = (await allStored(names, 4, consumer)).slice(1);
   t.diagnostic(

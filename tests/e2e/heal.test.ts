@@ -7,7 +7,7 @@ import { startRedisServer, type RedisServer } from "../../scripts/stack/redis-se
 import { audit, clean, range, seconds, storedInOrder } from "../support/audit";
 import { board, launchBrowser } from "../../scripts/stack/browser";
 import { client, count, freshDatabase } from "../support/postgres";
-import { cleanupList, onFreePorts, postAccepted, postMessage, stack, startApps, startRebuild, testRedis, waitFor } from "../support/stack";
+import { cleanupList, onFreePorts, postAccepted, postMessage, postUntilAccepted, stack, startApps, startRebuild, testRedis, waitFor } from "../support/stack";
 
 const cleanup = cleanupList();
 after(() => cleanup.run());
@@ -103,16 +103,8 @@ test("Redis killed with kill -9 while posts flow (appendfsync everysec): afterwa
   const sending = Promise.all(
     range(4).map(async (client) => {
       const ids: string[] = [];
-      for (const i of range(250)) {
-        const id = crypto.randomUUID();
-        for (;;) {
-          const { status } = await postMessage(url, { id, text: `client ${client} message ${i}` });
-          if (status === 201) break;
-          refused++;
-          await new Promise((resolve) => setTimeout(resolve, 100));
-        }
-        ids.push(id);
-      }
+      const onAnswer = (accepted: boolean) => void (accepted || refused++);
+      for (const i of range(250)) ids.push(await postUntilAccepted(url, { text: `client ${client} message ${i}` }, { onAnswer }));
       return ids;
     }),
   );

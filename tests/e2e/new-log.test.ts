@@ -2,7 +2,6 @@
 // the topic made again, or Kafka's data removed. Each time, real consumer and web processes on the same
 // Redis and PostgreSQL show every new post at once, in every view, and once.
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { after, test } from "node:test";
@@ -16,31 +15,18 @@ import { startOwnKafka } from "../../scripts/stack/own-stack";
 import { range } from "../support/audit";
 import { eachOnce, postOnNewLog, viewsOf } from "../support/new-log";
 import { freshDatabase } from "../support/postgres";
-import { appEnv, cleanupList, logOf, postMessage, stack, startApps, testKafka, testRedis, uniqueNames, waitFor } from "../support/stack";
+import { appEnv, cleanupList, logOf, postUntilAccepted, stack, startApps, testKafka, testRedis, uniqueNames, waitFor } from "../support/stack";
 
 const cleanup = cleanupList();
 after(() => cleanup.run());
 const redis = cleanup.add(testRedis(), (client) => client.disconnect());
-
-/** Posts `text` until it is accepted; only a 503 (the topic not there yet) is tried again, for at most 30 s. */
-async function postWhenTaken(url: string, text: string): Promise<string> {
-  const id = randomUUID();
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const { status, body } = await postMessage(url, { id, text });
-    if (status === 201) return id;
-    assert.equal(status, 503, `only a 503 may refuse a post here, not ${status}: ${JSON.stringify(body)}`);
-    assert.ok(Date.now() < deadline, `still refused after 30 s: ${JSON.stringify(body)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 test("the topic deleted and made again while the board runs: new posts show at once in every view, the old log's leave", async (t) => {
   const databaseUrl = await freshDatabase("remade");
   const { names, env, web, consumer } = await startApps(cleanup, "remade", { DATABASE_URL: databaseUrl });
   const url = web[0]!.url;
   const before: string[] = [];
-  for (const i of range(30)) before.push(await postWhenTaken(url, `before ${i}`));
+  for (const i of range(30)) before.push(await postUntilAccepted(url, { text: `before ${i}` }));
   await eachOnce("the first posts in history", async () => (await viewsOf(url, "before")).history, before);
   // A reader whose page is open throughout: its stream is told that the store started again, and it reloads.
   const browser = cleanup.add(await launchBrowser(), (opened) => opened.close());
@@ -60,7 +46,7 @@ test("the topic deleted and made again while the board runs: new posts show at o
   assert.notEqual(remade.topicId, old.topicId, "a topic made again has another id");
 
   const afterwards: string[] = [];
-  for (const i of range(10)) afterwards.push(await postWhenTaken(url, `after ${i}`));
+  for (const i of range(10)) afterwards.push(await postUntilAccepted(url, { text: `after ${i}` }, { timeoutMs: 30_000 }));
   const views = () => viewsOf(url, "after");
   await eachOnce("the new posts in the recent list", async () => (await views()).recent, afterwards);
   const shown = async () => Promise.all(range(10).map(async (i) => page.message(`after ${i}`).count()));

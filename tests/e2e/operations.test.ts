@@ -8,6 +8,7 @@ import { storedMessageSchema } from "../../src/lib/messages/schema";
 import { readHistory } from "../../src/lib/store/message-store";
 import { startInspectorProxy } from "../../scripts/stack/inspector-proxy";
 import { board, launchBrowser } from "../../scripts/stack/browser";
+import { watchBoard } from "../support/sse-viewer";
 import {
   appEnv,
   cleanupList,
@@ -73,7 +74,14 @@ test("health, readiness and metrics of the web app and the consumer; a request i
   assert.equal(metric(webMetrics, "board_messages_accepted_total"), 1);
   assert.equal(metric(webMetrics, 'board_messages_rejected_total\\{reason="unsupported_media_type"\\}'), 1);
   assert.equal(metric(webMetrics, "board_produce_duration_seconds_count"), 1);
-  assert.ok(metric(webMetrics, "board_viewers") >= 0);
+  // Viewers are counted while their stream is open, and no longer once it closed.
+  const viewers = async () => metric(await (await fetch(`${web.url}/api/metrics`)).text(), "board_viewers");
+  assert.equal(metric(webMetrics, "board_viewers"), 0);
+  const viewer = watchBoard([web.url], { reconnect: false });
+  await viewer.connected();
+  await waitFor("the open stream counted", async () => (await viewers()) === 1);
+  viewer.close();
+  await waitFor("the closed stream no longer counted", async () => (await viewers()) === 0);
   const consumerMetrics = await waitFor("the consumer's metrics to count the message", async () => {
     const text = await (await fetch(consumer.metricsUrl)).text();
     return metric(text, "board_messages_stored_total") === 1 && text;

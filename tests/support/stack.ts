@@ -1,6 +1,6 @@
 // What the tests share: the Kafka broker and Redis that `npm test` started, names of their own for each
 // test, and helpers that start the real consumer and web processes against them.
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { KafkaMessage } from "kafkajs";
@@ -143,6 +143,28 @@ export async function postMessage(url: string, body: unknown): Promise<{ status:
     body: JSON.stringify(body),
   });
   return { status: response.status, body: await response.json() };
+}
+
+/**
+ * Posts as the page does when a post is refused for now: the same id again, until it is accepted. Only a
+ * 503 is tried again, for at most `timeoutMs`; any other answer fails, and so does the time running out,
+ * each saying what came last. `onAnswer` hears each answer. Resolves to the id.
+ */
+export async function postUntilAccepted(
+  url: string,
+  body: { text: string; id?: string; board?: string },
+  { timeoutMs = 60_000, onAnswer }: { timeoutMs?: number; onAnswer?: (accepted: boolean) => void } = {},
+): Promise<string> {
+  const id = body.id ?? randomUUID();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { status, body: answer } = await postMessage(url, { ...body, id });
+    onAnswer?.(status === 201);
+    if (status === 201) return id;
+    if (status !== 503) throw new Error(`only a 503 may refuse a post here, not ${status}: ${JSON.stringify(answer)}`);
+    if (Date.now() > deadline) throw new Error(`still refused after ${timeoutMs / 1000} s: ${JSON.stringify(answer)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the page's Retry, pressed at once
+  }
 }
 
 /** Posts a message that must be accepted; resolves to its id. */
