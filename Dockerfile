@@ -4,7 +4,7 @@
 #   docker run -p 3000:3000 -e KAFKA_BROKERS=… -e REDIS_URL=… message-board
 #   docker run -e KAFKA_BROKERS=… -e REDIS_URL=… message-board node --import tsx scripts/start-consumer.ts
 
-FROM node:20-bookworm-slim AS dependencies
+FROM node:24-bookworm-slim AS dependencies
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts
@@ -15,7 +15,7 @@ COPY . .
 RUN node_modules/.bin/next build
 
 # Only what runs: production dependencies, the build, and the TypeScript sources tsx runs the entries from.
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 WORKDIR /app
 ENV NODE_ENV=production NEXT_TELEMETRY_DISABLED=1 PORT=3000
 COPY package.json package-lock.json ./

@@ -157,7 +157,7 @@ async function main() {
   const seconds = ((Date.now() - startedAt) / 1000).toFixed(1);
   const running = started.filter((child) => child.name !== "build");
   console.log(`
-  Message board is up (${seconds} s)${production ? "" : ", in development mode"}:
+  Message board is up (${seconds} s)${production ? "" : ", in development mode"}, on Node ${process.versions.node}:
     Board     http://localhost:${firstWebPort}${balanced ? `   (nginx, balancing the instances on ${webPorts.map((port) => `:${port}`).join(", ")})` : ""}
     Inspector http://localhost:${inspectorPort}   (also http://localhost:${firstWebPort}/inspect)
     API       http://localhost:${firstWebPort}/api/messages   health: /api/health, /api/ready, metrics: /api/metrics

@@ -71,7 +71,8 @@ function launchLocal(ports: Ports, dataDir: string) {
  */
 async function startLocal(ports: Ports, dataDir: string) {
   const local = launchLocal(ports, dataDir);
-  await local.waitForLine(/Message board is up/, "that the board is up", 240_000);
+  const up = await local.waitForLine(/Message board is up.*on Node (\d+)\./, "that the board is up", 240_000);
+  assert.equal(up[1], "24", "every process of the board runs on Node 24, whatever Node runs npm");
   const record = readRunRecord(recordIn(dataDir));
   assert.ok(record, `npm run local keeps a record of what it started in ${recordIn(dataDir)}`);
   return Object.assign(local, { groups: new Set([local.pid, ...record.processes.map(({ pid }) => pid)]) });
