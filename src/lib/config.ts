@@ -18,7 +18,7 @@ export const configSchema = z.object({
   PORT: port.default(3000),
   // Unset: every interface.
   WEB_HOST: z.string().trim().min(1).optional(),
-  // Handles on the web app's listening socket, each taking one new connection per turn of the event loop.
+  // Listening sockets of the web app on its port (SO_REUSEPORT), each taking one new connection per turn of the event loop.
   ACCEPT_HANDLES: count(16, 64),
   KAFKA_BROKERS: z
     .string()

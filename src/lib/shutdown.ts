@@ -1,7 +1,7 @@
 import { errorFields, type Logger } from "./log";
 
 // Within the launcher's grace period for an app (10 s), so that the app's own deadline is what ends it.
-const STOP_DEADLINE_MS = 8000;
+const STOP_DEADLINE_MS = 6000;
 
 /**
  * For a process's entry: on the first SIGTERM or SIGINT, runs `stop` once and exits, 0 when it finished

@@ -10,7 +10,7 @@ import { createLogger, errorFields } from "../lib/log";
 import { stopOnSignals } from "../lib/shutdown";
 import { BoardError } from "../lib/board/errors";
 import { providePageContext } from "./page-context";
-import { addAcceptHandles, closeHandles } from "./accept-handles";
+import { closeSockets, listenOnSockets } from "./listening-sockets";
 import { createWebServices } from "./web-services";
 
 const SHUTDOWN_GRACE_MS = 5000;
@@ -59,14 +59,8 @@ try {
         else response.writeHead(500).end();
       });
   });
-  const address = await listen(server, config.PORT, config.WEB_HOST);
-  const accepting = [
-    server,
-    ...(await addAcceptHandles(server, config.ACCEPT_HANDLES - 1).catch((error: unknown) => {
-      log.warn("accepting on one handle: no more could be had", errorFields(error));
-      return [];
-    })),
-  ];
+  const accepting = await listenOnSockets(server, { port: config.PORT, host: config.WEB_HOST, count: config.ACCEPT_HANDLES });
+  const address = addressOf(server, config.WEB_HOST);
   void services.connect();
   await pagesReady;
   log.info("web app listening", { url: `http://${address}`, mode: dev ? "development" : "production" });
@@ -75,7 +69,7 @@ try {
     // New posts and streams are refused from here on, and open streams end, so that browsers and load
     // balancers move to another instance; posts in flight are still answered.
     services.stopTaking();
-    const closed = closeHandles(accepting);
+    const closed = closeSockets(accepting);
     const grace = setTimeout(() => {
       for (const socket of sockets) socket.destroy();
     }, SHUTDOWN_GRACE_MS);
@@ -88,13 +82,9 @@ try {
   process.exit(1);
 }
 
-function listen(server: Server, port: number, host: string | undefined): Promise<string> {
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(port, host, () => {
-      const { port: bound } = server.address() as AddressInfo;
-      const everywhere = host === undefined || host === "0.0.0.0" || host === "::";
-      resolve(`${everywhere ? "localhost" : host.includes(":") ? `[${host}]` : host}:${bound}`);
-    });
-  });
+/** Where `server` listens, as a browser would be sent there. */
+function addressOf(server: Server, host: string | undefined): string {
+  const { port } = server.address() as AddressInfo;
+  const everywhere = host === undefined || host === "0.0.0.0" || host === "::";
+  return `${everywhere ? "localhost" : host.includes(":") ? `[${host}]` : host}:${port}`;
 }
