@@ -5,6 +5,10 @@ import { startProcess, type ManagedProcess, type Output, type Started } from "./
 import { untilReady } from "./wait";
 
 export const PROXY_SETTINGS = path.join(PROJECT_ROOT, "scripts", "nginx", "board-proxy.conf");
+const OPERATORS_ONLY = path.join(PROJECT_ROOT, "scripts", "nginx", "operators-only.conf");
+// Below Node's keep-alive (5 s), as in scripts/nginx/compose.conf: nginx lets an idle connection to an
+// instance go before the instance closes it, which would turn a request sent on it at that moment into a 502.
+export const UPSTREAM_IDLE_SECONDS = 4;
 
 type Options = { port: number; upstreams: number[]; home: string; output: Output; onStart?: Started };
 
@@ -41,9 +45,11 @@ http {
   upstream board {
     ${upstreams.map((upstream) => `server 127.0.0.1:${upstream} max_fails=1 fail_timeout=5s;`).join("\n    ")}
     keepalive 64;
+    keepalive_timeout ${UPSTREAM_IDLE_SECONDS}s;
   }
   server {
     listen ${port};
+    include ${OPERATORS_ONLY};
     location / {
       include ${PROXY_SETTINGS};
     }

@@ -199,7 +199,7 @@ function java(classpath: string, args: string[]): string {
  * write once two have it, so one node may fail without losing an acknowledged record or stopping posts;
  * no replica that missed writes is ever made leader.
  */
-function serverProperties(node: KafkaNodeSpec, nodes: KafkaNodeSpec[], dataDir: string): string {
+export function serverProperties(node: KafkaNodeSpec, nodes: KafkaNodeSpec[], dataDir: string): string {
   const replicas = Math.min(3, nodes.length);
   const minInSync = replicas > 1 ? 2 : 1;
   const quorum =

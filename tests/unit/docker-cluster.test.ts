@@ -5,8 +5,11 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { parse } from "yaml";
+import { createServer } from "node:http";
 import { z } from "zod";
 import { parseConfig } from "../../src/lib/config";
+import { UPSTREAM_IDLE_SECONDS } from "../../scripts/stack/balancer";
+import { nodesFrom, serverProperties } from "../../scripts/stack/kafka-broker";
 import { PROJECT_ROOT } from "../../scripts/stack/paths";
 
 const read = (file: string) => readFileSync(path.join(PROJECT_ROOT, file), "utf8");
@@ -41,7 +44,7 @@ test("three Kafka nodes form one quorum, each with its own id, port and volume",
   for (const settings of env) assert.equal(settings.KAFKA_CONTROLLER_QUORUM_VOTERS, "1@kafka-1:9093,2@kafka-2:9093,3@kafka-3:9093");
   assert.deepEqual(
     nodes.map((node) => node.ports),
-    [["9092:9092"], ["9094:9092"], ["9096:9092"]],
+    [["127.0.0.1:9092:9092"], ["127.0.0.1:9094:9092"], ["127.0.0.1:9096:9092"]],
   );
   const volumes = nodes.map((node) => node.volumes?.[0]?.split(":")[0] ?? "");
   assert.equal(new Set(volumes).size, 3);
@@ -76,7 +79,7 @@ test('profile "apps": two web instances and two consumers run the image built he
   for (const consumer of apps.slice(2)) assert.equal(consumer.command?.join(" "), "node --import tsx scripts/start-consumer.ts");
 
   const balancer = named("balancer");
-  assert.deepEqual(balancer.ports, ["3000:80"]);
+  assert.deepEqual(balancer.ports, ["127.0.0.1:3000:80"]);
   assert.ok(balancer.volumes?.includes("./scripts/nginx/board-proxy.conf:/etc/nginx/board-proxy.conf:ro"));
   const upstreams = [...read("scripts/nginx/compose.conf").matchAll(/server (\S+) /g)].map((match) => match[1]);
   assert.deepEqual(upstreams, ["web-1:3000", "web-2:3000"]);
@@ -97,4 +100,60 @@ test("the image is built in stages and runs as an unprivileged user", () => {
   assert.match(finalStage, /--omit=dev/);
   // node itself, not the tsx command, whose signal relay kills a busy app before its drain.
   assert.match(finalStage, /^CMD \["node", "--import", "tsx", "src\/server\/main\.ts"\]$/m);
+});
+
+test("the balancers let an idle connection to an instance go before the instance closes it, and keep operators' routes to themselves", () => {
+  // Node closes a connection idle for keepAliveTimeout; a request nginx sends on it at that moment is a 502,
+  // and nginx does not retry a POST.
+  const nodeIdleMs = createServer().keepAliveTimeout;
+  const compose = read("scripts/nginx/compose.conf");
+  const idle = Number(/^\s*keepalive_timeout (\d+)s;/m.exec(compose)?.[1]) * 1000;
+  assert.ok(idle < nodeIdleMs, `compose: ${idle} ms, under Node's ${nodeIdleMs} ms`);
+  assert.ok(UPSTREAM_IDLE_SECONDS * 1000 < nodeIdleMs, "npm run local --web 2");
+  assert.match(compose, /include \/etc\/nginx\/operators-only\.conf;/);
+  assert.match(read("scripts/nginx/compose-main.conf"), /worker_connections 16384;/);
+});
+
+test("every port the compose files publish is on the loopback; no container has a fixed name; every service but the one-off ones restarts", () => {
+  for (const file of ["docker-compose.yml", "docker-compose.cluster.yml"]) {
+    const services = z
+      .object({
+        services: z.record(
+          z.string(),
+          z.object({ ports: z.array(z.string()).optional(), container_name: z.string().optional(), restart: z.string().optional() }),
+        ),
+      })
+      .parse(parse(read(file), { merge: true })).services;
+    for (const [name, { ports = [], container_name, restart }] of Object.entries(services)) {
+      for (const port of ports) assert.match(port, /^127\.0\.0\.1:/, `${file}: ${name} publishes ${port}`);
+      assert.equal(container_name, undefined, `${file}: ${name}`);
+      assert.equal(restart, name.endsWith("-init") ? "no" : "unless-stopped", `${file}: ${name}`);
+    }
+  }
+});
+
+test("the compose cluster's nodes have the settings of npm run local -- --brokers 3, but where they live and are reached", () => {
+  const nodes = nodesFrom(9092, 3);
+  const local = Object.fromEntries(
+    serverProperties(nodes[0]!, nodes, "/data")
+      .trim()
+      .split("\n")
+      .map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]),
+  );
+  // Where a node lives and how it is reached differ by nature: containers, not ports of one machine.
+  const placed = [
+    "node.id",
+    "controller.quorum.voters",
+    "listeners",
+    "advertised.listeners",
+    "inter.broker.listener.name",
+    "listener.security.protocol.map",
+    "log.dirs",
+  ];
+  const environment = named("kafka-1").environment;
+  for (const [property, value] of Object.entries(local).filter(([property]) => !placed.includes(property))) {
+    const variable = `KAFKA_${property.toUpperCase().replaceAll(".", "_")}`;
+    assert.equal(String(environment[variable]), value, `${variable} is ${property}=${value}, as in npm run local`);
+  }
+  assert.equal(environment.KAFKA_HEAP_OPTS, "-Xms512m -Xmx512m", "the heap npm run local gives each node");
 });

@@ -27,7 +27,7 @@ const ui = compose.services["kafka-ui"];
 test("Kafka runs in KRaft mode on 9092, with its data on a volume", () => {
   assert.ok(kafka && kafka.environment);
   assert.match(kafka.image, /^apache\/kafka:4\./);
-  assert.deepEqual(kafka.ports, [`${port(defaults.KAFKA_BROKERS[0])}:9092`]);
+  assert.deepEqual(kafka.ports, [`127.0.0.1:${port(defaults.KAFKA_BROKERS[0])}:9092`]);
   assert.equal(kafka.environment.KAFKA_PROCESS_ROLES, "broker,controller");
   assert.match(String(kafka.environment.KAFKA_ADVERTISED_LISTENERS), /localhost:9092/);
   assert.equal(kafka.environment.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR, 1);
@@ -41,7 +41,7 @@ test("PostgreSQL keeps the history on a volume, on the app's port, with the role
   const postgres = compose.services.postgres;
   assert.ok(postgres && postgres.environment);
   assert.match(postgres.image, /^postgres:15/);
-  assert.deepEqual(postgres.ports, ["5432:5432"]);
+  assert.deepEqual(postgres.ports, ["127.0.0.1:5432:5432"]);
   const documented = new URL(
     /postgres:\/\/board:board@[^\s.]+(?:\.[^\s.]+)*\/\w+/.exec(readFileSync(path.join(PROJECT_ROOT, ".env.local.example"), "utf8"))?.[0] ?? "postgres://x",
   );
@@ -69,7 +69,7 @@ test("the topics are created with the app's names and partitions, not auto-creat
 
 test("Redis keeps an append-only file on a volume, on the app's port", () => {
   assert.ok(redis);
-  assert.deepEqual(redis.ports, [`${new URL(defaults.REDIS_URL).port}:6379`]);
+  assert.deepEqual(redis.ports, [`127.0.0.1:${new URL(defaults.REDIS_URL).port}:6379`]);
   assert.match(redis.command?.join(" ") ?? "", /--appendonly yes/);
   assert.ok(redis.volumes?.some((volume) => volume.endsWith(":/data") && volume.split(":")[0]! in compose.volumes));
 });
@@ -77,7 +77,7 @@ test("Redis keeps an append-only file on a volume, on the app's port", () => {
 test("Kafka UI is the maintained kafbat image, on 8080, pointed at the broker", () => {
   assert.ok(ui?.environment);
   assert.match(ui.image, /^kafbat\/kafka-ui/);
-  assert.deepEqual(ui.ports, ["8080:8080"]);
+  assert.deepEqual(ui.ports, ["127.0.0.1:8080:8080"]);
   assert.match(String(ui.environment.KAFKA_CLUSTERS_0_BOOTSTRAPSERVERS), /^kafka:/);
 });
 
