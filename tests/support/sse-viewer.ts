@@ -1,11 +1,15 @@
 // A viewer of the board's stream over plain HTTP that behaves like a browser's EventSource: it resumes
 // with Last-Event-ID whenever its stream ends. Given several web instances it moves on to the next one, as
-// a load balancer would when an instance goes away.
+// a load balancer would when an instance goes away or is shutting down (503). Anything else (another
+// status, a frame that is not what the stream sends) is a fault it records and stops on.
 import { z } from "zod";
 import { storedMessageSchema, type StoredMessage } from "../../src/lib/messages/schema";
+import { waitFor } from "./stack";
 
 const resetSchema = z.object({ reason: z.string() });
-import { waitFor } from "./stack";
+
+/** What ends the viewer instead of moving it on. */
+class StreamFault extends Error {}
 
 export type StreamViewer = {
   /** Every message received, in the order received, across reconnects. */
@@ -17,9 +21,12 @@ export type StreamViewer = {
   activity: Record<string, number>[];
   /** How many streams it has opened. */
   connections: number;
+  /** What went wrong that a browser would not have shrugged off; the viewer stopped at the first. */
+  faults: string[];
   lastEventId: string | undefined;
   /** Resolves once a stream is open and the server has caught it up. */
   connected(): Promise<void>;
+  /** Stops it; throws if it met a fault, so that none passes unseen even where nothing else looks. */
   close(): void;
 };
 
@@ -35,9 +42,16 @@ export function watchBoard(urls: string[], options: Options = {}): StreamViewer 
     boardEvents: [],
     activity: [],
     connections: 0,
+    faults: [],
     lastEventId: options.lastEventId,
-    connected: async () => void (await waitFor("the stream to open", () => open, { timeoutMs: 30_000 })),
-    close: () => abort.abort(),
+    connected: async () => {
+      await waitFor("the stream to open", () => open || viewer.faults.length > 0, { timeoutMs: 30_000 });
+      if (!open) throw new Error(`the stream did not open: ${viewer.faults.join("; ")}`);
+    },
+    close: () => {
+      abort.abort();
+      if (viewer.faults.length > 0) throw new Error(`a stream viewer met a fault: ${viewer.faults.join("; ")}`);
+    },
   };
 
   const readStream = async (url: string) => {
@@ -47,7 +61,8 @@ export function watchBoard(urls: string[], options: Options = {}): StreamViewer 
     });
     const headers: Record<string, string> = viewer.lastEventId ? { "Last-Event-ID": viewer.lastEventId } : {};
     const response = await fetch(`${url}/api/messages/stream?${query}`, { headers, signal: abort.signal });
-    if (!response.ok || !response.body) throw new Error(`stream answered ${response.status}`);
+    if (response.status === 503) throw new Error("this instance refused the stream for now");
+    if (!response.ok || !response.body) throw new StreamFault(`the stream answered ${response.status}: ${await response.text()}`);
     viewer.connections += 1;
     open = true;
     const decoder = new TextDecoder();
@@ -56,7 +71,12 @@ export function watchBoard(urls: string[], options: Options = {}): StreamViewer 
       buffer += decoder.decode(chunk, { stream: true });
       let end: number;
       while ((end = buffer.indexOf("\n\n")) !== -1) {
-        onFrame(buffer.slice(0, end));
+        const frame = buffer.slice(0, end);
+        try {
+          onFrame(frame);
+        } catch (error) {
+          throw new StreamFault(`a frame that is not the stream's (${String(error)}): ${frame.slice(0, 200)}`);
+        }
         buffer = buffer.slice(end + 2);
       }
     }
@@ -88,8 +108,9 @@ export function watchBoard(urls: string[], options: Options = {}): StreamViewer 
       const url = urls[turn % urls.length]!;
       try {
         await readStream(url);
-      } catch {
+      } catch (error) {
         if (abort.signal.aborted) return;
+        if (error instanceof StreamFault) return void viewer.faults.push(error.message);
         turn += 1; // this instance refused or went away: try the next
       }
       open = false;

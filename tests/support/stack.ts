@@ -211,7 +211,10 @@ export async function startApps(
 
 export type Cleanup = ReturnType<typeof cleanupList>;
 
-/** Things a test started, stopped in reverse order even when the test fails. */
+/**
+ * Things a test started, stopped in reverse order even when the test fails, and every one of them even
+ * when stopping another fails; the first failure is thrown once all have run.
+ */
 export function cleanupList() {
   const steps: (() => unknown)[] = [];
   return {
@@ -220,7 +223,9 @@ export function cleanupList() {
       return thing;
     },
     async run() {
-      for (const step of steps.splice(0).reverse()) await step();
+      const failures: unknown[] = [];
+      for (const step of steps.splice(0).reverse()) await Promise.resolve().then(step).catch((error: unknown) => failures.push(error));
+      if (failures.length > 0) throw failures[0];
     },
   };
 }
