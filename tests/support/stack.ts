@@ -224,7 +224,10 @@ export function cleanupList() {
     },
     async run() {
       const failures: unknown[] = [];
-      for (const step of steps.splice(0).reverse()) await Promise.resolve().then(step).catch((error: unknown) => failures.push(error));
+      for (const step of steps.splice(0).reverse())
+        await Promise.resolve()
+          .then(step)
+          .catch((error: unknown) => failures.push(error));
       if (failures.length > 0) throw failures[0];
     },
   };
