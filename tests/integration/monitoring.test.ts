@@ -23,7 +23,8 @@ function promtool(...args: string[]): string {
 
 test("promtool accepts the alert rules, the docker compose scrape settings and the local ones", () => {
   assert.match(promtool("check", "rules", ALERT_RULES), /SUCCESS: 7 rules found/);
-  assert.match(promtool("check", "config", path.join(PROJECT_ROOT, "scripts/prometheus/compose.yml")), /SUCCESS/);
+  for (const file of ["compose.yml", "compose-cluster.yml"])
+    assert.match(promtool("check", "config", path.join(PROJECT_ROOT, "scripts/prometheus", file)), /SUCCESS/);
   const local = path.join(stack.workDir, "prometheus-local.yml");
   writeFileSync(local, prometheusConfig({ web: ["127.0.0.1:3000"], consumers: ["127.0.0.1:9464", "127.0.0.1:9465"] }));
   assert.match(promtool("check", "config", local), /SUCCESS/);

@@ -157,3 +157,20 @@ test("the compose cluster's nodes have the settings of npm run local -- --broker
   }
   assert.equal(environment.KAFKA_HEAP_OPTS, "-Xms512m -Xmx512m", "the heap npm run local gives each node");
 });
+
+test("the cluster's Prometheus scrapes every app container itself, with the alert rules", () => {
+  const prometheus = named("prometheus");
+  assert.deepEqual(prometheus.profiles, ["apps"]);
+  const mounted = new Map((prometheus.volumes ?? []).map((volume) => [volume.split(":")[1], volume.split(":")[0]]));
+  assert.equal(mounted.get("/etc/prometheus/prometheus.yml"), "./scripts/prometheus/compose-cluster.yml");
+  assert.equal(mounted.get("/etc/prometheus/alerts.yml"), "./scripts/prometheus/alerts.yml");
+  const scrape = z
+    .object({ scrape_configs: z.array(z.object({ job_name: z.string(), static_configs: z.array(z.object({ targets: z.array(z.string()) })) })) })
+    .parse(parse(read("scripts/prometheus/compose-cluster.yml")));
+  const targets = Object.fromEntries(scrape.scrape_configs.map((job) => [job.job_name, job.static_configs.flatMap((config) => config.targets)]));
+  assert.deepEqual(targets, {
+    "message-board-web": ["web-1:3000", "web-2:3000"],
+    "message-board-consumer": ["consumer-1:9464", "consumer-2:9464"],
+  });
+  for (const target of Object.values(targets).flat()) assert.ok(compose.services[target.split(":")[0]!], `${target} is a service of the file`);
+});
