@@ -10,6 +10,7 @@ import { clearHistory, historyOffsets } from "../src/lib/history/message-history
 import { migrate } from "../src/lib/history/migrations";
 import { createLogger, type Logger } from "../src/lib/log";
 import { readBoards } from "../src/lib/store/board-list";
+import { storeDataKeys } from "../src/lib/store/followed-log";
 import { storeKeys } from "../src/lib/store/keys";
 import { readEpoch, storedUpTo } from "../src/lib/store/message-store";
 import { createRedis } from "../src/lib/store/redis";
@@ -37,8 +38,7 @@ const VIEWS: Record<string, (config: Config, log: Logger) => View> = {
       // The consumers refill an empty store (from history, or the log) and read on from where it reaches.
       // The list of boards stays: it is read from a topic of its own, and the boards stay reachable meanwhile.
       clear: async () => {
-        const lists = (await boardSlugs()).flatMap((slug) => Object.values(keys.board(slug)));
-        await redis.del(keys.applied, keys.epoch, keys.ids, keys.activity, ...lists);
+        await redis.del(...storeDataKeys(keys, await boardSlugs()));
       },
       reached: async () => ((await readEpoch(redis, keys)) === null ? undefined : storedUpTo(redis, keys, config.KAFKA_TOPIC)),
       summary: async () => {
