@@ -31,13 +31,6 @@ test("behind nginx: a post reaches viewers on every instance; when one stops, it
   const [a, b] = [web[0]!, web[1]!];
   const balancer = await balance("balancer", web);
 
-  // What only operators may ask for is served by each instance, and not through the public balancer.
-  for (const path of ["/api/metrics", "/api/inspect", "/inspect"]) {
-    assert.equal((await fetch(`${a.url}${path}`)).status, 200, `${path} on an instance`);
-    assert.equal((await fetch(`${balancer.url}${path}`)).status, 404, `${path} through the balancer`);
-  }
-  assert.equal((await fetch(`${balancer.url}/api/ready`)).status, 200, "the rest of the API is served");
-
   const viewers = range(4).map(() => cleanup.add(watchBoard([balancer.url]), (viewer) => viewer.close()));
   await Promise.all(viewers.map((viewer) => viewer.connected()));
   const spread = [await viewersOn(a.url), await viewersOn(b.url)];
@@ -67,6 +60,13 @@ test("behind nginx: a post reaches viewers on every instance; when one stops, it
       sent,
     );
   }
+
+  // What only operators may ask for is served by each instance, and not through the public balancer.
+  for (const path of ["/api/metrics", "/api/inspect", "/inspect"]) {
+    assert.equal((await fetch(`${b.url}${path}`)).status, 200, `${path} on an instance`);
+    assert.equal((await fetch(`${balancer.url}${path}`)).status, 404, `${path} through the balancer`);
+  }
+  assert.equal((await fetch(`${balancer.url}/api/ready`)).status, 200, "the rest of the API is served");
 });
 
 test("behind nginx a forged X-Forwarded-For does not change who the rate limit counts", async () => {
