@@ -1,10 +1,13 @@
+import path from "node:path";
 import { PROJECT_ROOT } from "./paths";
 import { startProcess, typescript, type ManagedProcess, type Output, type Started } from "./processes";
+import { onFreePorts } from "./wait";
 
 /** The address a process logs once it listens, in JSON lines and readable ones alike. */
 const LISTENING_URL = /url[=":]+(http:\/\/[^\s"]+)/;
 
-export type WebMode = "production" | "development";
+/** Development and production run the custom server (`npm run dev`, `npm start`); plain-next runs `npm run start:next`. */
+export type WebMode = "production" | "development" | "plain-next";
 type Options = { output: Output; mode?: WebMode; onStart?: Started; /** Flags for node itself, such as --cpu-prof. */ nodeFlags?: string[] };
 
 /**
@@ -16,6 +19,7 @@ export async function startWebApp(
   env: Record<string, string>,
   { output, mode = "production", onStart, nodeFlags = [] }: Options,
 ): Promise<ManagedProcess & { url: string }> {
+  if (mode === "plain-next") return startPlainNext(name, env, { output, onStart, nodeFlags });
   const [node, args] = typescript("src/server/main.ts", mode === "development" ? ["--dev"] : [], nodeFlags);
   // It says where it listens at info level, so nothing quieter is allowed.
   const level = env.LOG_LEVEL === "debug" ? "debug" : "info";
@@ -28,6 +32,30 @@ export async function startWebApp(
     await web.stop();
     throw error;
   }
+}
+
+/**
+ * The production build under `next start`, as `npm run start:next` runs it. Next is told the port (it
+ * prints the one it was given, not the one it got), so a free one is found first.
+ */
+function startPlainNext(name: string, env: Record<string, string>, { output, onStart, nodeFlags = [] }: Options) {
+  const next = path.join(PROJECT_ROOT, "node_modules/next/dist/bin/next");
+  return onFreePorts(1, async ([port]) => {
+    const host = "127.0.0.1";
+    const web = startProcess(name, process.execPath, [...nodeFlags, next, "start", "--port", String(port), "--hostname", host], {
+      cwd: PROJECT_ROOT,
+      env: { ...env, NEXT_MANUAL_SIG_HANDLE: "1" },
+      output,
+    });
+    onStart?.(web);
+    try {
+      await web.waitForLine(/connected to Kafka|Kafka is unreachable/, "that its services started", 120_000);
+      return { ...web, url: `http://${host}:${port}` };
+    } catch (error) {
+      await web.stop();
+      throw error;
+    }
+  });
 }
 
 /**

@@ -1,6 +1,8 @@
 import type { Archive } from "../lib/board/archive";
+import { refusalOf } from "../lib/board/errors";
 import type { BoardSummary } from "../lib/messages/boards";
 import type { History } from "../lib/messages/schema";
+import { webRuntime } from "./web-runtime";
 
 /** What the pages need of the web process. */
 export type PageContext = {
@@ -17,17 +19,20 @@ export type PageContext = {
   archive: Archive;
 };
 
-// Next bundles the pages apart from this process's own modules, so they cannot import what the entry
-// made; they find it here, under a key that both copies of this module agree on.
-const KEY = Symbol.for("message-board.page-context");
-const holder = globalThis as typeof globalThis & { [KEY]?: PageContext };
-
-export function providePageContext(context: PageContext): void {
-  holder[KEY] = context;
-}
-
+/** The pages' view of the process's runtime, under the custom server and plain `next start` alike. */
 export function pageContext(): PageContext {
-  const context = holder[KEY];
-  if (!context) throw new Error("The pages run only in the web process: start it with `npm run dev` or `npm start`.");
-  return context;
+  const { config, services } = webRuntime();
+  return {
+    history: (board) => services.history.read(board).catch(() => null),
+    historyLimit: config.MESSAGES_LIMIT,
+    defaultBoard: config.BOARD_ID,
+    boards: () => services.boards.list().catch(() => null),
+    // With Redis away nobody can tell: the page shows the board and says that Redis is unreachable.
+    boardExists: (slug) =>
+      services.boards.require(slug).then(
+        () => true,
+        (error: unknown) => refusalOf(error)?.code !== "unknown_board",
+      ),
+    archive: services.archive,
+  };
 }

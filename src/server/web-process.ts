@@ -4,41 +4,24 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import nextEnv from "@next/env";
 import next from "next";
-import { configOrExit } from "../lib/config";
 import { serveApi } from "../lib/http/node-adapter";
-import { createLogger, errorFields } from "../lib/log";
+import { errorFields } from "../lib/log";
 import { stopOnSignals } from "../lib/shutdown";
-import { BoardError } from "../lib/board/errors";
-import { providePageContext } from "./page-context";
 import { closeSockets, listenOnSockets } from "./listening-sockets";
-import { createWebServices } from "./web-services";
+import { webRuntime } from "./web-runtime";
 
 const SHUTDOWN_GRACE_MS = 5000;
 
 const dev = process.env.NODE_ENV === "development";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 nextEnv.loadEnvConfig(root, dev);
-const config = configOrExit(process.env);
-const log = createLogger("web", config);
+// Made before Next is, so that the pages, the route handlers and src/instrumentation.ts find this runtime.
+const { config, log, services } = webRuntime();
 
 try {
-  const services = createWebServices(config, log);
-  providePageContext({
-    history: (board) => services.history.read(board).catch(() => null),
-    historyLimit: config.MESSAGES_LIMIT,
-    defaultBoard: config.BOARD_ID,
-    boards: () => services.boards.list().catch(() => null),
-    // With Redis away nobody can tell: the page shows the board and says that Redis is unreachable.
-    boardExists: (slug) =>
-      services.boards.require(slug).then(
-        () => true,
-        (error: unknown) => !(error instanceof BoardError && error.code === "unknown_board"),
-      ),
-    archive: services.archive,
-  });
-
-  // One server: the API's routes answered by our handlers, everything else (pages, assets, development's
-  // hot reload) by Next. The API serves at once; pages wait until Next is prepared.
+  // One server: the API's routes answered by our handlers straight from node:http (the route handlers in
+  // src/app/api serve the same handlers under plain `next start`), everything else (pages, assets,
+  // development's hot reload) by Next. The API serves at once; pages wait until Next is prepared.
   const server = createServer();
   // Every connection, upgraded ones too (development's hot reload): server.close() waits for them all.
   const sockets = new Set<Socket>();

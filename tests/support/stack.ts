@@ -168,8 +168,8 @@ export async function postUntilAccepted(
 }
 
 /** Posts a message that must be accepted; resolves to its id. */
-export async function postAccepted(url: string, text: string): Promise<string> {
-  const { status, body } = await postMessage(url, { text });
+export async function postAccepted(url: string, text: string, board?: string): Promise<string> {
+  const { status, body } = await postMessage(url, { text, ...(board && { board }) });
   if (status !== 201) throw new Error(`POST answered ${status}: ${JSON.stringify(body)}`);
   return messageSchema.parse(body).id;
 }
