@@ -30,7 +30,7 @@ export async function startBalancer({ port, upstreams, home, output, onStart }: 
   return { ...nginx, url };
 }
 
-function nginxConfig(port: number, upstreams: number[], home: string): string {
+export function nginxConfig(port: number, upstreams: number[], home: string): string {
   const temp = (name: string) => `${name}_temp_path ${path.join(home, "temp", name)};`;
   return `# Written by npm run local; changes are overwritten.
 daemon off;
