@@ -17,6 +17,9 @@ const eventSchema = z.object({
 type TraceEvent = z.infer<typeof eventSchema>;
 type Span = TraceEvent & { dur: number };
 
+/** What a page's trace records: tasks and what ran in them, with CPU time, and garbage collection. */
+export const TRACE_CATEGORIES = ["toplevel", "devtools.timeline", "disabled-by-default-devtools.timeline", "v8", "disabled-by-default-v8.gc"];
+
 /** A task the browser runs on a thread: what the Long Tasks API times. */
 const TASK = "ThreadControllerImpl::RunTask";
 const LONG_TASK_US = 50_000;
@@ -53,6 +56,8 @@ export type LongTaskSummary = {
   wallMs: number;
   /** Of the wall time, how long the thread was on a core; the rest it waited for one. */
   cpuMs: number;
+  /** The most time one task spent on a core: the page's own cost, however long it waited for one. */
+  longestCpuMs: number;
   /** Time of the long tasks by kind of work, excluding what nested work of another kind took. */
   byKind: { kind: string; ms: number }[];
 };
@@ -84,7 +89,9 @@ export function summarizeTrace(trace: unknown): LongTaskSummary {
   let count = 0;
   let wall = 0;
   let cpu = 0;
+  let longestCpu = 0;
   for (const [task, nested] of tasksWithNested(busiest)) {
+    longestCpu = Math.max(longestCpu, task.tdur ?? task.dur);
     if (task.dur < LONG_TASK_US) continue;
     count += 1;
     wall += task.dur;
@@ -95,6 +102,7 @@ export function summarizeTrace(trace: unknown): LongTaskSummary {
     count,
     wallMs: wall / 1000,
     cpuMs: cpu / 1000,
+    longestCpuMs: longestCpu / 1000,
     byKind: [...byKind].map(([kind, us]) => ({ kind, ms: us / 1000 })).sort((a, b) => b.ms - a.ms),
   };
 }

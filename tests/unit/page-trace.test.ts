@@ -31,6 +31,7 @@ test("a trace's long tasks are split by kind of work, each event's own time goin
   assert.equal(summary.count, 1, "the short task and other threads' tasks are left out");
   assert.equal(summary.wallMs, 120);
   assert.equal(summary.cpuMs, 60, "time waiting for a core is told apart");
+  assert.equal(summary.longestCpuMs, 60, "the page's own cost of its longest task");
   assert.deepEqual(summary.byKind, [
     { kind: "script", ms: 40 },
     { kind: "task itself", ms: 35 },
@@ -41,5 +42,11 @@ test("a trace's long tasks are split by kind of work, each event's own time goin
 });
 
 test("a trace with no renderer has no long tasks", () => {
-  assert.deepEqual(summarizeTrace({ traceEvents: [thread(3, "CrBrowserMain"), span(3, TASK, 0, 500_000)] }), { count: 0, wallMs: 0, cpuMs: 0, byKind: [] });
+  assert.deepEqual(summarizeTrace({ traceEvents: [thread(3, "CrBrowserMain"), span(3, TASK, 0, 500_000)] }), {
+    count: 0,
+    wallMs: 0,
+    cpuMs: 0,
+    longestCpuMs: 0,
+    byKind: [],
+  });
 });

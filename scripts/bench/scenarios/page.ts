@@ -1,12 +1,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { canRestorePriority, floodPage, type PageFlood } from "../page-flood";
+import { TRACE_CATEGORIES } from "../page-trace";
 import { board as boardPage, launchBrowser } from "../../stack/browser";
 import { results, round, rows } from "../report";
 import type { BenchContext } from "../context";
-
-// What a page's trace records: tasks and what ran in them, with CPU time, and garbage collection.
-const TRACE_CATEGORIES = ["toplevel", "devtools.timeline", "disabled-by-default-devtools.timeline", "v8", "disabled-by-default-v8.gc"];
 
 /**
  * The page shares this machine's cores with the whole pipeline, which a reader's browser does not. Each
