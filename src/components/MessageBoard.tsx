@@ -28,7 +28,7 @@ export function MessageBoard({ board, boards: initialBoards, defaultBoard, initi
   const onBoards = useCallback((change: BoardsChange) => setBoards((current) => applyBoardsChange(current, change)), []);
   // Going back to the newest starts the older pages afresh, below the new live list.
   const [olderPages, setOlderPages] = useState(0);
-  const { messages, state, newer, showNewest } = useBoardStream(board.slug, initialHistory, historyLimit, onBoards, scrolledBack);
+  const { messages, state, newer, showNewest, readers } = useBoardStream(board.slug, initialHistory, historyLimit, onBoards, scrolledBack);
   const onScrolledBack = useCallback(() => setScrolledBack(true), []);
   const backToNewest = () => {
     showNewest();
@@ -45,6 +45,8 @@ export function MessageBoard({ board, boards: initialBoards, defaultBoard, initi
           <Link href="/search" className="text-sm font-medium text-board-accent underline-offset-2 hover:underline">
             Search
           </Link>
+          {/* Its width kept from the start, so that the header does not shift when the count arrives. */}
+          <p className="min-w-[6.5rem] text-right text-sm text-board-muted">{readers === null ? "" : `${readers.toLocaleString("en")} reading now`}</p>
           <ConnectionBadge state={state} />
         </nav>
       </header>

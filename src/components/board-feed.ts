@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { boardActivitySchema, boardSummarySchema, type BoardActivity, type BoardSummary } from "@/lib/messages/boards";
+import { boardActivitySchema, boardReadersSchema, boardSummarySchema, type BoardActivity, type BoardSummary } from "@/lib/messages/boards";
 import { historySchema, storedMessageSchema, type History, type StoredMessage } from "@/lib/messages/schema";
 import { formatPosition, parsePosition } from "@/lib/messages/position";
 import { safeJson } from "@/lib/safe-json";
@@ -17,6 +17,8 @@ export type FeedHandlers = {
   onReplace(history: History): void;
   /** A board was created, or boards had new messages. */
   onBoards(change: BoardsChange): void;
+  /** How many browsers follow this board now. */
+  onReaders(count: number): void;
 };
 
 export type BoardsChange = { created: BoardSummary } | { activity: BoardActivity };
@@ -34,6 +36,7 @@ const relaySchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("replace"), history: historySchema }),
   z.object({ type: z.literal("created"), board: boardSummarySchema }),
   z.object({ type: z.literal("activity"), activity: boardActivitySchema }),
+  z.object({ type: z.literal("readers"), count: z.number().int().nonnegative() }),
   z.object({ type: z.literal("hello") }),
 ]);
 type Relay = z.infer<typeof relaySchema>;
@@ -70,6 +73,7 @@ export function openBoardFeed(board: string, start: string, handlers: FeedHandle
   const abandon = new AbortController();
   let leading: { stop(): void; release(): void } | undefined;
   let state: ConnectionState = "connecting";
+  let readers: number | undefined;
   const setState = (next: ConnectionState) => {
     state = next;
     handlers.onState(next);
@@ -82,8 +86,11 @@ export function openBoardFeed(board: string, start: string, handlers: FeedHandle
     if (data.type === "replace") return replace(data.history);
     if (data.type === "created") return handlers.onBoards({ created: data.board });
     if (data.type === "activity") return handlers.onBoards({ activity: data.activity });
+    if (data.type === "readers") return handlers.onReaders(data.count);
     if (leading) {
-      if (data.type === "hello") relay({ type: "state", state });
+      if (data.type !== "hello") return;
+      relay({ type: "state", state });
+      if (readers !== undefined) relay({ type: "readers", count: readers });
       return;
     }
     if (data.type === "messages") for (const { message, position: at } of data.messages) accept(message, at);
@@ -116,6 +123,11 @@ export function openBoardFeed(board: string, start: string, handlers: FeedHandle
           handlers.onBoards(change);
           relay("created" in change ? { type: "created", board: change.created } : { type: "activity", activity: change.activity });
         },
+        onReaders: (count) => {
+          readers = count;
+          handlers.onReaders(count);
+          relay({ type: "readers", count });
+        },
       });
       // Held until this tab closes the feed; the browser releases it when the tab goes away.
       return new Promise<void>((release) => (leading = { stop, release }));
@@ -133,7 +145,7 @@ export function openBoardFeed(board: string, start: string, handlers: FeedHandle
   };
 }
 
-type PositionedHandlers = Pick<FeedHandlers, "onState" | "onBoards"> & {
+type PositionedHandlers = Pick<FeedHandlers, "onState" | "onBoards" | "onReaders"> & {
   onMessage(message: StoredMessage, at: string): void;
   /** Brings the page up to the board as it is now, so that the stream can go on from there. */
   onReset(): Promise<void>;
@@ -166,6 +178,10 @@ function openStream(board: string, from: () => string, handlers: PositionedHandl
     source.addEventListener("activity", (event: MessageEvent<string>) => {
       const parsed = boardActivitySchema.safeParse(safeJson(event.data));
       if (parsed.success) handlers.onBoards({ activity: parsed.data });
+    });
+    source.addEventListener("presence", (event: MessageEvent<string>) => {
+      const parsed = boardReadersSchema.safeParse(safeJson(event.data));
+      if (parsed.success && parsed.data.board === board) handlers.onReaders(parsed.data.count);
     });
     source.addEventListener("reset", () => {
       source?.close();

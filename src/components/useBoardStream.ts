@@ -28,6 +28,8 @@ export function useBoardStream(board: string, initial: History | null, limit: nu
   const [messages, setMessages] = useState<BoardMessage[]>(initial?.messages ?? []);
   const [state, setState] = useState<ConnectionState>("connecting");
   const [newer, setNewer] = useState(0);
+  /** How many browsers follow the board now, once the stream has said. */
+  const [readers, setReaders] = useState<number | null>(null);
   const start = useRef(positionOf(initial));
   // The list as it is now, ahead of rendering: batches build on it, each frame on the one before.
   const list = useRef(messages);
@@ -72,6 +74,7 @@ export function useBoardStream(board: string, initial: History | null, limit: nu
         show(history.messages.slice(0, limit));
       },
       onBoards: (change) => boardsChanged.current(change),
+      onReaders: setReaders,
     });
     return () => {
       close();
@@ -87,5 +90,5 @@ export function useBoardStream(board: string, initial: History | null, limit: nu
     setNewer(0);
   }, [limit, show]);
 
-  return { messages, state, newer, showNewest };
+  return { messages, state, newer, showNewest, readers };
 }

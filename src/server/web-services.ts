@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Admin } from "kafkajs";
 import { boardArchive, type Archive } from "../lib/board/archive";
 import { createBoards, type Boards } from "../lib/board/boards";
@@ -23,6 +24,7 @@ import { readHead, readHistory } from "../lib/store/message-store";
 import { RateLimiter } from "../lib/store/rate-limit";
 import { createRedis } from "../lib/store/redis";
 import { readRebuildNotices } from "../lib/store/followed-log";
+import { syncReaders } from "../lib/store/readers";
 
 export type WebServices = {
   /** Finds the API's handler for a request; undefined for the pages. */
@@ -45,6 +47,7 @@ export type WebServices = {
  */
 export function createWebServices(config: Config, log: Logger): WebServices {
   const keys = storeKeys(config);
+  const processId = randomUUID();
   const redis = createRedis(config.REDIS_URL, "message-board-web", { autoPipelining: true });
   const subscriber = createRedis(config.REDIS_URL, "message-board-web-subscriber");
   const readStored = (board: string, limit = config.MESSAGES_LIMIT) => readHistory(redis, keys, board, limit);
@@ -59,6 +62,13 @@ export function createWebServices(config: Config, log: Logger): WebServices {
     heartbeatMs: config.SSE_HEARTBEAT_MS,
     log,
     onStored: (message) => live.stored(message),
+    readers: {
+      channel: keys.readersChannel,
+      // Renewed every second and lapsing after 4: a process that dies stops counting within 5 s.
+      tickMs: 1000,
+      sync: (counts, leaving) => syncReaders(redis, keys, { id: processId, ttlMs: leaving ? 0 : 4000 }, counts),
+      announce: (payload) => redis.publish(keys.readersChannel, payload),
+    },
     onSent: (viewers, { storedAt }) => {
       metrics.eventsSent.inc(viewers);
       live.delivered(viewers);
@@ -141,9 +151,10 @@ export function createWebServices(config: Config, log: Logger): WebServices {
     topics: { topic: config.KAFKA_TOPIC, deadLetterTopic: config.KAFKA_DLQ_TOPIC, groupId: config.KAFKA_CONSUMER_GROUP },
   });
 
+  let hubClosed: Promise<void> | undefined;
   const stopTaking = () => {
     lifecycle.closing = true;
-    hub.close();
+    hubClosed ??= hub.close();
   };
   let closed: Promise<void> | undefined;
   return {
@@ -160,6 +171,8 @@ export function createWebServices(config: Config, log: Logger): WebServices {
     close: () =>
       (closed ??= (async () => {
         stopTaking();
+        // The other processes stop counting this one's readers now, not when its counts lapse.
+        await Promise.race([hubClosed, new Promise((resolve) => setTimeout(resolve, 1000))]);
         await producer.disconnect().catch((error: unknown) => log.warn("producer disconnect failed", errorFields(error)));
         await Promise.all([adminClient.disconnect(), tail.stop()]).catch(() => {});
         redis.disconnect();

@@ -3,6 +3,7 @@
 // a load balancer would when an instance goes away or is shutting down (503). Anything else (another
 // status, a frame that is not what the stream sends) is a fault it records and stops on.
 import { z } from "zod";
+import { boardReadersSchema } from "../../src/lib/messages/boards";
 import { storedMessageSchema, type StoredMessage } from "../../src/lib/messages/schema";
 import { waitFor } from "./stack";
 
@@ -19,6 +20,8 @@ export type StreamViewer = {
   /** The `board` events (boards created) and `activity` events (boards with new messages) received. */
   boardEvents: unknown[];
   activity: Record<string, number>[];
+  /** The counts of `presence` events: how many follow the board, across every instance. */
+  readers: number[];
   /** How many streams it has opened. */
   connections: number;
   /** What went wrong that a browser would not have shrugged off; the viewer stopped at the first. */
@@ -41,6 +44,7 @@ export function watchBoard(urls: string[], options: Options = {}): StreamViewer 
     resets: [],
     boardEvents: [],
     activity: [],
+    readers: [],
     connections: 0,
     faults: [],
     lastEventId: options.lastEventId,
@@ -97,6 +101,7 @@ export function watchBoard(urls: string[], options: Options = {}): StreamViewer 
     if (event === "reset") viewer.resets.push(resetSchema.parse(JSON.parse(data)).reason);
     if (event === "board") viewer.boardEvents.push(JSON.parse(data));
     if (event === "activity") viewer.activity.push(z.record(z.string(), z.number()).parse(JSON.parse(data)));
+    if (event === "presence") viewer.readers.push(boardReadersSchema.parse(JSON.parse(data)).count);
     if (event !== "message") return;
     viewer.messages.push(storedMessageSchema.parse(JSON.parse(data)));
     const id = fields.get("id")?.[0];

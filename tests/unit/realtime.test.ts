@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { silentLog } from "../support/silent-log";
 import { test } from "node:test";
+import { boardReadersSchema } from "../../src/lib/messages/boards";
 import { insertMessage, insertMessages } from "../../src/lib/messages/board-order";
 import { formatPosition, parsePosition, START } from "../../src/lib/messages/position";
 import type { History, StoredMessage } from "../../src/lib/messages/schema";
@@ -110,7 +111,7 @@ test("events published together reach each viewer in one write, in order; a view
     assert.equal(frames.filter((frame) => frame.startsWith("id: ")).length, 1, "one write for the three");
     assert.deepEqual(ahead.seqs(), [4], "a viewer that has 3 already gets 4 alone");
   } finally {
-    hub.close();
+    await hub.close();
   }
 });
 
@@ -177,7 +178,7 @@ test("the hub fills a gap in live positions from history, holding later events u
     await waitFor("the fill", () => seqs().length === 4);
     assert.deepEqual(seqs(), [2, 3, 4, 5]);
   } finally {
-    hub.close();
+    await hub.close();
   }
 });
 
@@ -188,7 +189,7 @@ test("the hub fetches a message that was stored but never published to it", asyn
     await waitFor("the missing message", () => seqs().includes(3));
     assert.deepEqual(seqs(), [2, 3]);
   } finally {
-    hub.close();
+    await hub.close();
   }
 });
 
@@ -219,7 +220,7 @@ test("the hub gives each viewer its own board's messages, and every viewer the l
     const activity = frames.filter((frame) => frame.startsWith("event: activity"));
     assert.deepEqual(activity, ['event: activity\ndata: {"main":1003,"kafka":1002}\n\n'], "the newest of each board, once");
   } finally {
-    hub.close();
+    await hub.close();
   }
 });
 
@@ -229,4 +230,42 @@ test("message ids are UUIDs the schema accepts, also when built from random byte
     const id = uuidFromBytes(new Uint8Array(16).fill(fill));
     assert.ok(messageIdSchema.safeParse(id).success, id);
   }
+});
+
+test("readers: a newcomer hears the board's count at once, the others a change at most once a second; leaving takes the count back", async () => {
+  const written: [string, number][] = [];
+  const hub = new BoardHub({
+    subscriber: new Subscriber() as unknown as Redis,
+    channel: "board",
+    boardsChannel: "boards",
+    readHistory: async () => history("e", 1),
+    readHead: async () => null,
+    heartbeatMs: 60_000,
+    log: silentLog,
+    // Ten more read the board on other instances.
+    readers: {
+      channel: "readers",
+      tickMs: 50,
+      sync: async (counts) => {
+        written.push(...counts);
+        return new Map([...counts].map(([board, count]) => [board, count + 10]));
+      },
+      announce: async () => 1,
+    },
+  });
+  const counts = (frames: string[]) =>
+    frames.flatMap((frame) => [...frame.matchAll(/^event: presence\ndata: (.*)$/gm)].map((match) => boardReadersSchema.parse(JSON.parse(match[1]!)).count));
+  const first = recordingViewer(null);
+  const second = recordingViewer(null);
+  hub.add("main", first.viewer);
+  await waitFor("the first viewer's count", () => counts(first.frames).length === 1);
+  assert.deepEqual(counts(first.frames), [11]);
+  hub.add("main", second.viewer);
+  await waitFor("the newcomer's count", () => counts(second.frames).length === 1);
+  assert.deepEqual(counts(second.frames), [12]);
+  assert.deepEqual(counts(first.frames), [11], "the others wait for the next round");
+  await waitFor("the others to hear the change within a second or so", () => counts(first.frames).length === 2, { timeoutMs: 2000 });
+  assert.deepEqual(counts(first.frames), [11, 12]);
+  await hub.close();
+  assert.deepEqual(written.at(-1), ["main", 0], "this process's readers taken back");
 });

@@ -32,6 +32,9 @@ export const boardListSchema = z.object({ boards: z.array(boardSummarySchema) })
 export const boardActivitySchema = z.record(boardSlugSchema, z.number());
 export type BoardActivity = z.infer<typeof boardActivitySchema>;
 
+/** How many streams follow a board now, across every web process: the stream's `presence` event. */
+export const boardReadersSchema = z.object({ board: boardSlugSchema, count: z.number().int().nonnegative() });
+
 /** "Kafka & Friends — Berlin" → "kafka-friends-berlin"; empty when the name has no letter or digit to use. */
 export function slugFromName(name: string): string {
   return name

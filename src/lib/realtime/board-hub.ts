@@ -4,11 +4,13 @@ import { boardSchema, type BoardActivity, type BoardSummary } from "../messages/
 import { boardEventSchema, type BoardEvent, type History, type StoredMessage } from "../messages/schema";
 import type { Head } from "../store/message-store";
 import { BoardRoom } from "./board-room";
+import { Presence, type PresenceOptions } from "./presence";
 import { encodeComment, encodeEvent } from "./sse";
 import type { Viewer } from "./viewer";
 import { safeJson } from "../safe-json";
 
 const HEARTBEAT = encodeComment("heartbeat");
+const READERS_EVERY_MS = 1000;
 
 export type BoardHubOptions = {
   subscriber: Redis;
@@ -28,6 +30,8 @@ export type BoardHubOptions = {
   onSent?: (viewers: number, message: StoredMessage) => void;
   /** Told of every message the store publishes, of every board, watched here or not. */
   onStored?: (message: StoredMessage) => void;
+  /** How many follow each board across every process, and the channel where changes are announced. */
+  readers?: Pick<PresenceOptions, "sync" | "announce" | "tickMs"> & { channel: string };
 };
 
 /**
@@ -41,12 +45,18 @@ export class BoardHub {
   private timers: NodeJS.Timeout[] = [];
   private connectedBefore = false;
   private activity: BoardActivity = {};
+  private readonly presence: Presence | undefined;
+  /** The count each viewer was last told, so that each hears a change once and a newcomer the count now. */
+  private readonly toldReaders = new WeakMap<Viewer, number>();
+  private readonly readersSentAt = new Map<string, number>();
 
   constructor(private readonly options: BoardHubOptions) {
-    const { subscriber, channel, boardsChannel, log } = options;
+    const { subscriber, channel, boardsChannel, readers, log } = options;
+    this.presence = readers && new Presence({ ...readers, log, onTotal: (board, total) => this.sendReaders(board, total) });
     subscriber.on("message", (from: string, payload: string) => {
       if (from === channel) this.receive(payload);
       else if (from === boardsChannel) this.announce(payload);
+      else if (from === readers?.channel) this.presence?.heard(payload);
     });
     subscriber.on("error", (error) => log.warn("Redis subscriber error", errorFields(error)));
     subscriber.on("ready", () => {
@@ -84,6 +94,7 @@ export class BoardHub {
       this.rooms.set(board, room);
     }
     room.viewers.add(viewer);
+    this.presence?.set(board, room.viewers.size);
     // Timers for all viewers together, none per viewer: a comment now and then keeps proxies from closing
     // idle streams, and the store check catches what Pub/Sub lost.
     if (this.timers.length === 0) {
@@ -99,20 +110,46 @@ export class BoardHub {
 
   remove(board: string, viewer: Viewer): void {
     const room = this.rooms.get(board);
-    room?.viewers.delete(viewer);
-    if (room?.viewers.size === 0) this.rooms.delete(board);
+    if (!room?.viewers.delete(viewer)) return;
+    this.presence?.set(board, room.viewers.size);
+    if (room.viewers.size === 0) {
+      this.rooms.delete(board);
+      this.readersSentAt.delete(board);
+    }
     if (this.rooms.size === 0) this.stopTimers();
   }
 
-  close(): void {
+  /** Ends every stream; resolves once the other processes have been told this one's readers left. */
+  close(): Promise<void> {
     for (const room of this.rooms.values()) for (const viewer of room.viewers) viewer.end();
     this.rooms.clear();
     this.stopTimers();
     this.options.subscriber.disconnect();
+    return this.presence?.leave().catch(() => {}) ?? Promise.resolve();
   }
 
   private subscribe(): Promise<unknown> {
-    return this.options.subscriber.subscribe(this.options.channel, this.options.boardsChannel);
+    const { channel, boardsChannel, readers } = this.options;
+    return this.options.subscriber.subscribe(channel, boardsChannel, ...(readers ? [readers.channel] : []));
+  }
+
+  /**
+   * A newcomer hears the count at once; the others hear a change at most once a second, which the next
+   * renewal brings, so that a crowd arriving does not send every viewer a frame per arrival.
+   */
+  private sendReaders(board: string, count: number): void {
+    const room = this.rooms.get(board);
+    if (!room) return;
+    const now = Date.now();
+    const everyone = now - (this.readersSentAt.get(board) ?? 0) >= READERS_EVERY_MS;
+    if (everyone) this.readersSentAt.set(board, now);
+    const frame = encodeEvent({ event: "presence", data: JSON.stringify({ board, count }) });
+    for (const viewer of room.viewers) {
+      const told = this.toldReaders.get(viewer);
+      if (told === count || (told !== undefined && !everyone)) continue;
+      this.toldReaders.set(viewer, count);
+      viewer.ping(frame);
+    }
   }
 
   private receive(payload: string): void {

@@ -30,6 +30,11 @@ export type StoreKeys = {
   /** The board at `/`, which exists without being created. */
   defaultBoard: string;
   board(slug: string): BoardKeys;
+  /** Who reads what now: web process → when its counts lapse (sorted set); where changes are announced. */
+  readers: string;
+  readersChannel: string;
+  /** process → how many of its streams follow the board. */
+  boardReaders(slug: string): string;
 };
 
 export function storeKeys(config: Pick<Config, "REDIS_MESSAGES_KEY" | "REDIS_CHANNEL" | "BOARD_ID">): StoreKeys {
@@ -54,5 +59,8 @@ export function storeKeys(config: Pick<Config, "REDIS_MESSAGES_KEY" | "REDIS_CHA
       const list = slug === config.BOARD_ID ? root : `${root}:board:${slug}`;
       return { list, seq: `${list}:seq` };
     },
+    readers: `${root}:readers`,
+    readersChannel: `${config.REDIS_CHANNEL}:readers`,
+    boardReaders: (slug) => `${root}:readers:${slug}`,
   };
 }
