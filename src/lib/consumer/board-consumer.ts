@@ -13,7 +13,7 @@ import { groupConsumer, restartingRun, subscribeWhenKnown } from "./group";
 import { deadline, untilDone } from "./until-done";
 import { recentFromLog, storeRefill, type RecentSource } from "./store-refill";
 import type { LogIdentity } from "../kafka/log-identity";
-import { logFollower, positionTracker, reportMovedBack, type RebuildNotices } from "./followed-log";
+import { logFollower, trackedSeeks, type RebuildNotices } from "./followed-log";
 import { boardListView, storeView, topicEnds } from "./log-views";
 
 export type BoardConsumerOptions = {
@@ -80,11 +80,7 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
     boards: knownBoards,
     log,
   });
-  const positions = positionTracker();
-  const seek = (at: string, partition: number, offset: string) => {
-    positions.sought(at, partition, offset);
-    consumer.seek({ topic: at, partition, offset });
-  };
+  const positions = trackedSeeks(consumer, { group: groupId, log, metrics });
 
   let assigned: number[] = [];
   let boardsAssigned: number[] = [];
@@ -94,11 +90,11 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
     for (const partition of partitions) {
       const offset = next.get(partition);
       if (offset === undefined) positions.forget(topic, partition);
-      else seek(topic, partition, offset);
+      else positions.seek(topic, partition, offset);
     }
     if (boards.length > 0) {
       const offset = await boardsReadUpTo(redis, keys);
-      for (const partition of boards) seek(boardsTopic, partition, offset);
+      for (const partition of boards) positions.seek(boardsTopic, partition, offset);
     }
   };
   // Batches wait until the views have been compared with the log and each partition sent where they stand.
@@ -152,16 +148,13 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
       if (isStale()) return;
       const { partition } = batch;
       const retry = { heartbeat, giveUp: () => !isRunning() || isStale(), log };
+      /** Resolves to whether a view was moved to the current log. */
+      const compareWithLog = () => untilDone("comparing the views' log with Kafka's", () => follower.check(), retry);
       const run = { first: batch.firstOffset() ?? "0", last: batch.lastOffset() };
-      const asked = positions.movedBack(batch.topic, partition, run.first);
-      if (asked !== undefined) {
-        reportMovedBack(log, metrics, { group: groupId, topic: batch.topic, partition, asked, from: run.first });
-        positions.forget(batch.topic, partition);
-        if (await untilDone("comparing the views' log with Kafka's", () => follower.check(), retry)) return readFromStore();
-      }
+      if (positions.movedBack(batch.topic, partition, run.first) && (await compareWithLog())) return readFromStore();
       /** The views are behind another log than their records': compared again, and the partition read from where they stand. */
       const otherLog = async () => {
-        await untilDone("comparing the views' log with Kafka's", () => follower.check(), retry);
+        await compareWithLog();
         await (batch.topic === boardsTopic ? readFromStore([], [partition]) : readFromStore([partition], []));
       };
       const deadLetter = async (dead: DeadLetter[]) => {

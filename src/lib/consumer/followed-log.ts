@@ -1,3 +1,4 @@
+import type { Consumer } from "kafkajs";
 import { errorFields, type Logger } from "../log";
 import { logKey, type LogIdentity } from "../kafka/log-identity";
 import type { ConsumerMetrics } from "./metrics";
@@ -180,16 +181,31 @@ export function positionTracker() {
   };
 }
 
-/** Says that Kafka moved a consumer back, and counts it. */
-export function reportMovedBack(
-  log: Logger,
-  metrics: ConsumerMetrics | undefined,
-  at: { group: string; topic: string; partition: number; asked: bigint; from: string },
-): void {
-  metrics?.offsetsOutOfRange.inc({ group: at.group });
-  log.warn(
-    `Kafka has no record at offset ${at.asked} of ${at.topic} partition ${at.partition} (offset out of range): the log is shorter than ` +
-      `where this consumer was. Reading on from offset ${at.from}, and checking which log the views follow.`,
-    { ...at, asked: String(at.asked) },
-  );
+/**
+ * A consumer's seeks, remembered (see `positionTracker`): `seek` sends a partition to an offset, `read`
+ * records how far a batch went, and `movedBack` tells, once and out loud, that a batch begins before
+ * either: Kafka moved the consumer back, and the caller compares its views with the log.
+ */
+export function trackedSeeks(consumer: Pick<Consumer, "seek">, report: { group: string; log: Logger; metrics: ConsumerMetrics | undefined }) {
+  const positions = positionTracker();
+  return {
+    forget: positions.forget,
+    read: positions.read,
+    seek(topic: string, partition: number, offset: string) {
+      positions.sought(topic, partition, offset);
+      consumer.seek({ topic, partition, offset });
+    },
+    movedBack(topic: string, partition: number, from: string): boolean {
+      const asked = positions.movedBack(topic, partition, from);
+      if (asked === undefined) return false;
+      report.metrics?.offsetsOutOfRange.inc({ group: report.group });
+      report.log.warn(
+        `Kafka has no record at offset ${asked} of ${topic} partition ${partition} (offset out of range): the log is shorter than ` +
+          `where this consumer was. Reading on from offset ${from}, and checking which log the views follow.`,
+        { group: report.group, topic, partition, asked: String(asked), from },
+      );
+      positions.forget(topic, partition);
+      return true;
+    },
+  };
 }

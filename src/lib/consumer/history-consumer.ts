@@ -9,7 +9,7 @@ import type { ConsumerMetrics } from "./metrics";
 import { groupConsumer, restartingRun, subscribeWhenKnown } from "./group";
 import { deadline, untilDone } from "./until-done";
 import type { LogIdentity } from "../kafka/log-identity";
-import { logFollower, positionTracker, reportMovedBack, type RebuildNotices } from "./followed-log";
+import { logFollower, trackedSeeks, type RebuildNotices } from "./followed-log";
 import { historyView, topicEnds } from "./log-views";
 
 export type HistoryConsumerOptions = {
@@ -44,11 +44,8 @@ export async function startHistoryConsumer(options: HistoryConsumerOptions): Pro
   const admin = kafka.admin();
   const view = historyView(database, topic);
   const follower = logFollower({ views: [view], identify: options.identify, ends: (of) => topicEnds(admin, of), notices: options.notices, log, metrics });
-  const positions = positionTracker();
-  const seek = (partition: number, offset: string) => {
-    positions.sought(topic, partition, offset);
-    consumer.seek({ topic, partition, offset });
-  };
+  const positions = trackedSeeks(consumer, { group: groupId, log, metrics });
+  const seek = (partition: number, offset: string) => positions.seek(topic, partition, offset);
   let assigned: number[] = [];
   /** Partitions read from where history stops (the start of the log, once it is cleared), not from the group's offsets. */
   const readFromHistory = async (partitions: readonly number[]) => {
@@ -96,12 +93,9 @@ export async function startHistoryConsumer(options: HistoryConsumerOptions): Pro
       if (isStale()) return;
       const { partition } = batch;
       const retry = { heartbeat, giveUp: () => !isRunning() || isStale(), log };
-      const asked = positions.movedBack(topic, partition, batch.firstOffset() ?? "0");
-      if (asked !== undefined) {
-        reportMovedBack(log, metrics, { group: groupId, topic, partition, asked, from: batch.firstOffset() ?? "0" });
-        positions.forget(topic, partition);
-        if (await untilDone("comparing history's log with Kafka's", follower.check, retry)) return readFromHistory(assigned);
-      }
+      /** Resolves to whether history was moved to the current log. */
+      const compareWithLog = () => untilDone("comparing history's log with Kafka's", follower.check, retry);
+      if (positions.movedBack(topic, partition, batch.firstOffset() ?? "0") && (await compareWithLog())) return readFromHistory(assigned);
       const records: HistoryRecord[] = batch.messages.map((record) => {
         const decoded = decodeRecord(record.value);
         const appendedAt = Number(record.timestamp);
@@ -118,7 +112,7 @@ export async function startHistoryConsumer(options: HistoryConsumerOptions): Pro
       });
       if ("otherLog" in written) {
         // Another consumer moved history to a new log first, or this one has not noticed yet.
-        await untilDone("comparing history's log with Kafka's", follower.check, retry);
+        await compareWithLog();
         return readFromHistory([partition]);
       }
       if ("gapFrom" in written) {
