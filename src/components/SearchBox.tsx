@@ -1,6 +1,7 @@
 "use client";
 
 import Link from "next/link";
+import { useRouter } from "next/navigation";
 import { useEffect, useId, useState } from "react";
 import { searchResultsSchema, type SearchResults } from "@/lib/messages/schema";
 import { formatFullTime } from "@/lib/messages/format-time";
@@ -9,24 +10,32 @@ const WAIT_MS = 150;
 
 type Found = { state: "idle" } | { state: "searching" } | { state: "done"; results: SearchResults["results"] } | { state: "failed"; message: string };
 
+type Search = { text: string; author: string; board: string };
+
 /**
  * Searches history as you type: words match as prefixes, "quotes" a phrase, -word leaves out. Each answer
- * replaces the last; an answer that comes after a newer question is dropped.
+ * replaces the last; an answer that comes after a newer question is dropped. The address follows the
+ * search (replaced, not pushed, so that Back leaves the search page), so a reload, Back from a result and
+ * a shared link all open it again.
  */
-export function SearchBox({ boards }: { boards: readonly string[] }) {
-  const [text, setText] = useState("");
-  const [author, setAuthor] = useState("");
-  const [board, setBoard] = useState("");
+export function SearchBox({ boards, initial }: { boards: readonly string[]; initial: Search }) {
+  const [text, setText] = useState(initial.text);
+  const [author, setAuthor] = useState(initial.author);
+  const [board, setBoard] = useState(initial.board);
   const [found, setFound] = useState<Found>({ state: "idle" });
+  const router = useRouter();
   const ids = { text: useId(), author: useId(), board: useId() };
 
   const empty = !text.trim() && !author.trim();
   useEffect(() => {
-    if (empty) return;
+    const query = new URLSearchParams({ ...(text && { q: text }), ...(author.trim() && { author: author.trim() }), ...(board && { board }) });
+    const address = query.size > 0 ? `/search?${query}` : "/search";
     const abort = new AbortController();
     const timer = setTimeout(() => {
+      // Through the router, so that Back to this page finds the search as it was left.
+      if (address !== `${window.location.pathname}${window.location.search}`) router.replace(address, { scroll: false });
+      if (empty) return;
       setFound({ state: "searching" });
-      const query = new URLSearchParams({ q: text, ...(author.trim() && { author: author.trim() }), ...(board && { board }) });
       fetch(`/api/search?${query}`, { signal: abort.signal, cache: "no-store" })
         .then(async (response) => {
           const body: unknown = await response.json();
@@ -44,7 +53,7 @@ export function SearchBox({ boards }: { boards: readonly string[] }) {
       clearTimeout(timer);
       abort.abort();
     };
-  }, [text, author, board, empty]);
+  }, [text, author, board, empty, router]);
   const shown: Found = empty ? { state: "idle" } : found;
 
   return (

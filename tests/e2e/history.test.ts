@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import { after, test } from "node:test";
+import { launchBrowser } from "../../scripts/stack/browser";
 import { startPostgresServer } from "../../scripts/stack/postgres-server";
 import { olderPageSchema, searchResultsSchema } from "../../src/lib/messages/schema";
 import { range, seconds } from "../support/audit";
@@ -276,4 +277,36 @@ test("PostgreSQL down: posts and the live board go on, /api/ready says what is d
   assert.match(JSON.stringify(body), /history_unavailable/);
   await consumer.waitForLine(/PostgreSQL is not reachable: history waits for it/, "why history waits");
   await waitFor("the live board to have the post", async () => JSON.stringify((await getJson(`${url}/api/messages`)).body).includes("while history is down"));
+});
+
+test("a search is its address: a link opens it with its results, typing changes the address, Back from a result returns to it", async () => {
+  const databaseUrl = await freshDatabase("search-page");
+  const { web } = await startApps(cleanup, "search-page", { DATABASE_URL: databaseUrl });
+  const url = web[0]!.url;
+  for (const [author, text] of [
+    ["ada", "partitions keep order"],
+    ["bob", "partitions and replicas"],
+    ["ada", "replicas follow the leader"],
+  ])
+    assert.equal((await postMessage(url, { author, text })).status, 201);
+  await historyOf(client(cleanup, databaseUrl), 3);
+
+  const browser = cleanup.add(await launchBrowser(), (opened) => opened.close());
+  const page = await (await browser.newContext()).newPage();
+  const results = page.getByRole("region", { name: "Search results" }).getByRole("listitem");
+  await page.goto(`${url}/search?q=partitions&author=ada`);
+  await results.first().waitFor();
+  assert.deepEqual(await results.locator("p").allTextContents(), ["partitions keep order"], "the link's search, author included");
+  assert.equal(await page.getByLabel("Search messages").inputValue(), "partitions");
+
+  await page.getByLabel("Author").fill("");
+  await page.getByLabel("Search messages").fill("replicas");
+  await waitFor("two results for replicas", async () => (await results.count()) === 2);
+  assert.equal(new URL(page.url()).search, "?q=replicas");
+
+  await results.first().getByRole("link").click();
+  await page.waitForURL(/\/m\//);
+  await page.goBack();
+  await waitFor("the search again after Back", async () => (await results.count()) === 2);
+  assert.equal(await page.getByLabel("Search messages").inputValue(), "replicas");
 });
