@@ -10,7 +10,7 @@ export async function BoardView({ slug }: { slug: string }) {
   const [initialHistory, all] = await Promise.all([history(slug), boards()]);
   const board: BoardSummary = all?.find((each) => each.slug === slug) ?? { slug, name: slug, latestAt: null };
   return (
-    <main className="mx-auto flex w-full max-w-2xl flex-col gap-6 px-4 py-8 sm:py-12">
+    <main className="mx-auto w-full max-w-2xl px-4 py-8 sm:py-12 lg:max-w-5xl">
       {/* A board of its own for each slug: nothing of one board's state carries over to the next. */}
       <MessageBoard key={slug} board={board} boards={all} defaultBoard={defaultBoard} initialHistory={initialHistory} historyLimit={historyLimit} />
     </main>

@@ -38,8 +38,9 @@ export function MessageBoard({ board, boards: initialBoards, defaultBoard, initi
   };
   const { outbox, send, retry } = useOutbox(board.slug, messages);
   return (
-    <>
-      <header className="flex flex-wrap items-center justify-between gap-3">
+    // One column on a phone; on a wide screen the boards are a sidebar beside the board.
+    <div className="flex flex-col gap-6 lg:grid lg:grid-cols-[15rem_minmax(0,1fr)] lg:grid-rows-[auto_1fr] lg:items-start lg:gap-x-8">
+      <header className="flex flex-wrap items-center justify-between gap-3 lg:col-start-2 lg:row-start-1">
         <h1 className="text-2xl font-bold tracking-tight">{board.slug === defaultBoard ? "Message board" : board.name}</h1>
         <nav aria-label="Board" className="flex items-center gap-4">
           <Link href="/search" className="text-sm font-medium text-board-accent underline-offset-2 hover:underline">
@@ -50,26 +51,30 @@ export function MessageBoard({ board, boards: initialBoards, defaultBoard, initi
           <ConnectionBadge state={state} />
         </nav>
       </header>
-      <BoardNav boards={boards} current={board.slug} defaultBoard={defaultBoard} />
-      {!initialHistory && (
-        <p role="alert" className="rounded-lg bg-amber-50 px-3 py-2 text-sm text-board-warn">
-          The message history could not be loaded (Redis is unreachable). New messages will appear once it is back.
-        </p>
-      )}
-      <MessageForm onSend={send} />
-      <div aria-live="polite" className="sticky top-2 z-10 flex justify-center">
-        {newer > 0 && (
-          <button type="button" onClick={backToNewest} className="rounded-full bg-board-accent px-4 py-1.5 text-sm font-medium text-white shadow">
-            {newer === 1 ? "1 newer message" : `${newer.toLocaleString("en")} newer messages`}: show the newest
-          </button>
+      <div className="lg:col-start-1 lg:row-span-2 lg:row-start-1">
+        <BoardNav boards={boards} current={board.slug} defaultBoard={defaultBoard} />
+      </div>
+      <div className="flex flex-col gap-6 lg:col-start-2 lg:row-start-2">
+        {!initialHistory && (
+          <p role="alert" className="rounded-lg bg-amber-50 px-3 py-2 text-sm text-board-warn">
+            The message history could not be loaded (Redis is unreachable). New messages will appear once it is back.
+          </p>
+        )}
+        <MessageForm onSend={send} />
+        <div aria-live="polite" className="sticky top-2 z-10 flex justify-center">
+          {newer > 0 && (
+            <button type="button" onClick={backToNewest} className="rounded-full bg-board-accent px-4 py-1.5 text-sm font-medium text-white shadow">
+              {newer === 1 ? "1 newer message" : `${newer.toLocaleString("en")} newer messages`}: show the newest
+            </button>
+          )}
+        </div>
+        <MessageList messages={messages} outbox={outbox} onRetry={retry} />
+        {/* Shown once the live list is full: before that, the board has no older messages. */}
+        {messages.length >= historyLimit && (
+          <OlderMessages key={olderPages} board={board.slug} oldestLive={messages.at(-1)?.id} onScrolledBack={onScrolledBack} />
         )}
       </div>
-      <MessageList messages={messages} outbox={outbox} onRetry={retry} />
-      {/* Shown once the live list is full: before that, the board has no older messages. */}
-      {messages.length >= historyLimit && (
-        <OlderMessages key={olderPages} board={board.slug} oldestLive={messages.at(-1)?.id} onScrolledBack={onScrolledBack} />
-      )}
-    </>
+    </div>
   );
 }
 
