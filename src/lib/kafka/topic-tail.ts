@@ -33,15 +33,25 @@ export class TopicTail {
     return [...this.records].sort((a, b) => Number(b.timestamp) - Number(a.timestamp) || Number(b.offset) - Number(a.offset)).slice(0, KEEP);
   }
 
-  async stop(): Promise<void> {
-    await this.consumer?.disconnect();
+  /**
+   * Leaves the group, waiting at most `waitMs`: a consumer still joining (a new group's first join waits
+   * for the broker's initial rebalance delay, 3 s by default) would hold a stopping instance that long, for
+   * a group nobody else uses and the broker forgets after its session times out.
+   */
+  async stop(waitMs = 300): Promise<void> {
+    const left = this.consumer?.disconnect().catch(() => {});
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([left, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+    clearTimeout(timer);
   }
 
   private async start(): Promise<void> {
     const admin = this.kafka.admin();
     await admin.connect();
     const ends = await admin.fetchTopicOffsets(this.topic).finally(() => admin.disconnect());
-    const consumer = this.kafka.consumer({ groupId: `inspector-${randomUUID()}`, allowAutoTopicCreation: false });
+    // A fetch waits up to maxWaitTimeInMs for records, and leaving waits for the fetch: at kafkajs's 5 s
+    // default, an instance whose inspector had been opened took 5 s longer to stop.
+    const consumer = this.kafka.consumer({ groupId: `inspector-${randomUUID()}`, allowAutoTopicCreation: false, maxWaitTimeInMs: 500 });
     this.consumer = consumer;
     await consumer.connect();
     await consumer.subscribe({ topics: [this.topic], fromBeginning: false });
