@@ -25,7 +25,12 @@ try {
   const server = createServer();
   // Every connection, upgraded ones too (development's hot reload): server.close() waits for them all.
   const sockets = new Set<Socket>();
+  // Connections that have sent a request. server.close() ends idle keep-alive connections, but not one
+  // that has sent nothing yet (a spare a client or proxy opened), which would hold the stop to the grace.
+  const asked = new WeakSet<Socket>();
+  let stopping = false;
   server.on("connection", (socket) => {
+    if (stopping) return void socket.destroy();
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
@@ -33,6 +38,7 @@ try {
   const pagesReady = pages.prepare().then(() => pages.getRequestHandler());
   const api = serveApi(services.api, log);
   server.on("request", (request, response) => {
+    asked.add(request.socket);
     if (api(request, response)) return;
     pagesReady
       .then((handle) => handle(request, response))
@@ -52,7 +58,9 @@ try {
     // New posts and streams are refused from here on, and open streams end, so that browsers and load
     // balancers move to another instance; posts in flight are still answered.
     services.stopTaking();
+    stopping = true;
     const closed = closeSockets(accepting);
+    for (const socket of sockets) if (!asked.has(socket)) socket.destroy();
     const grace = setTimeout(() => {
       for (const socket of sockets) socket.destroy();
     }, SHUTDOWN_GRACE_MS);

@@ -1,7 +1,8 @@
 // Running it: health and readiness, metrics, request ids through the pipeline, graceful shutdown, the
 // inspector with real lag, and each message's trip through the pipeline shown on the board.
 import assert from "node:assert/strict";
-import type { AddressInfo } from "node:net";
+import { once } from "node:events";
+import { connect, type AddressInfo } from "node:net";
 import { after, test } from "node:test";
 import { inspectionSchema } from "../../src/lib/inspection";
 import { storedMessageSchema } from "../../src/lib/messages/schema";
@@ -212,4 +213,18 @@ test("each message shows its partition, offset and the time spent in each stage 
     ["accepted", "appended", "consumed", "stored", "delivered"],
   );
   for (const stage of stages) assert.match(stage, /^\w+ \+\d+ ms$/, `a measured time: ${stage}`);
+});
+
+test("a connection that has sent nothing yet does not hold a stopping web process to its 5 s grace", async (t) => {
+  const web = cleanup.add(await startWebProcess(appEnv(uniqueNames("spare")), "spare-web"), (process) => process.stop());
+  const { hostname, port } = new URL(web.url);
+  // What a browser or a proxy opens ahead of a request it may never send.
+  const spare = connect(Number(port), hostname);
+  await once(spare, "connect");
+  cleanup.add(spare, (socket) => socket.destroy());
+  const started = performance.now();
+  await web.stop();
+  const ms = performance.now() - started;
+  t.diagnostic(`stopped in ${Math.round(ms)} ms with a spare connection open`);
+  assert.ok(ms < 2000, `stopped in ${Math.round(ms)} ms`);
 });
