@@ -13,7 +13,8 @@ import { migrate } from "../src/lib/history/migrations";
 import { createConsumerMetrics, serveMetrics, type ConsumerMetrics } from "../src/lib/consumer/metrics";
 import { createKafka } from "../src/lib/kafka/client";
 import { readLogIdentity } from "../src/lib/kafka/log-identity";
-import { ensureBoardTopics } from "../src/lib/kafka/topics";
+import { ensureBoardTopics, ensureReactionTopics } from "../src/lib/kafka/topics";
+import { startResultsConsumer } from "../src/lib/consumer/results-consumer";
 import { createLogger, errorFields, type Logger } from "../src/lib/log";
 import { stopOnSignals } from "../src/lib/shutdown";
 import { rebuildNotices } from "../src/lib/store/followed-log";
@@ -39,9 +40,11 @@ try {
         });
   if (metricsServer) log.info("metrics served", { url: `http://127.0.0.1:${(metricsServer.address() as AddressInfo).port}/metrics` });
 
-  await ensureBoardTopics(kafka, config).catch((error: unknown) => {
-    throw new Error(`is Kafka running at ${config.KAFKA_BROKERS.join(",")}? ${String(errorFields(error).error)}`);
-  });
+  await ensureBoardTopics(kafka, config)
+    .then(() => ensureReactionTopics(kafka, config))
+    .catch((error: unknown) => {
+      throw new Error(`is Kafka running at ${config.KAFKA_BROKERS.join(",")}? ${String(errorFields(error).error)}`);
+    });
   const historyLog = createLogger("history", config);
   const database = config.DATABASE_URL ? createDatabase(config.DATABASE_URL, "message-board-history", historyLog) : undefined;
   const keys = storeKeys(config);
@@ -65,6 +68,15 @@ try {
     metrics,
     log,
   });
+  const results = await startResultsConsumer({
+    kafka,
+    redis,
+    keys,
+    topics: { reactions: config.KAFKA_REACTION_COUNTS_TOPIC, activity: config.KAFKA_ACTIVITY_TOPIC },
+    groupId: config.RESULTS_CONSUMER_GROUP,
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    log,
+  });
   log.info("consumer started", { brokers: config.KAFKA_BROKERS, topic: config.KAFKA_TOPIC, groupId: config.KAFKA_CONSUMER_GROUP });
 
   const history = config.DATABASE_URL && database ? startHistory(config.DATABASE_URL, database, historyLog, metrics, { identify, notices }) : undefined;
@@ -72,7 +84,7 @@ try {
 
   stopOnSignals(log, async () => {
     await history?.stop();
-    await consumer.stop();
+    await Promise.all([consumer.stop(), results.stop()]);
     metricsServer?.close();
     await redis.quit();
   });

@@ -82,3 +82,20 @@ export async function startConsumerApp(
     throw error;
   }
 }
+
+/** `npm run kafka:processor`'s script; resolves once it has joined its group. */
+export async function startProcessorApp(name: string, env: Record<string, string>, { output, onStart }: Options): Promise<ManagedProcess> {
+  const processor = startProcess(name, ...typescript("scripts/start-processor.ts"), {
+    cwd: PROJECT_ROOT,
+    env: { ...env, LOG_LEVEL: env.LOG_LEVEL === "debug" ? "debug" : "info" },
+    output,
+  });
+  onStart?.(processor);
+  try {
+    await processor.waitForLine(/joined consumer group/, "that it joined its group");
+    return processor;
+  } catch (error) {
+    await processor.stop();
+    throw error;
+  }
+}

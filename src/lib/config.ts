@@ -39,6 +39,15 @@ export const configSchema = z.object({
   // Copies of each partition, for topics this app creates; unset: the cluster's default.replication.factor.
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).max(7).optional(),
   KAFKA_CONSUMER_GROUP: name("message-board-store"),
+  // Reactions given and taken back, keyed by message; what could not be read there; and the stream
+  // processor's results, compacted: who gave what per message, and each board's recent activity.
+  KAFKA_REACTIONS_TOPIC: name("message-board.reactions"),
+  KAFKA_REACTIONS_DLQ_TOPIC: name("message-board.reactions.dlq"),
+  KAFKA_REACTION_COUNTS_TOPIC: name("message-board.reaction-counts"),
+  KAFKA_ACTIVITY_TOPIC: name("message-board.activity"),
+  PROCESSOR_GROUP: name("message-board-processor"),
+  // Reads the processor's results into Redis.
+  RESULTS_CONSUMER_GROUP: name("message-board-results"),
   // How long the message topic keeps records, for topics this app creates; -1: forever, since the log is
   // the record every view is rebuilt from.
   KAFKA_RETENTION_MS: z.coerce.number().int().min(-1).default(-1),
@@ -60,6 +69,8 @@ export const configSchema = z.object({
   LOG_FORMAT: logFormatSchema,
   POSTS_PER_MINUTE: count(30, 1_000_000),
   POST_BURST: count(10, 1_000_000),
+  REACTIONS_PER_MINUTE: count(120, 1_000_000),
+  REACTION_BURST: count(30, 1_000_000),
   BOARDS_PER_HOUR: count(20, 1_000_000),
   BOARD_BURST: count(3, 1_000_000),
   STREAMS_PER_CLIENT: count(20, 1_000_000),

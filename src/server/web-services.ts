@@ -11,7 +11,7 @@ import { apiRouter } from "../lib/http/routes";
 import { createKafka } from "../lib/kafka/client";
 import { describeCluster, groupMembers, underReplicatedPartitions } from "../lib/kafka/cluster-view";
 import { MessageProducer } from "../lib/kafka/producer";
-import { encodeBoardRecord } from "../lib/kafka/record";
+import { encodeBoardRecord, encodeReactionRecord } from "../lib/kafka/record";
 import { TopicTail } from "../lib/kafka/topic-tail";
 import { errorFields, type Logger } from "../lib/log";
 import { PipelineWindow } from "../lib/metrics/pipeline-window";
@@ -25,6 +25,10 @@ import { RateLimiter } from "../lib/store/rate-limit";
 import { createRedis } from "../lib/store/redis";
 import { readRebuildNotices } from "../lib/store/followed-log";
 import { syncReaders } from "../lib/store/readers";
+import { readWindows, withReactions } from "../lib/store/reactions";
+import { createReacting } from "../lib/board/reacting";
+import { messageLocator } from "../lib/board/message-locator";
+import { findMessage } from "../lib/history/history-reader";
 
 export type WebServices = {
   /** Finds the API's handler for a request; undefined for the pages. */
@@ -50,7 +54,21 @@ export function createWebServices(config: Config, log: Logger): WebServices {
   const processId = randomUUID();
   const redis = createRedis(config.REDIS_URL, "message-board-web", { autoPipelining: true });
   const subscriber = createRedis(config.REDIS_URL, "message-board-web-subscriber");
-  const readStored = (board: string, limit = config.MESSAGES_LIMIT) => readHistory(redis, keys, board, limit);
+  const database = config.DATABASE_URL ? createDatabase(config.DATABASE_URL, "message-board-web", log) : undefined;
+  const locator = messageLocator(async (id) => {
+    if (database) return (await findMessage(database, id))?.board;
+    // No lasting history: the boards' recent lists are all there is.
+    for (const { slug } of await boards.list()) {
+      const { messages } = await readHistory(redis, keys, slug, config.MESSAGES_LIMIT);
+      if (messages.some((message) => message.id === id)) return slug;
+    }
+    return undefined;
+  });
+  const readStored = async (board: string, limit = config.MESSAGES_LIMIT, reactor?: string) => {
+    const stored = await readHistory(redis, keys, board, limit);
+    for (const message of stored.messages) locator.remember(message.id, message.board);
+    return { ...stored, messages: await withReactions(redis, keys, stored.messages, reactor) };
+  };
   const history = boardHistory(readStored, config.MESSAGES_LIMIT, log);
   const live = new PipelineWindow();
   const hub = new BoardHub({
@@ -61,7 +79,11 @@ export function createWebServices(config: Config, log: Logger): WebServices {
     readHead: (board) => readHead(redis, keys, board),
     heartbeatMs: config.SSE_HEARTBEAT_MS,
     log,
-    onStored: (message) => live.stored(message),
+    onStored: (message) => {
+      live.stored(message);
+      locator.remember(message.id, message.board);
+    },
+    reactionsChannel: keys.reactionsChannel,
     readers: {
       channel: keys.readersChannel,
       // Renewed every second and lapsing after 4: a process that dies stops counting within 5 s.
@@ -98,7 +120,6 @@ export function createWebServices(config: Config, log: Logger): WebServices {
       },
     ));
 
-  const database = config.DATABASE_URL ? createDatabase(config.DATABASE_URL, "message-board-web", log) : undefined;
   const boards = createBoards({
     defaultBoard: config.BOARD_ID,
     defaultName: config.BOARD_ID,
@@ -106,6 +127,7 @@ export function createWebServices(config: Config, log: Logger): WebServices {
       board: (slug) => readBoard(redis, keys, slug),
       boards: () => readBoards(redis, keys),
       activity: (slug) => readActivity(redis, keys, slug),
+      windows: () => readWindows(redis, keys),
     },
     produce: async (board) => void (await producer.send(config.KAFKA_BOARDS_TOPIC, [encodeBoardRecord(board)])),
     limiter: new RateLimiter(redis, keys.boardRate, { perMinute: config.BOARDS_PER_HOUR / 60, burst: config.BOARD_BURST }, log),
@@ -122,6 +144,12 @@ export function createWebServices(config: Config, log: Logger): WebServices {
       limiter: new RateLimiter(redis, keys.rate, { perMinute: config.POSTS_PER_MINUTE, burst: config.POST_BURST }, log),
       metrics,
       onAccepted: () => live.accept(),
+      log,
+    }),
+    reacting: createReacting({
+      boardOf: (id) => locator.boardOf(id),
+      produce: (reaction) => producer.publishTo(config.KAFKA_REACTIONS_TOPIC, encodeReactionRecord(reaction)),
+      limiter: new RateLimiter(redis, keys.reactionRate, { perMinute: config.REACTIONS_PER_MINUTE, burst: config.REACTION_BURST }, log),
       log,
     }),
     streams: createStreams({

@@ -9,7 +9,7 @@ import { createKafka } from "../../src/lib/kafka/client";
 import { silentLog } from "./silent-log";
 import { messageSchema } from "../../src/lib/messages/schema";
 import { storeKeys, type StoreKeys } from "../../src/lib/store/keys";
-import { startConsumerApp, startWebApp, type WebMode } from "../../scripts/stack/app-processes";
+import { startConsumerApp, startProcessorApp, startWebApp, type WebMode } from "../../scripts/stack/app-processes";
 import { PROJECT_ROOT } from "../../scripts/stack/paths";
 import { runToEnd, startProcess } from "../../scripts/stack/processes";
 import { onFreePorts, waitFor } from "../../scripts/stack/wait";
@@ -43,6 +43,10 @@ export const stack = {
 
 export type Names = {
   topic: string;
+  reactionsTopic: string;
+  countsTopic: string;
+  activityTopic: string;
+  processorGroup: string;
   deadLetterTopic: string;
   boardsTopic: string;
   group: string;
@@ -59,6 +63,10 @@ export function uniqueNames(label: string): Names {
   const channel = `new-messages-${id}`;
   return {
     topic: `board-${id}`,
+    reactionsTopic: `board-${id}.reactions`,
+    countsTopic: `board-${id}.reaction-counts`,
+    activityTopic: `board-${id}.activity`,
+    processorGroup: `processor-${id}`,
     deadLetterTopic: `board-${id}.dlq`,
     boardsTopic: `board-${id}.boards`,
     group: `store-${id}`,
@@ -78,6 +86,12 @@ export function appEnv(names: Names, overrides: Record<string, string> = {}): Re
     KAFKA_BOARDS_TOPIC: names.boardsTopic,
     KAFKA_CONSUMER_GROUP: names.group,
     HISTORY_CONSUMER_GROUP: names.historyGroup,
+    KAFKA_REACTIONS_TOPIC: names.reactionsTopic,
+    KAFKA_REACTIONS_DLQ_TOPIC: `${names.reactionsTopic}.dlq`,
+    KAFKA_REACTION_COUNTS_TOPIC: names.countsTopic,
+    KAFKA_ACTIVITY_TOPIC: names.activityTopic,
+    PROCESSOR_GROUP: names.processorGroup,
+    RESULTS_CONSUMER_GROUP: `results-${names.group}`,
     REDIS_URL: stack.redisUrl,
     REDIS_MESSAGES_KEY: names.list,
     REDIS_CHANNEL: names.channel,
@@ -85,6 +99,8 @@ export function appEnv(names: Names, overrides: Record<string, string> = {}): Re
     // Every test client posts from 127.0.0.1; the limits have tests of their own.
     POSTS_PER_MINUTE: "1000000",
     POST_BURST: "1000000",
+    REACTIONS_PER_MINUTE: "1000000",
+    REACTION_BURST: "1000000",
     ...overrides,
   };
 }
@@ -101,6 +117,9 @@ const logFile = (name: string) => path.join(stack.workDir, `${name}.log`);
 
 /** `npm run kafka:consumer`'s script, as its own process, logging to the test run's directory. */
 export const startConsumerProcess = (env: Record<string, string>, name = "consumer") => startConsumerApp(name, env, { output: { file: logFile(name) } });
+
+/** `npm run kafka:processor`'s script, as its own process, logging to the test run's directory. */
+export const startProcessorProcess = (env: Record<string, string>, name = "processor") => startProcessorApp(name, env, { output: { file: logFile(name) } });
 
 /** The web app as `npm start` (or `npm run dev`) starts it, on a port of its own, logging to the test run's directory. */
 export const startWebProcess = (env: Record<string, string>, name = "web", mode: WebMode = "production") =>

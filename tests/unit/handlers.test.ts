@@ -5,6 +5,8 @@ import { test } from "node:test";
 import { createBoards } from "../../src/lib/board/boards";
 import { boardHistory } from "../../src/lib/board/history";
 import { createPosting } from "../../src/lib/board/posting";
+import { createReacting } from "../../src/lib/board/reacting";
+import type { Reaction } from "../../src/lib/messages/reactions";
 import { createStreams, type StreamSink } from "../../src/lib/board/streams";
 import { isStream, type Answer, type Reply } from "../../src/lib/http/call";
 import { messageRoutes } from "../../src/lib/http/routes/messages";
@@ -24,6 +26,7 @@ import { storedMessage } from "../support/messages";
 const JSON_POST = { "content-type": "application/json" };
 
 const stored = storedMessage;
+const KNOWN_MESSAGE = "0b7e4a52-3f57-4a8e-9d3e-5c6f2a1b9d10";
 
 /** The handlers over fakes that record what they were asked. */
 function board({
@@ -43,13 +46,20 @@ function board({
   const boards = createBoards({
     defaultBoard: "main",
     defaultName: "main",
-    store: { board: async (slug) => created.get(slug), boards: async () => [], activity: async () => null },
+    store: { board: async (slug) => created.get(slug), boards: async () => [], activity: async () => null, windows: async () => new Map() },
     produce: async (board) => void created.set(board.slug, board),
     limiter: { take: async () => ({ allowed: true }) },
     log: silentLog,
   });
+  const reactions: Reaction[] = [];
   const routes = messageRoutes({
     boards,
+    reacting: createReacting({
+      boardOf: async (id) => (id === KNOWN_MESSAGE ? "main" : undefined),
+      produce: async (reaction) => reactions.push(reaction),
+      limiter: { take: async (client) => (limited.push(client), rate ?? { allowed: true }) },
+      log: silentLog,
+    }),
     defaultBoard: "main",
     posting: createPosting({
       defaultBoard: "main",
@@ -79,7 +89,7 @@ function board({
     log: silentLog,
   });
   const rejected = async (reason: string) => (await metrics.rejected.get()).values.find((value) => value.labels.reason === reason)?.value ?? 0;
-  return { routes, produced, limited, viewers, lifecycle, gate, rejected, created };
+  return { routes, produced, limited, viewers, lifecycle, gate, rejected, created, reactions };
 }
 
 const bodyOf = (answer: Answer) =>
@@ -277,4 +287,37 @@ test("a catch-up larger than the buffer, none of it read yet, does not disconnec
   await settle();
   assert.equal(stream.ids().length, 40, "the whole catch-up, about 120 KB against a buffer of 64 bytes");
   assert.equal(stream.ended(), undefined, "still connected");
+});
+
+test("reactions: given and taken back with one identity per browser; unknown emoji 400, unknown message 404, nothing produced for either", async () => {
+  const { routes, reactions } = board();
+  const path = (id: string, emoji: string) => `/api/messages/${id}/reactions/${encodeURIComponent(emoji)}`;
+  const given = await routes.react(true)(call({ url: path(KNOWN_MESSAGE, "👍") }));
+  assert.equal(given.status, 204);
+  const cookie = /^board_reader=([\w-]+);.*HttpOnly; SameSite=Lax/.exec(given.headers["Set-Cookie"] ?? "");
+  assert.ok(cookie, "a reader without the cookie is given one");
+  const again = await routes.react(false)(call({ url: path(KNOWN_MESSAGE, "👍"), headers: { cookie: `theme=dark; board_reader=${cookie[1]}` } }));
+  assert.equal(again.status, 204);
+  assert.equal(again.headers["Set-Cookie"], undefined, "a known reader keeps its cookie");
+  assert.deepEqual(
+    reactions.map(({ message, board, emoji, on }) => ({ message, board, emoji, on })),
+    [
+      { message: KNOWN_MESSAGE, board: "main", emoji: "👍", on: true },
+      { message: KNOWN_MESSAGE, board: "main", emoji: "👍", on: false },
+    ],
+  );
+  assert.equal(reactions[0]?.reactor, reactions[1]?.reactor, "one reader, one identity");
+  assert.ok(!reactions[0]?.reactor.includes(cookie[1] ?? ""), "the cookie itself never reaches the log");
+
+  for (const [url, status, field] of [
+    [path(KNOWN_MESSAGE, "🦄"), 400, "emoji"],
+    [path(KNOWN_MESSAGE, "%E0%A4%A"), 400, "emoji"],
+    [path("not-a-uuid", "👍"), 400, "id"],
+    [path("1c7e4a52-3f57-4a8e-9d3e-5c6f2a1b9d10", "👍"), 404, undefined],
+  ] as const) {
+    const answer = await routes.react(true)(call({ url }));
+    assert.equal(answer.status, status, url);
+    if (field) assert.ok(bodyOf(answer).error?.fields?.[field], `${url} names ${field}`);
+  }
+  assert.equal(reactions.length, 2);
 });

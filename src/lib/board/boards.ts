@@ -2,7 +2,9 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { KafkaUnavailableError } from "../kafka/producer";
 import { errorFields, type Logger } from "../log";
-import { newBoardSchema, slugFromName, type Board, type BoardSummary } from "../messages/boards";
+import { newBoardSchema, slugFromName, type Board, type BoardSort, type BoardSummary } from "../messages/boards";
+import type { BoardActivityRecord } from "../messages/reactions";
+import { perHour, perMinute } from "../processor/activity-windows";
 import type { RateDecision } from "../store/rate-limit";
 import { BoardError, issuesByField } from "./errors";
 
@@ -14,6 +16,8 @@ export type BoardsDeps = {
     board(slug: string): Promise<Board | undefined>;
     boards(): Promise<BoardSummary[]>;
     activity(slug: string): Promise<number | null>;
+    /** Each board's activity windows, as the stream processor counted them. */
+    windows(): Promise<Map<string, BoardActivityRecord["windows"]>>;
   };
   /** Produces a board's creation record; resolves once every in-sync replica has it. */
   produce(board: Board): Promise<void>;
@@ -26,8 +30,8 @@ export type BoardsDeps = {
 export type Boards = {
   /** Resolves if the board exists; else a 404 refusal. */
   require(slug: string): Promise<void>;
-  /** Every board, the default one first among equals. */
-  list(): Promise<BoardSummary[]>;
+  /** Every board, the default one first among equals; or, `trending`, the busiest first. */
+  list(sort?: BoardSort): Promise<BoardSummary[]>;
   /**
    * Validates a new board, takes one creation from the client's allowance (refused input takes none) and
    * produces its record, answering once the store lists it (`settled`), or once the broker has it if the
@@ -60,9 +64,14 @@ export function createBoards({ defaultBoard, defaultName, store, produce, limite
       if (!(await lookUp(slug))) throw new BoardError("unknown_board", `There is no board "${slug}".`);
     },
 
-    async list() {
-      const [boards, latestAt] = await Promise.all([store.boards(), store.activity(defaultBoard)]);
-      return [{ slug: defaultBoard, name: defaultName, latestAt }, ...boards.filter((board) => board.slug !== defaultBoard)];
+    async list(sort = "created") {
+      const [boards, latestAt, windows] = await Promise.all([store.boards(), store.activity(defaultBoard), store.windows()]);
+      const now = Date.now();
+      const all = [{ slug: defaultBoard, name: defaultName, latestAt }, ...boards.filter((board) => board.slug !== defaultBoard)];
+      const listed = all.map((board) => ({ ...board, perMinute: perMinute(windows.get(board.slug) ?? [], now) }));
+      if (sort === "created") return listed;
+      const hour = new Map(all.map(({ slug }) => [slug, perHour(windows.get(slug) ?? [], now)]));
+      return listed.toSorted((a, b) => b.perMinute - a.perMinute || (hour.get(b.slug) ?? 0) - (hour.get(a.slug) ?? 0) || (b.latestAt ?? 0) - (a.latestAt ?? 0));
     },
 
     async create(input, client) {

@@ -13,6 +13,7 @@ const REFUSALS = [
   "invalid_board",
   "board_exists",
   "unknown_message",
+  "invalid_reaction",
   "shutting_down",
 ] as const;
 

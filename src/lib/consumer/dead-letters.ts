@@ -1,4 +1,4 @@
-import type { KafkaMessage } from "kafkajs";
+import type { KafkaMessage, Message as KafkaRecord } from "kafkajs";
 import type { DurableProducer } from "../kafka/producer";
 
 /** A record the consumer cannot store, and why. */
@@ -20,16 +20,21 @@ export async function sendDeadLetters(producer: DurableProducer, topic: string, 
   if (letters.length === 0) return;
   await producer.send(
     topic,
-    letters.map(({ partition, record, reason }) => ({
-      key: record.key,
-      value: record.value,
-      headers: {
-        ...record.headers,
-        [DEAD_LETTER_HEADERS.reason]: reason,
-        [DEAD_LETTER_HEADERS.topic]: from,
-        [DEAD_LETTER_HEADERS.partition]: String(partition),
-        [DEAD_LETTER_HEADERS.offset]: record.offset,
-      },
-    })),
+    letters.map((letter) => deadLetterRecord(letter, from)),
   );
+}
+
+/** The record as it was, with where it was and why it could not be used in its headers. */
+export function deadLetterRecord({ partition, record, reason }: DeadLetter, from: string): KafkaRecord {
+  return {
+    key: record.key,
+    value: record.value,
+    headers: {
+      ...record.headers,
+      [DEAD_LETTER_HEADERS.reason]: reason,
+      [DEAD_LETTER_HEADERS.topic]: from,
+      [DEAD_LETTER_HEADERS.partition]: String(partition),
+      [DEAD_LETTER_HEADERS.offset]: record.offset,
+    },
+  };
 }

@@ -40,6 +40,7 @@ const REFUSAL_STATUS: Record<Refusal, number> = {
   invalid_board: 400,
   board_exists: 409,
   unknown_message: 404,
+  invalid_reaction: 400,
   shutting_down: 503,
 };
 

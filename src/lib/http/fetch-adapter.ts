@@ -42,7 +42,9 @@ async function* chunks(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Ar
   }
 }
 
-const response = (reply: Reply, headOnly = false) => new Response(headOnly ? null : reply.body, { status: reply.status, headers: reply.headers });
+// A 204 has no body at all: Response refuses even an empty one.
+const response = (reply: Reply, headOnly = false) =>
+  new Response(headOnly || reply.status === 204 ? null : reply.body, { status: reply.status, headers: reply.headers });
 
 /**
  * A stream's queue has a high-water mark of nothing, so what it holds beyond that (minus its desired

@@ -77,7 +77,7 @@ export class DurableProducer {
   }
 }
 
-type Pending = { key: string; record: KafkaRecord; bytes: number; resolve(ack: Acknowledgement): void; reject(error: unknown): void };
+type Pending = { topic: string; key: string; record: KafkaRecord; bytes: number; resolve(ack: Acknowledgement): void; reject(error: unknown): void };
 
 // Kafka refuses a record batch over 1 MB by default; stay well below it.
 const MAX_BATCH_BYTES = 512 * 1024;
@@ -100,9 +100,13 @@ export class MessageProducer extends DurableProducer {
   }
 
   publish(message: Message, requestId?: string): Promise<Acknowledgement> {
-    const record = encodeRecord(message, requestId);
+    return this.publishTo(this.topic, encodeRecord(message, requestId));
+  }
+
+  /** Any keyed record, onto any topic, grouped with others of its topic and key the same way. */
+  publishTo(topic: string, record: KafkaRecord & { key: string; value: string }): Promise<Acknowledgement> {
     return new Promise((resolve, reject) => {
-      this.waiting.push({ key: record.key, record, bytes: Buffer.byteLength(record.value) + 100, resolve, reject });
+      this.waiting.push({ topic, key: record.key, record, bytes: Buffer.byteLength(record.value) + 100, resolve, reject });
       if (!this.sending) void this.sendWaiting();
     });
   }
@@ -114,7 +118,7 @@ export class MessageProducer extends DurableProducer {
       try {
         // One key, one partition: the records sit there in order, from the base offset on.
         const [metadata] = await this.send(
-          this.topic,
+          batch[0]?.topic ?? this.topic,
           batch.map((pending) => pending.record),
         );
         if (!metadata) throw new KafkaUnavailableError("the broker answered without a partition");
@@ -135,14 +139,16 @@ export class MessageProducer extends DurableProducer {
    */
   private takeBatch(): Pending[] {
     const key = this.waiting[0]?.key;
+    const topic = this.waiting[0]?.topic;
     const batch: Pending[] = [];
     const rest: Pending[] = [];
     let bytes = 0;
     let full = false;
     for (const pending of this.waiting) {
       // Once one does not fit, the board's later records wait too, or they would overtake it.
-      full ||= pending.key === key && batch.length > 0 && bytes + pending.bytes > MAX_BATCH_BYTES;
-      if (pending.key !== key || full) {
+      const same = pending.key === key && pending.topic === topic;
+      full ||= same && batch.length > 0 && bytes + pending.bytes > MAX_BATCH_BYTES;
+      if (!same || full) {
         rest.push(pending);
         continue;
       }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { boardSchema, type Board } from "../messages/boards";
 import { messageSchema, type Message } from "../messages/schema";
+import type { Reaction } from "../messages/reactions";
 
 export type DecodedRecord = { ok: true; message: Message } | { ok: false; reason: string };
 
@@ -24,6 +25,11 @@ export function decodeRecord(value: Buffer | null): DecodedRecord {
   return decoded.ok ? { ok: true, message: decoded.value } : decoded;
 }
 
+/** Keyed by message: one message's reactions stay in the order they were given, on one partition. */
+export function encodeReactionRecord(reaction: Reaction): { key: string; value: string } {
+  return { key: reaction.message, value: JSON.stringify(reaction) };
+}
+
 /** A board's creation record: keyed by its slug, so that every record of one slug is on one partition. */
 export function encodeBoardRecord(board: Board): { key: string; value: string } {
   return { key: board.slug, value: JSON.stringify(board) };
@@ -34,7 +40,8 @@ export function decodeBoardRecord(value: Buffer | null): { ok: true; board: Boar
   return decoded.ok ? { ok: true, board: decoded.value } : decoded;
 }
 
-function decodeJson<T>(value: Buffer | null, schema: z.ZodType<T>, what: string): { ok: true; value: T } | { ok: false; reason: string } {
+/** A record's value as `schema` has it, or why it is not. */
+export function decodeJson<T>(value: Buffer | null, schema: z.ZodType<T>, what: string): { ok: true; value: T } | { ok: false; reason: string } {
   if (!value || value.length === 0) return { ok: false, reason: "empty record" };
   let text: string;
   try {

@@ -65,3 +65,30 @@ export async function ensureBoardTopics(
   // Boards are few and read whole whenever the list of boards is rebuilt: one partition, kept forever.
   await ensureTopic(kafka, config.KAFKA_BOARDS_TOPIC, 1, [{ name: "retention.ms", value: "-1" }, ...replication], factor);
 }
+
+/**
+ * The reactions topic and its dead letters, partitioned as the message topic; the processor's result
+ * topics, compacted (the latest record of each key is the state of that message or board) and with as many
+ * partitions as their inputs, so that the same key lands on the same partition number in both.
+ */
+export async function ensureReactionTopics(
+  kafka: Kafka,
+  config: Pick<
+    Config,
+    | "KAFKA_TOPIC_PARTITIONS"
+    | "KAFKA_REPLICATION_FACTOR"
+    | "KAFKA_REACTIONS_TOPIC"
+    | "KAFKA_REACTIONS_DLQ_TOPIC"
+    | "KAFKA_REACTION_COUNTS_TOPIC"
+    | "KAFKA_ACTIVITY_TOPIC"
+  >,
+): Promise<void> {
+  const replication = replicationSettings(config.KAFKA_REPLICATION_FACTOR);
+  const factor = config.KAFKA_REPLICATION_FACTOR;
+  const partitions = config.KAFKA_TOPIC_PARTITIONS;
+  const compacted = [{ name: "cleanup.policy", value: "compact" }, ...replication];
+  await ensureTopic(kafka, config.KAFKA_REACTIONS_TOPIC, partitions, [{ name: "retention.ms", value: "-1" }, ...replication], factor);
+  await ensureTopic(kafka, config.KAFKA_REACTIONS_DLQ_TOPIC, 1, replication, factor);
+  await ensureTopic(kafka, config.KAFKA_REACTION_COUNTS_TOPIC, partitions, compacted, factor);
+  await ensureTopic(kafka, config.KAFKA_ACTIVITY_TOPIC, partitions, compacted, factor);
+}

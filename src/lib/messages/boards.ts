@@ -22,8 +22,13 @@ export const boardSchema = z.object({
 });
 export type Board = z.infer<typeof boardSchema>;
 
-/** A board in the list of boards: its latest activity is when its newest message was stored (ms), if any. */
-export const boardSummarySchema = boardSchema.pick({ slug: true, name: true }).extend({ latestAt: z.number().nullable() });
+/**
+ * A board in the list of boards: its latest activity is when its newest message was stored (ms), if any;
+ * `perMinute`, messages in the last minute, as the stream processor counts them.
+ */
+export const boardSummarySchema = boardSchema
+  .pick({ slug: true, name: true })
+  .extend({ latestAt: z.number().nullable(), perMinute: z.number().int().nonnegative().optional() });
 export type BoardSummary = z.infer<typeof boardSummarySchema>;
 
 export const boardListSchema = z.object({ boards: z.array(boardSummarySchema) });
@@ -31,6 +36,10 @@ export const boardListSchema = z.object({ boards: z.array(boardSummarySchema) })
 /** The boards that had new messages since the last such event, with when their newest was stored. */
 export const boardActivitySchema = z.record(boardSlugSchema, z.number());
 export type BoardActivity = z.infer<typeof boardActivitySchema>;
+
+/** How the list of boards can be ordered: as created, or the busiest of the last minute (and hour) first. */
+export const boardSortSchema = z.enum(["created", "trending"], { error: 'sort must be "created" or "trending"' });
+export type BoardSort = z.infer<typeof boardSortSchema>;
 
 /** How many streams follow a board now, across every web process: the stream's `presence` event. */
 export const boardReadersSchema = z.object({ board: boardSlugSchema, count: z.number().int().nonnegative() });

@@ -66,6 +66,18 @@ export const messageSchema = z.object({
 });
 export type Message = z.infer<typeof messageSchema>;
 
+/** The reactions a reader can give: few, so that a row of them fits under a message on a phone. */
+export const REACTION_EMOJI = ["👍", "❤️", "😂", "🎉", "😮", "🙏"] as const;
+export const emojiSchema = z.enum(REACTION_EMOJI, { error: `emoji must be one of ${REACTION_EMOJI.join(" ")}` });
+export type Emoji = z.infer<typeof emojiSchema>;
+
+/** How many gave each emoji; emoji nobody gave are left out. What messages carry as `reactions`. */
+export const reactionCountsSchema = z.partialRecord(emojiSchema, z.number().int().positive());
+export type ReactionCounts = z.infer<typeof reactionCountsSchema>;
+
+/** What the API adds to a message it returns: its reactions, and those the asking reader gave. */
+const withReactions = { reactions: reactionCountsSchema.optional(), mine: z.array(emojiSchema).optional() };
+
 /**
  * A message as the store holds it. `seq` is its position on the board: assigned when it is stored, it only
  * grows, so viewers can order, deduplicate and resume by it. Partition and offset say where Kafka kept it.
@@ -79,6 +91,7 @@ export const storedMessageSchema = messageSchema.extend({
   appendedAt: z.number().optional(),
   consumedAt: z.number().optional(),
   storedAt: z.number().optional(),
+  ...withReactions,
 });
 export type StoredMessage = z.infer<typeof storedMessageSchema>;
 
@@ -103,6 +116,7 @@ export const archivedMessageSchema = messageSchema.extend({
   partition: z.number().int().nonnegative(),
   offset: z.string().regex(/^\d+$/),
   appendedAt: z.number(),
+  ...withReactions,
 });
 export type ArchivedMessage = z.infer<typeof archivedMessageSchema>;
 

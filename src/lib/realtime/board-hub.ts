@@ -8,6 +8,7 @@ import { Presence, type PresenceOptions } from "./presence";
 import { encodeComment, encodeEvent } from "./sse";
 import type { Viewer } from "./viewer";
 import { safeJson } from "../safe-json";
+import { reactionsEventSchema } from "../messages/reactions";
 
 const HEARTBEAT = encodeComment("heartbeat");
 const READERS_EVERY_MS = 1000;
@@ -18,6 +19,8 @@ export type BoardHubOptions = {
   channel: string;
   /** Where the store announces every new board. */
   boardsChannel: string;
+  /** Where the processor's results announce a message's new reaction counts. */
+  reactionsChannel?: string;
   readHistory: (board: string) => Promise<History>;
   readHead: (board: string) => Promise<Head | null>;
   heartbeatMs: number;
@@ -57,6 +60,7 @@ export class BoardHub {
       if (from === channel) this.receive(payload);
       else if (from === boardsChannel) this.announce(payload);
       else if (from === readers?.channel) this.presence?.heard(payload);
+      else if (from === options.reactionsChannel) this.react(payload);
     });
     subscriber.on("error", (error) => log.warn("Redis subscriber error", errorFields(error)));
     subscriber.on("ready", () => {
@@ -129,8 +133,9 @@ export class BoardHub {
   }
 
   private subscribe(): Promise<unknown> {
-    const { channel, boardsChannel, readers } = this.options;
-    return this.options.subscriber.subscribe(channel, boardsChannel, ...(readers ? [readers.channel] : []));
+    const { channel, boardsChannel, readers, reactionsChannel } = this.options;
+    const optional = [readers?.channel, reactionsChannel].filter((name) => name !== undefined);
+    return this.options.subscriber.subscribe(channel, boardsChannel, ...optional);
   }
 
   /**
@@ -162,6 +167,15 @@ export class BoardHub {
     const { board, storedAt } = event.message;
     this.activity[board] = Math.max(this.activity[board] ?? 0, storedAt ?? Date.now());
     this.rooms.get(board)?.receive(event);
+  }
+
+  /** A message's new reaction counts, for its board's viewers: encoded once, however many there are. */
+  private react(payload: string): void {
+    const parsed = reactionsEventSchema.safeParse(safeJson(payload));
+    const room = parsed.success ? this.rooms.get(parsed.data.board) : undefined;
+    if (!room) return;
+    const frame = encodeEvent({ event: "reactions", data: JSON.stringify(parsed.data) });
+    for (const viewer of room.viewers) viewer.ping(frame);
   }
 
   /** A new board, for every viewer's list of boards. */

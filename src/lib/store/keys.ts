@@ -35,6 +35,15 @@ export type StoreKeys = {
   readersChannel: string;
   /** process → how many of its streams follow the board. */
   boardReaders(slug: string): string;
+  /** message id → who gave what (JSON); where changed counts are announced. */
+  reactions: string;
+  reactionsChannel: string;
+  /** slug → the board's activity windows over the last hour (JSON). */
+  windows: string;
+  /** Set once the processor's results are being read into this Redis: gone, they are read again from the start. */
+  results: string;
+  /** Prefix of the reactions' rate-limit buckets. */
+  reactionRate: string;
 };
 
 export function storeKeys(config: Pick<Config, "REDIS_MESSAGES_KEY" | "REDIS_CHANNEL" | "BOARD_ID">): StoreKeys {
@@ -62,5 +71,10 @@ export function storeKeys(config: Pick<Config, "REDIS_MESSAGES_KEY" | "REDIS_CHA
     readers: `${root}:readers`,
     readersChannel: `${config.REDIS_CHANNEL}:readers`,
     boardReaders: (slug) => `${root}:readers:${slug}`,
+    reactions: `${root}:reactions`,
+    reactionsChannel: `${config.REDIS_CHANNEL}:reactions`,
+    windows: `${root}:boards:windows`,
+    results: `${root}:results`,
+    reactionRate: `${root}:reactions:rate`,
   };
 }

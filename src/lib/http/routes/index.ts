@@ -15,6 +15,7 @@ export function apiRouter(deps: ApiDeps) {
     {
       "/api/messages": { GET: messages.history, POST: messages.post },
       "/api/messages/stream": { GET: messages.stream },
+      "/api/messages/:id/reactions/:emoji": { PUT: messages.react(true), DELETE: messages.react(false) },
       "/api/boards": { GET: messages.boards, POST: messages.createBoard },
       // Lasting history (PostgreSQL): pages older than the live list, search, and one message by id.
       "/api/history": { GET: history.older },

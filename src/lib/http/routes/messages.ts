@@ -4,6 +4,9 @@ import { BoardError } from "../../board/errors";
 import type { BoardHistory } from "../../board/history";
 import type { Boards } from "../../board/boards";
 import type { Posting } from "../../board/posting";
+import type { Reacting } from "../../board/reacting";
+import { boardSortSchema } from "../../messages/boards";
+import { newReaderCookie, reactorOf, readerCookieOf } from "../reader-cookie";
 import type { Streams } from "../../board/streams";
 import { errorFields, type Logger } from "../../log";
 import { parsePosition } from "../../messages/position";
@@ -18,6 +21,7 @@ import { checkOrigin } from "../origin";
 
 export type MessageRoutesDeps = {
   posting: Posting;
+  reacting: Reacting;
   boards: Boards;
   defaultBoard: string;
   streams: Streams;
@@ -42,9 +46,26 @@ function requestIdOf(call: Call): string {
   return given && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
+const boardsQuerySchema = z.object({ sort: boardSortSchema.optional() });
+
+/** The reader's identity in records, from its cookie; undefined for a reader who has none yet. */
+const reactorIn = (call: Call) => {
+  const cookie = readerCookieOf(call.headers.get("cookie"));
+  return cookie && reactorOf(cookie);
+};
+
+/** A path segment as the client meant it; one that is not valid percent-encoding stays as it came. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 const streamQuerySchema = z.object({ board: boardSlugSchema.optional(), after: z.string().optional() });
 
-export function messageRoutes({ posting, boards, defaultBoard, streams, history, lifecycle, clients, metrics, log }: MessageRoutesDeps) {
+export function messageRoutes({ posting, reacting, boards, defaultBoard, streams, history, lifecycle, clients, metrics, log }: MessageRoutesDeps) {
   /** Runs a handler and turns what it throws into a JSON error; `countRefusals`: as rejected posts. */
   const answer = async <T extends Answer>(handle: () => Promise<T>, countRefusals = false): Promise<T | Reply> => {
     try {
@@ -72,7 +93,7 @@ export function messageRoutes({ posting, boards, defaultBoard, streams, history,
         if (!query.success) throw invalidQuery(query.error);
         const board = query.data.board ?? defaultBoard;
         await boards.require(board);
-        const stored = await history.read(board, query.data.limit);
+        const stored = await history.read(board, query.data.limit, reactorIn(call));
         return jsonReply(200, shape === "history" ? stored : stored.messages, { "Cache-Control": "no-store" });
       });
 
@@ -93,8 +114,33 @@ export function messageRoutes({ posting, boards, defaultBoard, streams, history,
       return reply;
     },
 
-    /** Every board, with when its newest message was stored. */
-    boards: () => answer(async () => jsonReply(200, { boards: await boards.list() }, { "Cache-Control": "no-store" })),
+    /** Every board, with when its newest message was stored and how many it had in the last minute. */
+    boards: (call: Call) =>
+      answer(async () => {
+        const query = boardsQuerySchema.safeParse(Object.fromEntries(searchParams(call)));
+        if (!query.success) throw invalidQuery(query.error);
+        return jsonReply(200, { boards: await boards.list(query.data.sort) }, { "Cache-Control": "no-store" });
+      }),
+
+    /**
+     * `PUT` gives a reaction, `DELETE` takes it back: 204 once the broker has it, whether or not it changes
+     * anything. A reader without the board's cookie is given one here.
+     */
+    react:
+      (on: boolean): Handler =>
+      (call) =>
+        answer(async () => {
+          refuseWhileClosing();
+          checkOrigin(call, clients.allowedOrigins, clients.trustedHops);
+          await reacting.admit(clientAddress(call, clients.trustedHops));
+          // /api/messages/<id>/reactions/<emoji>
+          const [, , , id = "", , emoji = ""] = new URL(call.url, "http://localhost").pathname.split("/");
+          const known = readerCookieOf(call.headers.get("cookie"));
+          const cookie = known === undefined ? newReaderCookie(call.headers.get("x-forwarded-proto") === "https") : { value: known, header: undefined };
+          await reacting.react({ id, emoji: decodeSegment(emoji), reactor: reactorOf(cookie.value), on });
+          const headers: Record<string, string> = cookie.header === undefined ? {} : { "Set-Cookie": cookie.header };
+          return { status: 204, headers, body: "" };
+        }),
 
     /** Creates a board: 201 once the list of boards has it, 202 when the broker has it and the list soon will. */
     createBoard: async (call: Call): Promise<Reply> =>

@@ -1,0 +1,163 @@
+import { Partitioners, type Admin, type Kafka, type KafkaMessage, type Message as KafkaRecord, type Producer } from "kafkajs";
+import { errorFields, type Logger } from "../log";
+import { groupConsumer, restartingRun, subscribeWhenKnown } from "../consumer/group";
+
+/** A record to write, and where. */
+export type Output = { topic: string; record: KafkaRecord };
+
+/**
+ * One input topic's part in a processor: its state, per partition, is a fold of the partition's records,
+ * so that it can be rebuilt by reading them again.
+ */
+export type Stage = {
+  topic: string;
+  /**
+   * Where to start reading a partition again so that its state becomes what it was when `committed` was
+   * committed (the records before it are folded in, and what they produced is not written again).
+   */
+  replayFrom(admin: Admin, partition: number, committed: string): Promise<string>;
+  /** Forgets a partition's state, before it is read again. */
+  clear(partition: number): void;
+  /** Folds one record into the partition's state; what it produces. */
+  apply(partition: number, record: KafkaMessage): Output[];
+};
+
+export type ExactlyOnceOptions = {
+  kafka: Kafka;
+  groupId: string;
+  stages: Stage[];
+  sessionTimeoutMs?: number;
+  log: Logger;
+  /** Told after each committed transaction: the input partition, how many records it read and wrote. */
+  onCommit?: (topic: string, partition: number, read: number, written: number) => void;
+};
+
+/**
+ * Consume, transform, produce: exactly once. Every batch of one input partition is one Kafka transaction
+ * that holds what the batch produced and the group's new offset for that partition, so that they become
+ * visible together (to read-committed readers) or not at all. A crash at any point leaves the last
+ * committed transaction as the truth: its offset is where reading goes on, and the state is rebuilt by
+ * folding the partition's records up to that offset again, writing nothing.
+ *
+ * Each input partition has its own transactional id (`<group>.<topic>.<partition>`). Taking a partition
+ * initialises a producer with that id, which fences whichever process held it before (its transaction
+ * aborted, or completed if it was already committing) before the committed offset is read; a member that
+ * lost the partition cannot commit for it any more. kafkajs's `sendOffsets` carries no group generation
+ * (KIP-447), so a transactional id per process would not fence a member that a rebalance left behind.
+ */
+export async function startExactlyOnce(options: ExactlyOnceOptions): Promise<{ stop(): Promise<void> }> {
+  const { kafka, groupId, stages, log } = options;
+  const stageOf = new Map(stages.map((stage) => [stage.topic, stage]));
+  const topics = stages.map((stage) => stage.topic);
+  const consumer = groupConsumer(kafka, groupId, log, options.sessionTimeoutMs);
+  const admin = kafka.admin();
+  const producers = new Map<string, Producer>();
+  /** topic:partition → the committed offset it was taken at; records before it rebuild state only. */
+  const replayUntil = new Map<string, bigint>();
+  const keyOf = (topic: string, partition: number) => `${topic}:${partition}`;
+
+  const fence = async (topic: string, partition: number): Promise<Producer> => {
+    const key = keyOf(topic, partition);
+    await producers
+      .get(key)
+      ?.disconnect()
+      .catch(() => {});
+    const producer = kafka.producer({
+      transactionalId: `${groupId}.${key.replace(":", ".")}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+    producers.set(key, producer);
+    // Connecting initialises the transactional id: the broker ends what an earlier holder left open.
+    await producer.connect();
+    return producer;
+  };
+
+  /** Takes the partitions: fences earlier holders, then reads each again from where its state begins. */
+  const take = async (assigned: [string, number][]) => {
+    await Promise.all(assigned.map(([topic, partition]) => fence(topic, partition)));
+    const committed = await admin.fetchOffsets({ groupId, topics: [...new Set(assigned.map(([topic]) => topic))] });
+    const lows = new Map<string, Map<number, string>>();
+    for (const [topic, partition] of assigned) {
+      const stage = stageOf.get(topic);
+      if (!stage) continue;
+      const offset = committed.find((each) => each.topic === topic)?.partitions.find((each) => each.partition === partition)?.offset ?? "-1";
+      if (!lows.has(topic)) lows.set(topic, new Map((await admin.fetchTopicOffsets(topic)).map((each) => [each.partition, each.low])));
+      // Never committed: the whole partition is new input.
+      const until = offset === "-1" ? (lows.get(topic)?.get(partition) ?? "0") : offset;
+      stage.clear(partition);
+      replayUntil.set(keyOf(topic, partition), BigInt(until));
+      consumer.seek({ topic, partition, offset: await stage.replayFrom(admin, partition, until) });
+    }
+  };
+
+  let assigned: [string, number][] = [];
+  let settled: Promise<void> = Promise.resolve();
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    assigned = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition): [string, number] => [topic, partition]));
+    settled = take(assigned);
+    settled.catch((error: unknown) => log.warn("could not take the assigned partitions; the consumer starts again", errorFields(error)));
+  });
+
+  const running = restartingRun(consumer, log);
+  const stop = async () => {
+    await running.stop();
+    await Promise.all([...producers.values()].map((producer) => producer.disconnect().catch(() => {})));
+    await admin.disconnect();
+  };
+  try {
+    await admin.connect();
+    await consumer.connect();
+    await subscribeWhenKnown(consumer, topics, log);
+  } catch (error) {
+    await stop().catch(() => {});
+    throw error;
+  }
+
+  await running.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: 8,
+    eachBatch: async ({ batch, resolveOffset, isStale }) => {
+      await settled;
+      if (isStale()) return;
+      const { topic, partition } = batch;
+      const stage = stageOf.get(topic);
+      const key = keyOf(topic, partition);
+      const until = replayUntil.get(key);
+      const producer = producers.get(key);
+      if (!stage || until === undefined || !producer) return;
+
+      // Only the last record of each key: a result topic keeps the latest state of each.
+      const outputs = new Map<string, Output>();
+      let read = 0;
+      for (const record of batch.messages) {
+        const produced = stage.apply(partition, record);
+        if (BigInt(record.offset) < until) continue;
+        read++;
+        for (const output of produced) outputs.set(`${output.topic}\u0000${String(output.record.key)}`, output);
+      }
+      const next = BigInt(batch.lastOffset()) + 1n;
+      if (next <= until) return resolveOffset(batch.lastOffset());
+
+      const transaction = await producer.transaction();
+      try {
+        const byTopic = new Map<string, KafkaRecord[]>();
+        for (const { topic: to, record } of outputs.values()) byTopic.set(to, [...(byTopic.get(to) ?? []), record]);
+        for (const [to, messages] of byTopic) await transaction.send({ topic: to, acks: -1, messages });
+        await transaction.sendOffsets({ consumerGroupId: groupId, topics: [{ topic, partitions: [{ partition, offset: next.toString() }] }] });
+        await transaction.commit();
+      } catch (error) {
+        await transaction.abort().catch(() => {});
+        // The state has this batch folded in, which Kafka does not: rebuilt before the partition goes on.
+        replayUntil.delete(key);
+        settled = take([[topic, partition]]);
+        throw error;
+      }
+      resolveOffset(batch.lastOffset());
+      options.onCommit?.(topic, partition, read, outputs.size);
+    },
+  });
+  return { stop };
+}
