@@ -1,0 +1,113 @@
+// Reactions through the real pipeline: the web process, the reactions topic, the exactly-once processor,
+// its result topics and the live view in Redis. The processor is killed with kill -9 while readers react.
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { boardListSchema } from "../../src/lib/messages/boards";
+import { historySchema } from "../../src/lib/messages/schema";
+import { cleanupList, postAccepted, startApps, startProcessorProcess, waitFor } from "../support/stack";
+
+const cleanup = cleanupList();
+after(() => cleanup.run());
+
+const EMOJI = ["👍", "❤️", "🎉"] as const;
+const READERS = 8;
+const REACTIONS = 1000;
+
+type Reader = { cookie: string | undefined };
+
+/** Gives or takes back one reaction as a browser would; true once acknowledged. */
+async function react(url: string, reader: Reader, id: string, emoji: string, on: boolean): Promise<number> {
+  const response = await fetch(`${url}/api/messages/${id}/reactions/${encodeURIComponent(emoji)}`, {
+    method: on ? "PUT" : "DELETE",
+    headers: reader.cookie ? { cookie: reader.cookie } : {},
+  });
+  const given = response.headers.get("set-cookie");
+  if (given) reader.cookie = given.split(";")[0];
+  await response.arrayBuffer();
+  return response.status;
+}
+
+test("the processor killed with kill -9 while 8 readers react 1,000 times: every count is what the acknowledged reactions add up to", async (t) => {
+  const { web, env } = await startApps(cleanup, "reactions", { KAFKA_SESSION_TIMEOUT_MS: "6000" });
+  const url = web[0]!.url;
+  const processors = [cleanup.add(await startProcessorProcess(env, "reactions-processor-1"), (started) => started.stop())];
+  const ids: string[] = [];
+  for (let i = 1; i <= 4; i++) ids.push(await postAccepted(url, `react to this, ${i}`));
+
+  // What each reader has given, by the last acknowledged request for each message and emoji.
+  const readers: Reader[] = Array.from({ length: READERS }, () => ({ cookie: undefined }));
+  const given = new Map<string, Set<number>>();
+  let acknowledged = 0;
+  const posts: string[] = [];
+  const created = await fetch(`${url}/api/boards`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ name: "tally" }),
+  });
+  assert.equal(created.status, 201);
+  // Killed at 30% of the reactions, and again once its successor has taken the partitions and 20% more
+  // came: each time while transactions are under way. The readers go on until both kills are done.
+  const acknowledgedAt = (count: number) => waitFor(`${count} reactions`, () => acknowledged >= count, { timeoutMs: 60_000 });
+  const kills = (async () => {
+    for (const [round, at] of [REACTIONS * 0.3, REACTIONS * 0.5].entries()) {
+      await acknowledgedAt(acknowledged + at);
+      await processors.at(-1)!.kill();
+      processors.push(cleanup.add(await startProcessorProcess(env, `reactions-processor-${round + 2}`), (started) => started.stop()));
+    }
+  })();
+  let killed = false;
+  void kills.finally(() => (killed = true));
+  await Promise.all(
+    readers.map(async (reader, n) => {
+      for (let i = 0; acknowledged < REACTIONS || !killed; i++) {
+        const id = ids[(i * 7 + n) % ids.length]!;
+        const emoji = EMOJI[(i + n) % EMOJI.length]!;
+        const on = (i * 31 + n * 17) % 5 < 3;
+        const status = await react(url, reader, id, emoji, on);
+        assert.equal(status, 204, "every reaction is acknowledged: the web process does not need the processor");
+        const key = `${id} ${emoji}`;
+        const who = given.get(key) ?? new Set<number>();
+        if (on) who.add(n);
+        else who.delete(n);
+        given.set(key, who);
+        acknowledged++;
+        // Posts too, which the processor counts per board: a count that a replay would double.
+        if (i % 40 === n) posts.push(await postAccepted(url, `a post among the reactions, ${n}.${i}`, "tally"));
+      }
+    }),
+  );
+  await kills;
+  t.diagnostic(`${acknowledged} reactions acknowledged`);
+  assert.equal(processors.length, 3, "killed twice while the readers reacted");
+
+  const expected: Record<string, Record<string, number>> = Object.fromEntries(
+    ids.map((id) => [id, Object.fromEntries(EMOJI.map((emoji) => [emoji, given.get(`${id} ${emoji}`)?.size ?? 0]).filter(([, count]) => count !== 0))]),
+  );
+  let shown: Record<string, unknown> = {};
+  await waitFor(
+    "the board to show the counts the acknowledged reactions add up to",
+    async () => {
+      const history = historySchema.parse(await (await fetch(`${url}/api/messages`)).json());
+      shown = Object.fromEntries(history.messages.map((message) => [message.id, message.reactions ?? {}]));
+      return JSON.stringify(ids.map((id) => shown[id])) === JSON.stringify(ids.map((id) => expected[id]));
+    },
+    { timeoutMs: 60_000 },
+  ).catch((error: unknown) => {
+    throw new Error(`${String(error)}\nexpected ${JSON.stringify(expected)}\nshown ${JSON.stringify(shown)}`);
+  });
+  t.diagnostic(`counts after two kills: ${JSON.stringify(expected)}`);
+  await waitFor(`the board's last minute to count its ${posts.length} posts, each once`, async () => {
+    const { boards } = boardListSchema.parse(await (await fetch(`${url}/api/boards`)).json());
+    return boards.find((board) => board.slug === "tally")?.perMinute === posts.length;
+  });
+
+  // Each reader sees which it gave.
+  const mine = async (reader: Reader) =>
+    historySchema.parse(await (await fetch(`${url}/api/messages`, { headers: { cookie: reader.cookie ?? "" } })).json()).messages;
+  for (const [n, reader] of readers.entries()) {
+    for (const message of (await mine(reader)).filter((each) => ids.includes(each.id))) {
+      const gave = EMOJI.filter((emoji) => given.get(`${message.id} ${emoji}`)?.has(n));
+      assert.deepEqual(message.mine ?? [], gave, `reader ${n} on ${message.id}`);
+    }
+  }
+});
