@@ -1,6 +1,7 @@
 import { memo, useState } from "react";
 import { formatFullTime, formatRelativeTime } from "@/lib/messages/format-time";
 import { pipelineStages } from "@/lib/messages/pipeline-stages";
+import { ReactionBar } from "./ReactionBar";
 import type { BoardMessage } from "./useBoardStream";
 
 /** Memoised: a new message renders itself alone, not the hundred already shown. */
@@ -20,6 +21,7 @@ export const MessageItem = memo(function MessageItem({ message, now }: { message
       </div>
       {/* Text is rendered as text, never as markup; line breaks are kept. */}
       <p className="break-words whitespace-pre-wrap text-slate-800">{message.text}</p>
+      <ReactionBar id={message.id} reactions={message.reactions} mine={message.mine} />
       <details className="mt-2 text-xs text-board-muted" onToggle={(event) => event.currentTarget.open && setOpened(true)}>
         <summary className="cursor-pointer select-none">
           Pipeline: partition {message.partition}, offset {message.offset}

@@ -3,6 +3,7 @@ import { boardActivitySchema, boardReadersSchema, boardSummarySchema, type Board
 import { historySchema, storedMessageSchema, type History, type StoredMessage } from "@/lib/messages/schema";
 import { formatPosition, parsePosition } from "@/lib/messages/position";
 import { safeJson } from "@/lib/safe-json";
+import { reactionsEventSchema, type ReactionsEvent } from "@/lib/messages/reactions";
 import { frameBatch } from "./frame-batch";
 
 export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline";
@@ -19,6 +20,8 @@ export type FeedHandlers = {
   onBoards(change: BoardsChange): void;
   /** How many browsers follow this board now. */
   onReaders(count: number): void;
+  /** A message's reaction counts changed. */
+  onReactions(event: ReactionsEvent): void;
 };
 
 export type BoardsChange = { created: BoardSummary } | { activity: BoardActivity };
@@ -37,6 +40,7 @@ const relaySchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("created"), board: boardSummarySchema }),
   z.object({ type: z.literal("activity"), activity: boardActivitySchema }),
   z.object({ type: z.literal("readers"), count: z.number().int().nonnegative() }),
+  z.object({ type: z.literal("reactions"), event: reactionsEventSchema }),
   z.object({ type: z.literal("hello") }),
 ]);
 type Relay = z.infer<typeof relaySchema>;
@@ -87,6 +91,7 @@ export function openBoardFeed(board: string, start: string, handlers: FeedHandle
     if (data.type === "created") return handlers.onBoards({ created: data.board });
     if (data.type === "activity") return handlers.onBoards({ activity: data.activity });
     if (data.type === "readers") return handlers.onReaders(data.count);
+    if (data.type === "reactions") return handlers.onReactions(data.event);
     if (leading) {
       if (data.type !== "hello") return;
       relay({ type: "state", state });
@@ -128,6 +133,10 @@ export function openBoardFeed(board: string, start: string, handlers: FeedHandle
           handlers.onReaders(count);
           relay({ type: "readers", count });
         },
+        onReactions: (event) => {
+          handlers.onReactions(event);
+          relay({ type: "reactions", event });
+        },
       });
       // Held until this tab closes the feed; the browser releases it when the tab goes away.
       return new Promise<void>((release) => (leading = { stop, release }));
@@ -145,7 +154,7 @@ export function openBoardFeed(board: string, start: string, handlers: FeedHandle
   };
 }
 
-type PositionedHandlers = Pick<FeedHandlers, "onState" | "onBoards" | "onReaders"> & {
+type PositionedHandlers = Pick<FeedHandlers, "onState" | "onBoards" | "onReaders" | "onReactions"> & {
   onMessage(message: StoredMessage, at: string): void;
   /** Brings the page up to the board as it is now, so that the stream can go on from there. */
   onReset(): Promise<void>;
@@ -182,6 +191,10 @@ function openStream(board: string, from: () => string, handlers: PositionedHandl
     source.addEventListener("presence", (event: MessageEvent<string>) => {
       const parsed = boardReadersSchema.safeParse(safeJson(event.data));
       if (parsed.success && parsed.data.board === board) handlers.onReaders(parsed.data.count);
+    });
+    source.addEventListener("reactions", (event: MessageEvent<string>) => {
+      const parsed = reactionsEventSchema.safeParse(safeJson(event.data));
+      if (parsed.success && parsed.data.board === board) handlers.onReactions(parsed.data);
     });
     source.addEventListener("reset", () => {
       source?.close();

@@ -75,6 +75,12 @@ export function useBoardStream(board: string, initial: History | null, limit: nu
       },
       onBoards: (change) => boardsChanged.current(change),
       onReaders: setReaders,
+      // Only the message whose counts changed is replaced, so only it renders again.
+      onReactions: ({ id, reactions }) =>
+        startTransition(() => {
+          const at = list.current.findIndex((message) => message.id === id);
+          if (at >= 0) show(list.current.with(at, { ...list.current[at]!, reactions }));
+        }),
     });
     return () => {
       close();

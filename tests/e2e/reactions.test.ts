@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { boardListSchema } from "../../src/lib/messages/boards";
 import { historySchema } from "../../src/lib/messages/schema";
+import type { Page } from "playwright";
+import { board, launchBrowser } from "../../scripts/stack/browser";
 import { cleanupList, postAccepted, startApps, startProcessorProcess, waitFor } from "../support/stack";
 
 const cleanup = cleanupList();
@@ -110,4 +112,58 @@ test("the processor killed with kill -9 while 8 readers react 1,000 times: every
       assert.deepEqual(message.mine ?? [], gave, `reader ${n} on ${message.id}`);
     }
   }
+});
+
+test("three windows on a board: reactions given and taken back in two show the same counts in all three within a second; presence 3, then 2", async () => {
+  const { web, env } = await startApps(cleanup, "reacting");
+  const url = web[0]!.url;
+  cleanup.add(await startProcessorProcess(env, "reacting-processor"), (started) => started.stop());
+  await postAccepted(url, "Which do you like?");
+  const browser = cleanup.add(await launchBrowser(), (opened) => opened.close());
+  const windows: Page[] = [];
+  for (let i = 0; i < 3; i++) {
+    const page = await (await browser.newContext()).newPage();
+    await board(page).open(url);
+    windows.push(page);
+  }
+  const [ann, bob, carol] = windows as [Page, Page, Page];
+  await Promise.all(windows.map((page) => page.getByText("3 reading now", { exact: true }).waitFor()));
+
+  const message = (page: Page) => board(page).message("Which do you like?");
+  const counted = (page: Page, emoji: string, count: number) => message(page).getByRole("button", { name: `${emoji} ${count}`, exact: true });
+  /** Every window shows `count` within a second of the click. */
+  const everywhere = async (emoji: string, count: number) => {
+    const clicked = Date.now();
+    await Promise.all(windows.map((page) => counted(page, emoji, count).waitFor({ timeout: 5000 })));
+    const ms = Date.now() - clicked;
+    assert.ok(ms < 1000, `${emoji} ${count} everywhere after ${ms} ms`);
+  };
+  const pick = async (page: Page, emoji: string) => {
+    await message(page).getByRole("button", { name: "Add a reaction" }).click();
+    await message(page)
+      .getByRole("button", { name: `React with ${emoji}` })
+      .click();
+  };
+
+  await pick(ann, "👍");
+  await everywhere("👍", 1);
+  await pick(bob, "👍");
+  await everywhere("👍", 2);
+  assert.equal(await counted(ann, "👍", 2).getAttribute("aria-pressed"), "true", "Ann sees she gave it");
+  assert.equal(await counted(carol, "👍", 2).getAttribute("aria-pressed"), "false", "Carol gave none");
+  await pick(bob, "🎉");
+  await everywhere("🎉", 1);
+  // Taken back: Ann's thumbs up, by pressing it again.
+  await counted(ann, "👍", 2).click();
+  await everywhere("👍", 1);
+  assert.equal(await counted(ann, "👍", 1).getAttribute("aria-pressed"), "false");
+
+  // What each gave survives a reload: the page is rendered with the reader's own reactions.
+  await bob.reload();
+  await counted(bob, "🎉", 1).waitFor();
+  assert.equal(await counted(bob, "🎉", 1).getAttribute("aria-pressed"), "true");
+  assert.equal(await counted(bob, "👍", 1).getAttribute("aria-pressed"), "true");
+
+  await carol.context().close();
+  await Promise.all([ann, bob].map((page) => page.getByText("2 reading now", { exact: true }).waitFor({ timeout: 10_000 })));
 });
