@@ -24,7 +24,7 @@ RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
 COPY next.config.ts tsconfig.json ./
 COPY public ./public
 COPY src ./src
-COPY scripts/start-consumer.ts ./scripts/
+COPY scripts/start-consumer.ts scripts/start-processor.ts ./scripts/
 COPY --from=build /app/.next ./.next
 # The image's own unprivileged user: nothing in /app is writable by the process but Next's cache.
 RUN mkdir -p .next/cache && chown -R node:node .next/cache

@@ -1,4 +1,4 @@
-// `npm run local`: Kafka (KRaft), Redis, PostgreSQL, the consumer and the web app on this machine, without Docker.
+// `npm run local`: Kafka (KRaft), Redis, PostgreSQL, the consumer, the stream processor and the web app on this machine, without Docker.
 // Options: --brokers 1|3 (Kafka nodes, on port pairs from 9092)  --consumers N  --port P  --prod
 //          --web N (instances; with more than one, nginx balances them on --port and they take the next ports)
 //          --inspector-port P  --data DIR (where Kafka, Redis and PostgreSQL keep their data; .local by default)
@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import nextEnv from "@next/env";
 import { ConfigError, parseConfig } from "../src/lib/config";
 import { createKafka } from "../src/lib/kafka/client";
-import { ensureBoardTopics } from "../src/lib/kafka/topics";
+import { ensureBoardTopics, ensureReactionTopics } from "../src/lib/kafka/topics";
 import { createLogger } from "../src/lib/log";
 import { startInspectorProxy } from "./stack/inspector-proxy";
 import { checkNodeCount, ensureKafkaJars, KafkaCluster, nodesFrom } from "./stack/kafka-broker";
@@ -112,7 +112,9 @@ async function main() {
     }),
   ]);
   const setupLog = createLogger("local", { LOG_LEVEL: "warn", LOG_FORMAT: "pretty" });
-  await ensureBoardTopics(createKafka(kafka.brokers, "local-setup", setupLog), config);
+  const setupKafka = createKafka(kafka.brokers, "local-setup", setupLog);
+  await ensureBoardTopics(setupKafka, config);
+  await ensureReactionTopics(setupKafka, config);
   // The apps learn every node, so that they reach the cluster whichever node is down.
   const appsEnv = { ...appEnv, KAFKA_BROKERS: kafka.brokers.join(","), DATABASE_URL: postgres.url };
 
@@ -121,6 +123,7 @@ async function main() {
     const env = { ...appsEnv, CONSUMER_METRICS_PORT: String(metricsPorts[i] ?? config.CONSUMER_METRICS_PORT) };
     track(startProcess(name, ...typescript("scripts/start-consumer.ts"), { cwd: PROJECT_ROOT, env, output: { prefix: `[${name}]` } }));
   }
+  track(startProcess("processor", ...typescript("scripts/start-processor.ts"), { cwd: PROJECT_ROOT, env: appsEnv, output: { prefix: "[processor]" } }));
   const webs = webPorts.map((port) => {
     const name = balanced ? `web-${port}` : "web";
     // Behind nginx the client's address is the last X-Forwarded-For entry, which nginx writes.
@@ -164,6 +167,7 @@ async function main() {
     Stream    http://localhost:${firstWebPort}/api/messages/stream
     Kafka     ${kafka.brokers.join(",")}   ${brokerCount > 1 ? `${brokerCount} nodes, 3 copies of each partition; ` : ""}topic ${config.KAFKA_TOPIC}, ${consumers} consumer(s) in group ${config.KAFKA_CONSUMER_GROUP}
     Redis     ${config.REDIS_URL}   try: redis-cli -p ${redisPort} LRANGE ${config.REDIS_MESSAGES_KEY} 0 -1
+    Processor group ${config.PROCESSOR_GROUP}: reactions and activity, exactly once, into ${config.KAFKA_REACTION_COUNTS_TOPIC} and ${config.KAFKA_ACTIVITY_TOPIC}
     Postgres  ${postgres.url}   history, group ${config.HISTORY_CONSUMER_GROUP}; try: psql ${postgres.url} -c 'SELECT count(*) FROM messages'
     Metrics   http://localhost:${firstWebPort}/api/metrics${metricsPorts.length ? `, consumer(s) from http://localhost:${metricsPorts.join(", ")}/metrics` : ""}
 ${

@@ -40,7 +40,7 @@ export function Inspector() {
   }, []);
 
   if (!view) return <p className="text-board-muted">{problem ?? "Asking Kafka…"}</p>;
-  const { cluster, topic, group, deadLetters, latest } = view;
+  const { cluster, topic, group, deadLetters, latest, processor } = view;
   return (
     <div className="flex flex-col gap-6">
       {problem && (
@@ -76,6 +76,17 @@ export function Inspector() {
           rows={group.members.map((m) => [m.memberId.slice(-12), m.clientId, m.host, m.partitions.join(", ") || "none"])}
         />
         <Table label="Lag" head={["partition", "committed", "high-water mark", "lag"]} rows={group.lag.map((l) => [l.partition, l.committed, l.high, l.lag])} />
+      </Section>
+      <Section
+        title={`Stream processor ${processor.group.groupId}`}
+        note={`${processor.group.state} · ${processor.group.members.length} member(s) · lag ${processor.group.totalLag} reactions, ${processor.messagesLag} messages`}
+      >
+        <Table
+          label="Processor members"
+          head={["member", "client", "host", "reaction partitions"]}
+          rows={processor.group.members.map((m) => [m.memberId.slice(-12), m.clientId, m.host, m.partitions.join(", ") || "none"])}
+        />
+        <Table label="Processor topics" head={["topic", "records held"]} rows={processor.topics.map((t) => [t.topic, t.records])} />
       </Section>
       <Section title="Newest records" note="as Kafka holds them, stored or not">
         <Table

@@ -3,6 +3,14 @@ import { z } from "zod";
 /** What the inspector shows; the page parses it with this schema. */
 const percentiles = z.object({ p50: z.number().nullable(), p99: z.number().nullable() });
 
+const groupSchema = z.object({
+  groupId: z.string(),
+  state: z.string(),
+  members: z.array(z.object({ memberId: z.string(), clientId: z.string(), host: z.string(), partitions: z.array(z.number()) })),
+  lag: z.array(z.object({ partition: z.number(), committed: z.string(), high: z.string(), lag: z.number() })),
+  totalLag: z.number(),
+});
+
 export const inspectionSchema = z.object({
   at: z.number(),
   /** The last few seconds as the answering web process saw them (src/lib/metrics/pipeline-window.ts). */
@@ -28,12 +36,12 @@ export const inspectionSchema = z.object({
     ),
   }),
   deadLetters: z.object({ topic: z.string(), records: z.number() }),
-  group: z.object({
-    groupId: z.string(),
-    state: z.string(),
-    members: z.array(z.object({ memberId: z.string(), clientId: z.string(), host: z.string(), partitions: z.array(z.number()) })),
-    lag: z.array(z.object({ partition: z.number(), committed: z.string(), high: z.string(), lag: z.number() })),
-    totalLag: z.number(),
+  group: groupSchema,
+  /** The stream processor: its group (members and lag on the reactions topic), lag on the messages, its topics. */
+  processor: z.object({
+    group: groupSchema,
+    messagesLag: z.number(),
+    topics: z.array(z.object({ topic: z.string(), records: z.number() })),
   }),
   latest: z.array(
     z.object({

@@ -177,6 +177,12 @@ export function createWebServices(config: Config, log: Logger): WebServices {
     tail,
     live: () => ({ ...live.figures(), viewers: hub.viewerCount }),
     topics: { topic: config.KAFKA_TOPIC, deadLetterTopic: config.KAFKA_DLQ_TOPIC, groupId: config.KAFKA_CONSUMER_GROUP },
+    processor: {
+      groupId: config.PROCESSOR_GROUP,
+      input: config.KAFKA_REACTIONS_TOPIC,
+      deadLetterTopic: config.KAFKA_REACTIONS_DLQ_TOPIC,
+      results: [config.KAFKA_REACTION_COUNTS_TOPIC, config.KAFKA_ACTIVITY_TOPIC],
+    },
   });
 
   let hubClosed: Promise<void> | undefined;

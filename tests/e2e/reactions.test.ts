@@ -2,6 +2,7 @@
 // its result topics and the live view in Redis. The processor is killed with kill -9 while readers react.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import { inspectionSchema } from "../../src/lib/inspection";
 import { boardListSchema } from "../../src/lib/messages/boards";
 import { historySchema } from "../../src/lib/messages/schema";
 import type { Page } from "playwright";
@@ -101,6 +102,20 @@ test("the processor killed with kill -9 while 8 readers react 1,000 times: every
   await waitFor(`the board's last minute to count its ${posts.length} posts, each once`, async () => {
     const { boards } = boardListSchema.parse(await (await fetch(`${url}/api/boards`)).json());
     return boards.find((board) => board.slug === "tally")?.perMinute === posts.length;
+  });
+
+  // The inspector shows the processor caught up, and its topics.
+  await waitFor("the inspector to show the processor caught up", async () => {
+    const { processor } = inspectionSchema.parse(await (await fetch(`${url}/api/inspect`)).json());
+    const held = new Map(processor.topics.map(({ topic, records }) => [topic, records]));
+    return (
+      processor.group.groupId === env.PROCESSOR_GROUP &&
+      processor.group.members.length === 1 &&
+      processor.group.totalLag === 0 &&
+      processor.messagesLag === 0 &&
+      (held.get(env.KAFKA_REACTIONS_TOPIC!) ?? 0) >= acknowledged &&
+      (held.get(env.KAFKA_REACTION_COUNTS_TOPIC!) ?? 0) > 0
+    );
   });
 
   // Each reader sees which it gave.

@@ -12,21 +12,31 @@ export type InspectionDeps = {
   tail: Pick<TopicTail, "latest">;
   live(): Inspection["live"];
   topics: { topic: string; deadLetterTopic: string; groupId: string };
+  processor: { groupId: string; input: string; deadLetterTopic: string; results: string[] };
   log: Logger;
 };
 
 /** The nodes, the topic, its consumer group and dead letters, and the newest records, as Kafka sees them now. */
-export function inspectionRoute({ admin, cluster, tail, live, topics, log }: InspectionDeps) {
+export function inspectionRoute({ admin, cluster, tail, live, topics, processor, log }: InspectionDeps) {
+  /** Records a topic holds; 0 for one not made yet. */
+  const held = (client: Admin, topic: string) =>
+    describeTopic(client, topic).then(
+      (view) => ({ topic, records: view.records }),
+      () => ({ topic, records: 0 }),
+    );
   return async (): Promise<Reply> => {
     try {
       const client = await admin();
       const ends = await client.fetchTopicOffsets(topics.topic);
-      const [nodes, topic, deadLetters, group, latest] = await Promise.all([
+      const [nodes, topic, deadLetters, group, latest, processorGroup, processorOnMessages, processorTopics] = await Promise.all([
         cluster(),
         describeTopic(client, topics.topic, ends),
-        describeTopic(client, topics.deadLetterTopic).catch(() => ({ topic: topics.deadLetterTopic, records: 0 })),
+        held(client, topics.deadLetterTopic),
         describeGroup(client, topics.groupId, topics.topic, ends),
         tail.latest(),
+        describeGroup(client, processor.groupId, processor.input).catch(() => noGroup(processor.groupId)),
+        describeGroup(client, processor.groupId, topics.topic, ends),
+        Promise.all([processor.input, processor.deadLetterTopic, ...processor.results].map((each) => held(client, each))),
       ]);
       const body: Inspection = {
         at: Date.now(),
@@ -35,6 +45,7 @@ export function inspectionRoute({ admin, cluster, tail, live, topics, log }: Ins
         topic,
         deadLetters: { topic: deadLetters.topic, records: deadLetters.records },
         group,
+        processor: { group: processorGroup, messagesLag: processorOnMessages.totalLag, topics: processorTopics },
         latest,
       };
       return jsonReply(200, body, { "Cache-Control": "no-store" });
@@ -44,3 +55,6 @@ export function inspectionRoute({ admin, cluster, tail, live, topics, log }: Ins
     }
   };
 }
+
+/** A group whose topic is not there yet. */
+const noGroup = (groupId: string) => ({ groupId, state: "Unknown", members: [], lag: [], totalLag: 0 });
