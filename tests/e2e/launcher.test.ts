@@ -187,7 +187,7 @@ test("after its launcher was killed with kill -9, npm run local stops what the l
   const said = readFileSync(logOf(next), "utf8");
   const stopped = [...said.matchAll(/Stopping (\S+) \(pid \d+\), left running by an earlier npm run local/g)].map((match) => match[1]);
   t.diagnostic(`the next run stopped: ${stopped.join(", ")}`);
-  assert.deepEqual(stopped.sort(), ["consumer", "kafka", "postgres", "redis", "web"]);
+  assert.deepEqual(stopped.sort(), ["consumer", "kafka", "postgres", "processor", "redis", "web"]);
   await stopWith(next, "SIGTERM");
   assert.deepEqual(await portsInUse(ports), []);
 });
