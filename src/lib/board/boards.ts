@@ -6,6 +6,7 @@ import { newBoardSchema, slugFromName, type Board, type BoardSort, type BoardSum
 import type { BoardActivityRecord } from "../messages/reactions";
 import { perHour, perMinute } from "../processor/activity-windows";
 import type { RateDecision } from "../store/rate-limit";
+import { takeAllowance } from "./allowance";
 import { BoardError, issuesByField } from "./errors";
 
 export type BoardsDeps = {
@@ -87,11 +88,7 @@ export function createBoards({ defaultBoard, defaultName, store, produce, limite
           fields: { slug: "slug is needed" },
         });
       if (await lookUp(slug)) throw taken(slug);
-      const rate = await limiter.take(client);
-      if (!rate.allowed) {
-        const seconds = rate.retryAfterSeconds;
-        throw new BoardError("too_many_requests", `Too many new boards; try again in ${seconds} s.`, { retryAfterSeconds: seconds });
-      }
+      await takeAllowance(limiter, client, "new boards");
       const board: Board = { id: randomUUID(), slug, name, createdAt: new Date().toISOString() };
       try {
         await produce(board);

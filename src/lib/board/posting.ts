@@ -4,6 +4,7 @@ import { createMessage } from "../messages/create";
 import { newMessageSchema, type Message } from "../messages/schema";
 import type { WebMetrics } from "../metrics/web-metrics";
 import type { RateDecision } from "../store/rate-limit";
+import { takeAllowance } from "./allowance";
 import { BoardError, issuesByField } from "./errors";
 
 export type PostingDeps = {
@@ -27,13 +28,7 @@ export type Posting = {
 
 export function createPosting({ defaultBoard, boards, producer, limiter, metrics, onAccepted, log }: PostingDeps): Posting {
   return {
-    async admit(client) {
-      const rate = await limiter.take(client);
-      if (!rate.allowed) {
-        const seconds = rate.retryAfterSeconds;
-        throw new BoardError("too_many_requests", `Too many posts; try again in ${seconds} s.`, { retryAfterSeconds: seconds });
-      }
-    },
+    admit: (client) => takeAllowance(limiter, client, "posts"),
 
     async post(input, requestId) {
       const parsed = newMessageSchema.safeParse(input);

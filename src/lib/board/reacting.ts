@@ -4,6 +4,7 @@ import { errorFields, type Logger } from "../log";
 import { emojiSchema, type Reaction } from "../messages/reactions";
 import { messageIdSchema } from "../messages/schema";
 import type { RateDecision } from "../store/rate-limit";
+import { takeAllowance } from "./allowance";
 import { BoardError, issuesByField } from "./errors";
 
 export type ReactingDeps = {
@@ -26,13 +27,7 @@ const reactionPathSchema = z.object({ id: messageIdSchema, emoji: emojiSchema })
 /** Reactions as the web process takes them: checked here, counted by the processor from the log. */
 export function createReacting({ boardOf, produce, limiter, log }: ReactingDeps): Reacting {
   return {
-    async admit(client) {
-      const rate = await limiter.take(client);
-      if (!rate.allowed) {
-        const seconds = rate.retryAfterSeconds;
-        throw new BoardError("too_many_requests", `Too many reactions; try again in ${seconds} s.`, { retryAfterSeconds: seconds });
-      }
-    },
+    admit: (client) => takeAllowance(limiter, client, "reactions"),
 
     async react({ id, emoji, reactor, on }) {
       const parsed = reactionPathSchema.safeParse({ id, emoji });
