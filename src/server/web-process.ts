@@ -1,10 +1,13 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { Duplex } from "node:stream";
 import type { AddressInfo, Socket } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import nextEnv from "@next/env";
 import next from "next";
 import { serveApi } from "../lib/http/node-adapter";
+import { serveSockets } from "../lib/http/socket-adapter";
+import { isApiPath } from "../lib/http/routes";
 import { errorFields } from "../lib/log";
 import { stopOnSignals } from "../lib/shutdown";
 import { closeSockets, listenOnSockets } from "./listening-sockets";
@@ -34,9 +37,18 @@ try {
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
-  const pages = next({ dev, dir: root, hostname: config.WEB_HOST, port: config.PORT, httpServer: server });
+  // Next listens for upgrades (development's hot reload) on the server it is given, and ends those it does
+  // not serve, the API's WebSockets among them: it is given one that never listens, and hears only the
+  // upgrades that are not the API's.
+  const nextUpgrades = createServer();
+  const pages = next({ dev, dir: root, hostname: config.WEB_HOST, port: config.PORT, httpServer: nextUpgrades });
   const pagesReady = pages.prepare().then(() => pages.getRequestHandler());
   const api = serveApi(services.api, log);
+  const upgrades = serveSockets(services.api, isApiPath, log);
+  server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    asked.add(request.socket);
+    if (!upgrades(request, socket, head)) nextUpgrades.emit("upgrade", request, socket, head);
+  });
   server.on("request", (request, response) => {
     asked.add(request.socket);
     if (api(request, response)) return;

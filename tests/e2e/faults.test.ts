@@ -11,7 +11,7 @@ import { startOwnKafka } from "../../scripts/stack/own-stack";
 import { startRedisServer } from "../../scripts/stack/redis-server";
 import { audit, clean, range, seconds, storedInOrder } from "../support/audit";
 import { board, launchBrowser } from "../../scripts/stack/browser";
-import { watchBoard } from "../support/sse-viewer";
+import { TRANSPORTS, watchBoard } from "../support/sse-viewer";
 import {
   cleanupList,
   onFreePorts,
@@ -77,37 +77,38 @@ test("kill -9 of the consumer amid 1,000 concurrent posts: each stored once, in 
   }
 });
 
-test("the web process's Redis subscription is dropped while messages flow: its viewer still gets every one, once, in order", async (t) => {
-  const { web } = await startPipeline("unsubscribed");
-  const viewer = cleanup.add(watchBoard([web[0]!.url]), (watching) => watching.close());
-  await viewer.connected();
-  const admin = redisFor();
+for (const transport of TRANSPORTS)
+  test(`the web process's Redis subscription is dropped while messages flow: its viewer still gets every one, once, in order (${transport})`, async (t) => {
+    const { web } = await startPipeline(`unsubscribed-${transport}`);
+    const viewer = cleanup.add(watchBoard([web[0]!.url], { transport }), (watching) => watching.close());
+    await viewer.connected();
+    const admin = redisFor();
 
-  const sent: string[] = [];
-  let killed = 0;
-  let killedAt = 0;
-  for (const i of range(60)) {
-    if (i === 20) {
-      killed = Number(await admin.call("CLIENT", "KILL", "TYPE", "pubsub"));
-      killedAt = performance.now();
+    const sent: string[] = [];
+    let killed = 0;
+    let killedAt = 0;
+    for (const i of range(60)) {
+      if (i === 20) {
+        killed = Number(await admin.call("CLIENT", "KILL", "TYPE", "pubsub"));
+        killedAt = performance.now();
+      }
+      sent.push(await postAccepted(web[0]!.url, `flowing ${i}`));
     }
-    sent.push(await postAccepted(web[0]!.url, `flowing ${i}`));
-  }
-  await waitFor("the viewer to have all 60", () => viewer.messages.length >= 60);
-  const caughtUpMs = performance.now() - killedAt;
+    await waitFor("the viewer to have all 60", () => viewer.messages.length >= 60);
+    const caughtUpMs = performance.now() - killedAt;
 
-  const figures = audit(viewer.messages, sent);
-  const log = readFileSync(path.join(stack.workDir, "unsubscribed-web-1.log"), "utf8");
-  t.diagnostic(`${killed} subscription(s) killed; ${JSON.stringify(figures)}; all delivered ${seconds(caughtUpMs)} after the kill`);
-  assert.ok(killed >= 1, "a subscription was dropped");
-  assert.deepEqual(clean(figures), { lost: 0, duplicated: 0, reordered: 0 });
-  assert.deepEqual(
-    viewer.messages.map((message) => message.id),
-    sent,
-  );
-  assert.equal(viewer.connections, 1, "the web process filled the gap itself; the viewer never had to reconnect");
-  assert.match(log, /filled viewers from the stored history/);
-});
+    const figures = audit(viewer.messages, sent);
+    const log = readFileSync(path.join(stack.workDir, `unsubscribed-${transport}-web-1.log`), "utf8");
+    t.diagnostic(`${killed} subscription(s) killed; ${JSON.stringify(figures)}; all delivered ${seconds(caughtUpMs)} after the kill`);
+    assert.ok(killed >= 1, "a subscription was dropped");
+    assert.deepEqual(clean(figures), { lost: 0, duplicated: 0, reordered: 0 });
+    assert.deepEqual(
+      viewer.messages.map((message) => message.id),
+      sent,
+    );
+    assert.equal(viewer.connections, 1, "the web process filled the gap itself; the viewer never had to reconnect");
+    assert.match(log, /filled viewers from the stored history/);
+  });
 
 test("Redis restarts (append-only file on): history intact, and what arrived meanwhile is stored and delivered", async (t) => {
   const dataDir = path.join(stack.workDir, `redis-restart-${Date.now()}`);
@@ -233,38 +234,42 @@ test("two web instances and two consumers: every message reaches viewers on both
   }
 });
 
-test("a viewer away for 50 messages catches up exactly; one away for more than the history holds is told to reload", async (t) => {
-  const { names, web } = await startPipeline("catch-up", { MESSAGES_LIMIT: "100" });
-  const url = web[0]!.url;
-  const redis = redisFor();
-  await postAccepted(url, "the last one seen");
-  const first = cleanup.add(watchBoard([url], { after: "start" }), (watching) => watching.close());
-  await waitFor("the first message", () => first.messages.length === 1);
-  first.close();
+for (const transport of TRANSPORTS)
+  test(`a viewer away for 50 messages catches up exactly; one away for more than the history holds is told to reload (${transport})`, async (t) => {
+    const { names, web } = await startPipeline(`catch-up-${transport}`, { MESSAGES_LIMIT: "100" });
+    const url = web[0]!.url;
+    const redis = redisFor();
+    await postAccepted(url, "the last one seen");
+    const first = cleanup.add(watchBoard([url], { after: "start", transport }), (watching) => watching.close());
+    await waitFor("the first message", () => first.messages.length === 1);
+    first.close();
 
-  const missed: string[] = [];
-  for (const i of range(50)) missed.push(await postAccepted(url, `missed ${i}`));
-  await waitFor("51 stored", async () => (await redis.llen(names.list)) === 51);
-  const back = cleanup.add(watchBoard([url], { lastEventId: first.lastEventId }), (watching) => watching.close());
-  await waitFor("the 50 missed", () => back.messages.length >= 50);
-  const live = await postAccepted(url, "live again");
-  await waitFor("the live one", () => back.messages.length >= 51);
-  assert.deepEqual(
-    back.messages.map((message) => message.id),
-    [...missed, live],
-    "exactly what was missed, in order, then live",
-  );
-  back.close();
+    const missed: string[] = [];
+    for (const i of range(50)) missed.push(await postAccepted(url, `missed ${i}`));
+    await waitFor("51 stored", async () => (await redis.llen(names.list)) === 51);
+    const back = cleanup.add(watchBoard([url], { lastEventId: first.lastEventId, transport }), (watching) => watching.close());
+    await waitFor("the 50 missed", () => back.messages.length >= 50);
+    const live = await postAccepted(url, "live again");
+    await waitFor("the live one", () => back.messages.length >= 51);
+    assert.deepEqual(
+      back.messages.map((message) => message.id),
+      [...missed, live],
+      "exactly what was missed, in order, then live",
+    );
+    back.close();
 
-  for (const i of range(101)) await postAccepted(url, `while away ${i}`);
-  // All 101 stored, so that the oldest kept is "while away 1": one past what the viewer can resume from.
-  await waitFor("the history to move past the viewer", async () => (await readHistory(redis, names.keys, "main", 100)).messages[0]?.text === "while away 100");
-  const late = cleanup.add(watchBoard([url], { lastEventId: back.lastEventId }), (watching) => watching.close());
-  await waitFor("the reset", () => late.resets.length > 0);
-  t.diagnostic(`caught up 50 + 1 live; after 101 more with a history of 100: reset ${late.resets.join(", ")}`);
-  assert.deepEqual(late.resets, ["history-trimmed"]);
-  assert.equal(late.messages.length, 0, "no message with a hole before it");
-});
+    for (const i of range(101)) await postAccepted(url, `while away ${i}`);
+    // All 101 stored, so that the oldest kept is "while away 1": one past what the viewer can resume from.
+    await waitFor(
+      "the history to move past the viewer",
+      async () => (await readHistory(redis, names.keys, "main", 100)).messages[0]?.text === "while away 100",
+    );
+    const late = cleanup.add(watchBoard([url], { lastEventId: back.lastEventId, transport }), (watching) => watching.close());
+    await waitFor("the reset", () => late.resets.length > 0);
+    t.diagnostic(`caught up 50 + 1 live; after 101 more with a history of 100: reset ${late.resets.join(", ")}`);
+    assert.deepEqual(late.resets, ["history-trimmed"]);
+    assert.equal(late.messages.length, 0, "no message with a hole before it");
+  });
 
 test("garbage and wrong-schema records written straight into the topic land in the dead-letter topic; the board goes on", async () => {
   const { names, web } = await startPipeline("garbage");

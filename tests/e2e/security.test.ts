@@ -2,6 +2,7 @@
 // cross-site posts, and the headers every answer carries.
 import assert from "node:assert/strict";
 import { connect } from "node:net";
+import { WebSocket } from "ws";
 import path from "node:path";
 import { readFileSync } from "node:fs";
 import { after, before, test } from "node:test";
@@ -216,6 +217,46 @@ test("streams are limited per client address and per process; a viewer that does
   t.diagnostic(`a viewer that stopped reading was disconnected after ${sent.length} messages of 3 KB`);
   await waitFor("the reading viewer to get every message", () => viewer.messages.length >= sent.length, { timeoutMs: 60_000 });
   assert.equal(viewer.connections, 1, "the viewer that reads was never disconnected");
+  stalled.resume();
+  await closed;
+});
+
+test("the WebSocket stream: the same limits before the upgrade, another site's page refused, 426 without an upgrade, a socket that does not read let go", async (t) => {
+  const base = proxied.url.replace(/^http/, "ws");
+  /** Opens a socket as `client`; resolves to it once open, or to the HTTP status that refused it. */
+  const open = (client: string, headers: Record<string, string> = {}) =>
+    new Promise<WebSocket | number>((resolve, reject) => {
+      const socket = new WebSocket(`${base}/api/messages/ws`, { headers: { "X-Forwarded-For": client, ...headers } });
+      socket.once("open", () => resolve(socket));
+      socket.once("unexpected-response", (_request, response) => {
+        resolve(response.statusCode ?? 0);
+        socket.terminate();
+      });
+      socket.once("error", reject);
+    });
+  const held = [await open("10.0.1.1"), await open("10.0.1.1")];
+  assert.ok(held.every((socket) => socket instanceof WebSocket));
+  assert.equal(await open("10.0.1.1"), 429, "a third from one client, as for SSE");
+  assert.equal(await open("10.0.1.2", { Origin: "https://elsewhere.example" }), 403, "another site's page");
+  const plain = await fetch(`${proxied.url}/api/messages/ws`);
+  assert.deepEqual([plain.status, errorBodySchema.parse(await plain.json()).error.code], [426, "upgrade_required"]);
+  for (const socket of held) if (socket instanceof WebSocket) socket.close();
+
+  const reader = cleanup.add(watchBoard([proxied.url], { transport: "websocket" }), (watching) => watching.close());
+  await reader.connected();
+  const stalled = await open("10.0.1.9");
+  assert.ok(stalled instanceof WebSocket);
+  stalled.pause();
+  const closed = new Promise((resolve) => stalled.once("close", resolve));
+  const big = "€".repeat(1000);
+  const log = path.join(stack.workDir, "security-web-proxied.log");
+  const letGo = () => (readFileSync(log, "utf8").match(/disconnected a viewer that does not keep up/g) ?? []).length >= 2;
+  const sent: string[] = [];
+  while (!letGo() && sent.length < 5000) sent.push(...(await Promise.all(Array.from({ length: 16 }, () => postAccepted(proxied.url, big)))));
+  assert.ok(letGo(), `the stalled socket was not let go after ${sent.length} messages`);
+  t.diagnostic(`a socket that stopped reading was let go after ${sent.length} messages of 3 KB`);
+  await waitFor("the reading socket to get every message", () => reader.messages.length >= sent.length, { timeoutMs: 60_000 });
+  assert.equal(reader.connections, 1, "the socket that reads was never let go");
   stalled.resume();
   await closed;
 });

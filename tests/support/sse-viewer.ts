@@ -1,13 +1,16 @@
-// A viewer of the board's stream over plain HTTP that behaves like a browser's EventSource: it resumes
-// with Last-Event-ID whenever its stream ends. Given several web instances it moves on to the next one, as
-// a load balancer would when an instance goes away or is shutting down (503). Anything else (another
-// status, a frame that is not what the stream sends) is a fault it records and stops on.
+// A viewer of the board's stream that behaves like a browser's EventSource over plain HTTP (it resumes with
+// Last-Event-ID whenever its stream ends), or like the page's WebSocket (it resumes with ?after= from the last
+// id). Given several web instances it moves on to the next one, as a load balancer would when an instance
+// goes away or is shutting down (503). Anything else (another status, a frame that is not what the stream
+// sends) is a fault it records and stops on.
+import { WebSocket } from "ws";
 import { z } from "zod";
 import { boardReadersSchema } from "../../src/lib/messages/boards";
 import { storedMessageSchema, type StoredMessage } from "../../src/lib/messages/schema";
 import { waitFor } from "./stack";
 
 const resetSchema = z.object({ reason: z.string() });
+const socketMessageSchema = z.object({ event: z.string(), id: z.string().optional(), data: z.unknown().optional() });
 
 /** What ends the viewer instead of moving it on. */
 class StreamFault extends Error {}
@@ -33,7 +36,11 @@ export type StreamViewer = {
   close(): void;
 };
 
-type Options = { board?: string; after?: string; lastEventId?: string; reconnect?: boolean };
+/** The stream's two transports: Server-Sent Events, or the same events as WebSocket messages. */
+export type Transport = "sse" | "websocket";
+export const TRANSPORTS: readonly Transport[] = ["sse", "websocket"];
+
+type Options = { board?: string; after?: string; lastEventId?: string; reconnect?: boolean; transport?: Transport };
 
 export function watchBoard(urls: string[], options: Options = {}): StreamViewer {
   const abort = new AbortController();
@@ -86,6 +93,38 @@ export function watchBoard(urls: string[], options: Options = {}): StreamViewer 
     }
   };
 
+  /**
+   * The same stream over a WebSocket, resumed with `?after=` from the last id, as the page does. A refusal
+   * comes before the upgrade, as an HTTP answer.
+   */
+  const readSocket = (url: string) =>
+    new Promise<void>((resolve, reject) => {
+      const after = viewer.lastEventId ?? options.after;
+      const query = new URLSearchParams({ ...(options.board && { board: options.board }), ...(after && { after }) });
+      const socket = new WebSocket(`${url.replace(/^http/, "ws")}/api/messages/ws?${query}`);
+      abort.signal.addEventListener("abort", () => socket.terminate(), { once: true });
+      socket.on("unexpected-response", (_request, response) => {
+        socket.terminate();
+        if (response.statusCode === 503) reject(new Error("this instance refused the stream for now"));
+        else reject(new StreamFault(`the WebSocket answered ${response.statusCode}`));
+      });
+      socket.on("open", () => {
+        viewer.connections += 1;
+        open = true;
+      });
+      socket.on("message", (data: Buffer) => {
+        try {
+          const { event, id, data: payload } = socketMessageSchema.parse(JSON.parse(data.toString("utf8")));
+          if (event !== "heartbeat") onEvent(event, JSON.stringify(payload), id);
+        } catch (error) {
+          socket.terminate();
+          reject(new StreamFault(`a message that is not the stream's (${String(error)}): ${data.toString("utf8").slice(0, 200)}`));
+        }
+      });
+      socket.on("error", reject);
+      socket.on("close", () => resolve());
+    });
+
   const onFrame = (frame: string) => {
     const fields = new Map<string, string[]>();
     for (const line of frame.split("\n")) {
@@ -97,14 +136,16 @@ export function watchBoard(urls: string[], options: Options = {}): StreamViewer 
     }
     const data = fields.get("data")?.join("\n");
     if (data === undefined) return;
-    const event = fields.get("event")?.[0] ?? "message";
+    onEvent(fields.get("event")?.[0] ?? "message", data, fields.get("id")?.[0]);
+  };
+
+  const onEvent = (event: string, data: string, id: string | undefined) => {
     if (event === "reset") viewer.resets.push(resetSchema.parse(JSON.parse(data)).reason);
     if (event === "board") viewer.boardEvents.push(JSON.parse(data));
     if (event === "activity") viewer.activity.push(z.record(z.string(), z.number()).parse(JSON.parse(data)));
     if (event === "presence") viewer.readers.push(boardReadersSchema.parse(JSON.parse(data)).count);
     if (event !== "message") return;
     viewer.messages.push(storedMessageSchema.parse(JSON.parse(data)));
-    const id = fields.get("id")?.[0];
     if (id) viewer.lastEventId = id;
   };
 
@@ -112,7 +153,7 @@ export function watchBoard(urls: string[], options: Options = {}): StreamViewer 
     while (!abort.signal.aborted) {
       const url = urls[turn % urls.length]!;
       try {
-        await readStream(url);
+        await (options.transport === "websocket" ? readSocket(url) : readStream(url));
       } catch (error) {
         if (abort.signal.aborted) return;
         if (error instanceof StreamFault) return void viewer.faults.push(error.message);

@@ -11,6 +11,7 @@ export type ErrorCode =
   | "unsupported_media_type"
   | "cross_origin"
   | "method_not_allowed"
+  | "upgrade_required"
   | "not_found"
   | "internal";
 
@@ -76,6 +77,19 @@ export function shuttingDown(): BoardError {
 export function methodNotAllowed(allowed: readonly string[]): ApiError {
   const allow = allowed.join(", ");
   return new ApiError(405, "method_not_allowed", `Use ${allow} here.`, undefined, { Allow: allow });
+}
+
+/** A WebSocket address asked for without the upgrade, or of a server that cannot upgrade (plain `next start`). */
+export function upgradeRequired(): ApiError {
+  return new ApiError(
+    426,
+    "upgrade_required",
+    "Open a WebSocket here (npm start's server takes them), or use the SSE stream at /api/messages/stream.",
+    undefined,
+    {
+      Upgrade: "websocket",
+    },
+  );
 }
 
 export function notFound(): ApiError {

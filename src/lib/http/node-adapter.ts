@@ -27,12 +27,12 @@ export function serveApi(findHandler: FindHandler, log: Logger) {
   };
 }
 
-const pathOf = (url = "/") => {
+export const pathOf = (url = "/") => {
   const query = url.indexOf("?");
   return query === -1 ? url : url.slice(0, query);
 };
 
-function callOf(request: IncomingMessage): Call {
+export function callOf(request: IncomingMessage): Call {
   return {
     url: request.url ?? "/",
     peer: request.socket.remoteAddress ?? "unknown",
@@ -47,7 +47,7 @@ function callOf(request: IncomingMessage): Call {
   };
 }
 
-const API_ANSWER_HEADERS = { ...SECURITY_HEADERS, ...API_HEADERS };
+export const API_ANSWER_HEADERS = { ...SECURITY_HEADERS, ...API_HEADERS };
 
 function send(response: ServerResponse, reply: Reply, headOnly = false): void {
   const headers = { ...API_ANSWER_HEADERS, ...reply.headers, "Content-Length": Buffer.byteLength(reply.body) };

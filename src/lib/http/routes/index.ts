@@ -6,6 +6,9 @@ import { operationsRoutes, type OperationsDeps } from "./operations";
 
 export type ApiDeps = MessageRoutesDeps & OperationsDeps & InspectionDeps & HistoryRoutesDeps;
 
+/** The paths the API owns: what matches no route there is a JSON 404, never a page. */
+export const isApiPath = (path: string) => path === "/api" || path.startsWith("/api/");
+
 /** Every route of the API, in development and production alike; what is not the API's goes to the pages. */
 export function apiRouter(deps: ApiDeps) {
   const messages = messageRoutes(deps);
@@ -15,6 +18,7 @@ export function apiRouter(deps: ApiDeps) {
     {
       "/api/messages": { GET: messages.history, POST: messages.post },
       "/api/messages/stream": { GET: messages.stream },
+      "/api/messages/ws": { GET: messages.socket },
       "/api/messages/:id/reactions/:emoji": { PUT: messages.react(true), DELETE: messages.react(false) },
       "/api/boards": { GET: messages.boards, POST: messages.createBoard },
       // Lasting history (PostgreSQL): pages older than the live list, search, and one message by id.
@@ -28,6 +32,6 @@ export function apiRouter(deps: ApiDeps) {
       "/api/metrics": { GET: operations.metrics },
       "/api/inspect": { GET: inspectionRoute(deps) },
     },
-    (path) => path === "/api" || path.startsWith("/api/"),
+    isApiPath,
   );
 }

@@ -9,11 +9,11 @@ import { boardSortSchema } from "../../messages/boards";
 import { newReaderCookie, reactorOf, readerCookieOf } from "../reader-cookie";
 import type { Streams } from "../../board/streams";
 import { errorFields, type Logger } from "../../log";
-import { parsePosition } from "../../messages/position";
+import { parsePosition, type Position } from "../../messages/position";
 import { boardSlugSchema } from "../../messages/schema";
 import type { WebMetrics } from "../../metrics/web-metrics";
 import { SSE_HEADERS } from "../../realtime/sse";
-import { ApiError, errorReply, internalError, invalidQuery, shuttingDown } from "../api-error";
+import { ApiError, errorReply, internalError, invalidQuery, shuttingDown, upgradeRequired } from "../api-error";
 import { jsonReply, searchParams, type Answer, type Call, type Handler, type Reply } from "../call";
 import { clientAddress } from "../client-address";
 import { readJsonBody } from "../json-body";
@@ -97,6 +97,15 @@ export function messageRoutes({ posting, reacting, boards, defaultBoard, streams
         return jsonReply(200, shape === "history" ? stored : stored.messages, { "Cache-Control": "no-store" });
       });
 
+  /** Opens the board's stream the query names, from `resumeFrom` or the query's `after`. */
+  const openStream = async (call: Call, resumeFrom: Position | null) => {
+    const query = streamQuerySchema.safeParse(Object.fromEntries(searchParams(call)));
+    if (!query.success) throw invalidQuery(query.error);
+    const board = query.data.board ?? defaultBoard;
+    const { attach } = await streams.open(clientAddress(call, clients.trustedHops), board, resumeFrom ?? parsePosition(query.data.after));
+    return attach;
+  };
+
   return {
     /**
      * Checks where the post comes from and how often, validates it and produces it, answering 201 only once
@@ -163,12 +172,19 @@ export function messageRoutes({ posting, reacting, boards, defaultBoard, streams
     stream: (call: Call) =>
       answer(async () => {
         refuseWhileClosing();
-        const query = streamQuerySchema.safeParse(Object.fromEntries(searchParams(call)));
-        if (!query.success) throw invalidQuery(query.error);
-        const resumeFrom = parsePosition(call.headers.get("last-event-id")) ?? parsePosition(query.data.after);
-        const board = query.data.board ?? defaultBoard;
-        const { attach } = await streams.open(clientAddress(call, clients.trustedHops), board, resumeFrom);
-        return { status: 200, headers: SSE_HEADERS, attach };
+        return { status: 200, headers: SSE_HEADERS, attach: await openStream(call, parsePosition(call.headers.get("last-event-id"))) };
+      }),
+
+    /**
+     * The same stream over a WebSocket: the same events as JSON messages, resumed from `?after=`. A page of
+     * another site may open a WebSocket to any address, so its origin is checked as a post's is.
+     */
+    socket: (call: Call) =>
+      answer(async () => {
+        refuseWhileClosing();
+        if (!call.websocket) throw upgradeRequired();
+        checkOrigin(call, clients.allowedOrigins, clients.trustedHops);
+        return { status: 200, headers: {}, attach: await openStream(call, null) };
       }),
   };
 }
