@@ -42,6 +42,10 @@ events { worker_connections 16384; }
 http {
   access_log off;
   ${["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map(temp).join("\n  ")}
+  map $http_upgrade $connection_upgrade {
+    default upgrade;
+    "" "";
+  }
   upstream board {
     ${upstreams.map((upstream) => `server 127.0.0.1:${upstream} max_fails=1 fail_timeout=5s;`).join("\n    ")}
     keepalive 64;

@@ -5,7 +5,7 @@ import path from "node:path";
 import { after, test } from "node:test";
 import { startBalancer } from "../../scripts/stack/balancer";
 import { audit, clean, range, seconds } from "../support/audit";
-import { watchBoard } from "../support/sse-viewer";
+import { TRANSPORTS, watchBoard } from "../support/sse-viewer";
 import { cleanupList, onFreePorts, postAccepted, stack, startApps, waitFor } from "../support/stack";
 
 const cleanup = cleanupList();
@@ -26,48 +26,49 @@ const balance = async (name: string, web: { url: string }[]) =>
 
 const viewersOn = async (url: string) => Number(/^board_viewers (\d+)$/m.exec(await (await fetch(`${url}/api/metrics`)).text())?.[1] ?? 0);
 
-test("behind nginx: a post reaches viewers on every instance; when one stops, its viewers resume through the balancer", async (t) => {
-  const { web } = await startApps(cleanup, "balanced", { TRUSTED_PROXY_HOPS: "1" }, 2);
-  const [a, b] = [web[0]!, web[1]!];
-  const balancer = await balance("balancer", web);
+for (const transport of TRANSPORTS)
+  test(`behind nginx: a post reaches viewers on every instance; when one stops, its viewers resume through the balancer (${transport})`, async (t) => {
+    const { web } = await startApps(cleanup, `balanced-${transport}`, { TRUSTED_PROXY_HOPS: "1" }, 2);
+    const [a, b] = [web[0]!, web[1]!];
+    const balancer = await balance(`balancer-${transport}`, web);
 
-  const viewers = range(4).map(() => cleanup.add(watchBoard([balancer.url]), (viewer) => viewer.close()));
-  await Promise.all(viewers.map((viewer) => viewer.connected()));
-  const spread = [await viewersOn(a.url), await viewersOn(b.url)];
-  assert.ok(
-    spread.every((count) => count > 0),
-    `streams on both instances: ${spread.join(" and ")}`,
-  );
-
-  const sent: string[] = [];
-  for (const i of range(10)) sent.push(await postAccepted(balancer.url, `through the balancer ${i}`));
-  await waitFor("every viewer to have 10", () => viewers.every((viewer) => viewer.messages.length >= 10));
-
-  const stopped = performance.now();
-  await a.stop();
-  for (const i of range(10)) sent.push(await postAccepted(balancer.url, `after one instance stopped ${i}`));
-  await waitFor("every viewer to have all 20", () => viewers.every((viewer) => viewer.messages.length >= 20), { timeoutMs: 30_000 });
-  const resumedMs = performance.now() - stopped;
-
-  const moved = viewers.filter((viewer) => viewer.connections >= 2).length;
-  t.diagnostic(`streams on the instances: ${spread.join(" + ")}; ${moved} viewer(s) moved and every viewer had all 20 ${seconds(resumedMs)} after the stop`);
-  assert.equal(moved, spread[0], "the viewers of the stopped instance, and only they, reconnected");
-  assert.equal(await viewersOn(b.url), 4, "all on the instance left");
-  for (const viewer of viewers) {
-    assert.deepEqual(clean(audit(viewer.messages, sent)), { lost: 0, duplicated: 0, reordered: 0 });
-    assert.deepEqual(
-      viewer.messages.map((message) => message.id),
-      sent,
+    const viewers = range(4).map(() => cleanup.add(watchBoard([balancer.url], { transport }), (viewer) => viewer.close()));
+    await Promise.all(viewers.map((viewer) => viewer.connected()));
+    const spread = [await viewersOn(a.url), await viewersOn(b.url)];
+    assert.ok(
+      spread.every((count) => count > 0),
+      `streams on both instances: ${spread.join(" and ")}`,
     );
-  }
 
-  // What only operators may ask for is served by each instance, and not through the public balancer.
-  for (const path of ["/api/metrics", "/api/inspect", "/inspect"]) {
-    assert.equal((await fetch(`${b.url}${path}`)).status, 200, `${path} on an instance`);
-    assert.equal((await fetch(`${balancer.url}${path}`)).status, 404, `${path} through the balancer`);
-  }
-  assert.equal((await fetch(`${balancer.url}/api/ready`)).status, 200, "the rest of the API is served");
-});
+    const sent: string[] = [];
+    for (const i of range(10)) sent.push(await postAccepted(balancer.url, `through the balancer ${i}`));
+    await waitFor("every viewer to have 10", () => viewers.every((viewer) => viewer.messages.length >= 10));
+
+    const stopped = performance.now();
+    await a.stop();
+    for (const i of range(10)) sent.push(await postAccepted(balancer.url, `after one instance stopped ${i}`));
+    await waitFor("every viewer to have all 20", () => viewers.every((viewer) => viewer.messages.length >= 20), { timeoutMs: 30_000 });
+    const resumedMs = performance.now() - stopped;
+
+    const moved = viewers.filter((viewer) => viewer.connections >= 2).length;
+    t.diagnostic(`streams on the instances: ${spread.join(" + ")}; ${moved} viewer(s) moved and every viewer had all 20 ${seconds(resumedMs)} after the stop`);
+    assert.equal(moved, spread[0], "the viewers of the stopped instance, and only they, reconnected");
+    assert.equal(await viewersOn(b.url), 4, "all on the instance left");
+    for (const viewer of viewers) {
+      assert.deepEqual(clean(audit(viewer.messages, sent)), { lost: 0, duplicated: 0, reordered: 0 });
+      assert.deepEqual(
+        viewer.messages.map((message) => message.id),
+        sent,
+      );
+    }
+
+    // What only operators may ask for is served by each instance, and not through the public balancer.
+    for (const path of ["/api/metrics", "/api/inspect", "/inspect"]) {
+      assert.equal((await fetch(`${b.url}${path}`)).status, 200, `${path} on an instance`);
+      assert.equal((await fetch(`${balancer.url}${path}`)).status, 404, `${path} through the balancer`);
+    }
+    assert.equal((await fetch(`${balancer.url}/api/ready`)).status, 200, "the rest of the API is served");
+  });
 
 test("behind nginx a forged X-Forwarded-For does not change who the rate limit counts", async () => {
   const { web } = await startApps(cleanup, "forged", { TRUSTED_PROXY_HOPS: "1", POST_BURST: "2", POSTS_PER_MINUTE: "1" });
