@@ -68,7 +68,7 @@ export function openBoardFeed(board: string, start: string, handlers: FeedHandle
   };
   const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
   if (typeof BroadcastChannel !== "function" || !locks) {
-    return openStream(board, () => position, { ...handlers, onMessage: accept, onReset: async () => replace(await fetchHistory()) });
+    return chosenTransport()(board, () => position, { ...handlers, onMessage: accept, onReset: async () => replace(await fetchHistory()) });
   }
 
   const channel = new BroadcastChannel(`message-board:feed:${board}`);
@@ -108,7 +108,7 @@ export function openBoardFeed(board: string, start: string, handlers: FeedHandle
 
   locks
     .request(`message-board:stream:${board}`, { signal: abandon.signal }, () => {
-      const stop = openStream(board, () => position, {
+      const stop = chosenTransport()(board, () => position, {
         onMessage: (message, at) => {
           accept(message, at);
           relayed.add({ message, position: at });
@@ -176,26 +176,9 @@ function openStream(board: string, from: () => string, handlers: PositionedHandl
       failures = 0;
       handlers.onState("live");
     };
-    source.onmessage = (event: MessageEvent<string>) => {
-      const parsed = storedMessageSchema.safeParse(safeJson(event.data));
-      if (parsed.success && event.lastEventId) handlers.onMessage(parsed.data, event.lastEventId);
-    };
-    source.addEventListener("board", (event: MessageEvent<string>) => {
-      const parsed = boardSummarySchema.safeParse(safeJson(event.data));
-      if (parsed.success) handlers.onBoards({ created: parsed.data });
-    });
-    source.addEventListener("activity", (event: MessageEvent<string>) => {
-      const parsed = boardActivitySchema.safeParse(safeJson(event.data));
-      if (parsed.success) handlers.onBoards({ activity: parsed.data });
-    });
-    source.addEventListener("presence", (event: MessageEvent<string>) => {
-      const parsed = boardReadersSchema.safeParse(safeJson(event.data));
-      if (parsed.success && parsed.data.board === board) handlers.onReaders(parsed.data.count);
-    });
-    source.addEventListener("reactions", (event: MessageEvent<string>) => {
-      const parsed = reactionsEventSchema.safeParse(safeJson(event.data));
-      if (parsed.success && parsed.data.board === board) handlers.onReactions(parsed.data);
-    });
+    source.onmessage = (event: MessageEvent<string>) => dispatch(board, handlers, "message", safeJson(event.data), event.lastEventId);
+    for (const name of ["board", "activity", "presence", "reactions"])
+      source.addEventListener(name, (event: MessageEvent<string>) => dispatch(board, handlers, name, safeJson(event.data), undefined));
     source.addEventListener("reset", () => {
       source?.close();
       handlers.onState("reconnecting");
@@ -218,6 +201,87 @@ function openStream(board: string, from: () => string, handlers: PositionedHandl
     source?.close();
   };
 }
+
+/** One event of the stream, whichever transport brought it. */
+function dispatch(board: string, handlers: PositionedHandlers, event: string, data: unknown, id: string | undefined): void {
+  if (event === "message") {
+    const parsed = storedMessageSchema.safeParse(data);
+    if (parsed.success && id) handlers.onMessage(parsed.data, id);
+  } else if (event === "board") {
+    const parsed = boardSummarySchema.safeParse(data);
+    if (parsed.success) handlers.onBoards({ created: parsed.data });
+  } else if (event === "activity") {
+    const parsed = boardActivitySchema.safeParse(data);
+    if (parsed.success) handlers.onBoards({ activity: parsed.data });
+  } else if (event === "presence") {
+    const parsed = boardReadersSchema.safeParse(data);
+    if (parsed.success && parsed.data.board === board) handlers.onReaders(parsed.data.count);
+  } else if (event === "reactions") {
+    const parsed = reactionsEventSchema.safeParse(data);
+    if (parsed.success && parsed.data.board === board) handlers.onReactions(parsed.data);
+  }
+}
+
+const SOCKET_URL = "/api/messages/ws";
+const socketMessageSchema = z.object({ event: z.string(), id: z.string().optional(), data: z.unknown().optional() });
+
+/**
+ * The same stream over a WebSocket, for readers whose setting asks for it: the same events as JSON
+ * messages. A socket has no Last-Event-ID, so each connection resumes with `?after=` from the last position
+ * seen; a closed socket is opened again, backing off as the SSE stream does.
+ */
+function openSocket(board: string, from: () => string, handlers: PositionedHandlers): () => void {
+  let socket: WebSocket | undefined;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  let failures = 0;
+  let stopped = false;
+  const again = () => {
+    failures += 1;
+    handlers.onState(failures >= OFFLINE_AFTER || !navigator.onLine ? "offline" : "reconnecting");
+    retryTimer = setTimeout(connect, RETRY_MS[Math.min(failures, RETRY_MS.length) - 1] ?? 10_000);
+  };
+  const connect = () => {
+    const url = new URL(`${SOCKET_URL}?${new URLSearchParams({ board, after: from() })}`, location.href);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    const current = new WebSocket(url);
+    socket = current;
+    current.onopen = () => {
+      failures = 0;
+      handlers.onState("live");
+    };
+    current.onmessage = (event: MessageEvent<unknown>) => {
+      const parsed = socketMessageSchema.safeParse(typeof event.data === "string" ? safeJson(event.data) : undefined);
+      if (!parsed.success) return;
+      const { event: name, id, data } = parsed.data;
+      if (name !== "reset") return dispatch(board, handlers, name, data, id);
+      current.onclose = null;
+      current.close();
+      handlers.onState("reconnecting");
+      handlers.onReset().then(connect, again);
+    };
+    current.onclose = () => {
+      if (!stopped) again();
+    };
+  };
+  connect();
+  return () => {
+    stopped = true;
+    clearTimeout(retryTimer);
+    socket?.close();
+  };
+}
+
+/** SSE unless this browser asked for WebSocket (`?transport=websocket` once, kept in its storage; `?transport=sse` undoes it). */
+function chosenTransport(): typeof openStream {
+  try {
+    const asked = new URLSearchParams(location.search).get("transport");
+    if (asked === "websocket" || asked === "sse") localStorage.setItem(TRANSPORT_KEY, asked);
+    return localStorage.getItem(TRANSPORT_KEY) === "websocket" ? openSocket : openStream;
+  } catch {
+    return openStream; // storage refused (a private window's settings)
+  }
+}
+const TRANSPORT_KEY = "message-board:transport";
 
 const historyUrl = (board: string) => `/api/messages?${new URLSearchParams({ board })}`;
 

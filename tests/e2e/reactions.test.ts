@@ -129,16 +129,17 @@ test("the processor killed with kill -9 while 8 readers react 1,000 times: every
   }
 });
 
-test("three windows on a board: reactions given and taken back in two show the same counts in all three within a second; presence 3, then 2", async () => {
+test("three windows on a board, one over WebSocket: reactions given and taken back show the same counts in all three within a second; presence 3, then 2", async () => {
   const { web, env } = await startApps(cleanup, "reacting");
   const url = web[0]!.url;
   cleanup.add(await startProcessorProcess(env, "reacting-processor"), (started) => started.stop());
   await postAccepted(url, "Which do you like?");
   const browser = cleanup.add(await launchBrowser(), (opened) => opened.close());
   const windows: Page[] = [];
-  for (let i = 0; i < 3; i++) {
+  // The third reads the board over WebSocket, as its setting asks.
+  for (const address of [url, url, `${url}/?transport=websocket`]) {
     const page = await (await browser.newContext()).newPage();
-    await board(page).open(url);
+    await board(page).open(address);
     windows.push(page);
   }
   const [ann, bob, carol] = windows as [Page, Page, Page];
@@ -179,6 +180,9 @@ test("three windows on a board: reactions given and taken back in two show the s
   assert.equal(await counted(bob, "🎉", 1).getAttribute("aria-pressed"), "true");
   assert.equal(await counted(bob, "👍", 1).getAttribute("aria-pressed"), "true");
 
+  assert.equal(await carol.evaluate(() => localStorage.getItem("message-board:transport")), "websocket");
+  await pick(carol, "😮");
+  await everywhere("😮", 1);
   await carol.context().close();
   await Promise.all([ann, bob].map((page) => page.getByText("2 reading now", { exact: true }).waitFor({ timeout: 10_000 })));
 });
