@@ -7,7 +7,7 @@ import { ensureBoardTopics } from "../../src/lib/kafka/topics";
 import { createMessage } from "../../src/lib/messages/create";
 import { storeKeys } from "../../src/lib/store/keys";
 import { groupCpuSeconds } from "./measure";
-import { startConsumerApp, startWebApp } from "../stack/app-processes";
+import { startConsumerApp, startProcessorApp, startWebApp } from "../stack/app-processes";
 import { startOwnStack } from "../stack/own-stack";
 import { CHROMIUM } from "../stack/prerequisites";
 import { PROJECT_ROOT } from "../stack/paths";
@@ -58,6 +58,14 @@ export async function createBenchContext(setup: BenchSetup) {
       KAFKA_DLQ_TOPIC: `${id}.dlq`,
       KAFKA_BOARDS_TOPIC: `${id}.boards`,
       KAFKA_CONSUMER_GROUP: `${id}-store`,
+      KAFKA_REACTIONS_TOPIC: `${id}.reactions`,
+      KAFKA_REACTIONS_DLQ_TOPIC: `${id}.reactions.dlq`,
+      KAFKA_REACTION_COUNTS_TOPIC: `${id}.reaction-counts`,
+      KAFKA_ACTIVITY_TOPIC: `${id}.activity`,
+      PROCESSOR_GROUP: `${id}-processor`,
+      RESULTS_CONSUMER_GROUP: `${id}-results`,
+      REACTIONS_PER_MINUTE: "1000000",
+      REACTION_BURST: "1000000",
       REDIS_MESSAGES_KEY: `${id}:messages`,
       REDIS_CHANNEL: `${id}:new`,
       POSTS_PER_MINUTE: "1000000",
@@ -100,6 +108,7 @@ export async function createBenchContext(setup: BenchSetup) {
     return { ...child, url: `http://127.0.0.1:${port}` };
   };
   const consumerProcess = (env: Record<string, string>, name: string) => startConsumerApp(name, env, { output: logTo(name), onStart: track });
+  const processorProcess = (env: Record<string, string>, name: string) => startProcessorApp(name, env, { output: logTo(name), onStart: track });
   const stop = async (...children: ManagedProcess[]) => {
     await Promise.all(children.map((child) => child.stop()));
     for (const child of children) {
@@ -158,6 +167,7 @@ export async function createBenchContext(setup: BenchSetup) {
     naiveServer,
     floorServer,
     consumerProcess,
+    processorProcess,
     stop,
     cpuSeconds,
     cpuPer,
