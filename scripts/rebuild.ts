@@ -1,6 +1,7 @@
-// `npm run rebuild -- redis|postgres`: rebuilds a view of the Kafka log while the board stays online. The
-// view is cleared at once (Redis: the store's keys; PostgreSQL: one transaction); the running consumers
-// notice, read the log again from where the view now starts, and this shows their progress.
+// `npm run rebuild -- redis|postgres|reactions`: rebuilds a view of the Kafka log while the board stays
+// online. The view is cleared at once (Redis: the store's keys; PostgreSQL: one transaction; reactions: the
+// processor's results in Redis); the running consumers notice, read the log (or the result topics) again
+// from where the view now starts, and this shows their progress.
 import nextEnv from "@next/env";
 import type { Admin } from "kafkajs";
 import { configOrExit, type Config } from "../src/lib/config";
@@ -13,6 +14,7 @@ import { readBoards } from "../src/lib/store/board-list";
 import { storeDataKeys } from "../src/lib/store/followed-log";
 import { storeKeys } from "../src/lib/store/keys";
 import { readEpoch, storedUpTo } from "../src/lib/store/message-store";
+import { clearResults, resultsAppliedUpTo } from "../src/lib/store/reactions";
 import { createRedis } from "../src/lib/store/redis";
 
 const STALLED_MS = 60_000;
@@ -21,6 +23,8 @@ const say = (line: string) => console.log(`[rebuild] ${line}`);
 type View = {
   /** The consumer group that writes the view; it must be running. */
   group: string;
+  /** The topic it is written from, when not the board's. */
+  topic?: string;
   clear(): Promise<void>;
   /** How far the view has got in each partition (the next offset it needs), once it is back. */
   reached(): Promise<Map<number, string> | undefined>;
@@ -46,6 +50,19 @@ const VIEWS: Record<string, (config: Config, log: Logger) => View> = {
         const lengths = await Promise.all(slugs.map((slug) => redis.llen(keys.board(slug).list)));
         return `${lengths.reduce((sum, length) => sum + length, 0)} message(s) in the lists of ${slugs.length} board(s)`;
       },
+      close: async () => void (await redis.quit()),
+    };
+  },
+  // The processor's results as the live page reads them; the result topics hold the latest of each key.
+  reactions: (config) => {
+    const redis = createRedis(config.REDIS_URL, "message-board-rebuild");
+    const keys = storeKeys(config);
+    return {
+      group: config.RESULTS_CONSUMER_GROUP,
+      topic: config.KAFKA_REACTION_COUNTS_TOPIC,
+      clear: () => clearResults(redis, keys),
+      reached: () => resultsAppliedUpTo(redis, keys, config.KAFKA_REACTION_COUNTS_TOPIC),
+      summary: async () => `reactions of ${await redis.hlen(keys.reactions)} message(s), activity of ${await redis.hlen(keys.windows)} board(s)`,
       close: async () => void (await redis.quit()),
     };
   },
@@ -86,10 +103,11 @@ async function main(): Promise<number> {
       console.error(`No consumer of group ${view.group} is running: start one (\`npm run kafka:consumer\`) and run this again. Nothing was changed.`);
       return 1;
     }
-    const ends = await admin.fetchTopicOffsets(config.KAFKA_TOPIC);
+    const topic = view.topic ?? config.KAFKA_TOPIC;
+    const ends = await admin.fetchTopicOffsets(topic);
     const startedAt = Date.now();
     await view.clear();
-    say(`${target} cleared; ${members} consumer(s) of ${view.group} are writing it again from ${config.KAFKA_TOPIC}`);
+    say(`${target} cleared; ${members} consumer(s) of ${view.group} are writing it again from ${topic}`);
     let progress = { left: Number.POSITIVE_INFINITY, at: Date.now() };
     for (;;) {
       const reached = await view.reached();

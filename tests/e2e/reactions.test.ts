@@ -7,7 +7,7 @@ import { boardListSchema } from "../../src/lib/messages/boards";
 import { historySchema } from "../../src/lib/messages/schema";
 import type { Page } from "playwright";
 import { board, launchBrowser } from "../../scripts/stack/browser";
-import { cleanupList, postAccepted, startApps, startProcessorProcess, waitFor } from "../support/stack";
+import { cleanupList, postAccepted, startApps, startProcessorProcess, startRebuild, waitFor } from "../support/stack";
 
 const cleanup = cleanupList();
 after(() => cleanup.run());
@@ -30,7 +30,7 @@ async function react(url: string, reader: Reader, id: string, emoji: string, on:
   return response.status;
 }
 
-test("the processor killed with kill -9 while 8 readers react 1,000 times: every count is what the acknowledged reactions add up to", async (t) => {
+test("the processor killed with kill -9 while 8 readers react 1,000 times, then the view rebuilt while they go on: every count is what the acknowledged reactions add up to", async (t) => {
   const { web, env } = await startApps(cleanup, "reactions", { KAFKA_SESSION_TIMEOUT_MS: "6000" });
   const url = web[0]!.url;
   const processors = [cleanup.add(await startProcessorProcess(env, "reactions-processor-1"), (started) => started.stop())];
@@ -60,28 +60,39 @@ test("the processor killed with kill -9 while 8 readers react 1,000 times: every
   })();
   let killed = false;
   void kills.finally(() => (killed = true));
-  await Promise.all(
-    readers.map(async (reader, n) => {
-      for (let i = 0; acknowledged < REACTIONS || !killed; i++) {
-        const id = ids[(i * 7 + n) % ids.length]!;
-        const emoji = EMOJI[(i + n) % EMOJI.length]!;
-        const on = (i * 31 + n * 17) % 5 < 3;
-        const status = await react(url, reader, id, emoji, on);
-        assert.equal(status, 204, "every reaction is acknowledged: the web process does not need the processor");
-        const key = `${id} ${emoji}`;
-        const who = given.get(key) ?? new Set<number>();
-        if (on) who.add(n);
-        else who.delete(n);
-        given.set(key, who);
-        acknowledged++;
-        // Posts too, which the processor counts per board: a count that a replay would double.
-        if (i % 40 === n) posts.push(await postAccepted(url, `a post among the reactions, ${n}.${i}`, "tally"));
-      }
-    }),
-  );
+  /** The readers react (and now and then post) until `done` says stop. */
+  const reactUntil = (done: () => boolean) =>
+    Promise.all(
+      readers.map(async (reader, n) => {
+        for (let i = 0; !done(); i++) {
+          const id = ids[(i * 7 + n) % ids.length]!;
+          const emoji = EMOJI[(i + n) % EMOJI.length]!;
+          const on = (i * 31 + n * 17) % 5 < 3;
+          const status = await react(url, reader, id, emoji, on);
+          assert.equal(status, 204, "every reaction is acknowledged: the web process does not need the processor");
+          const key = `${id} ${emoji}`;
+          const who = given.get(key) ?? new Set<number>();
+          if (on) who.add(n);
+          else who.delete(n);
+          given.set(key, who);
+          acknowledged++;
+          // Posts too, which the processor counts per board: a count that a replay would double.
+          if (i % 40 === n) posts.push(await postAccepted(url, `a post among the reactions, ${n}.${i}`, "tally"));
+        }
+      }),
+    );
+  await reactUntil(() => acknowledged >= REACTIONS && killed);
   await kills;
   t.diagnostic(`${acknowledged} reactions acknowledged`);
   assert.equal(processors.length, 3, "killed twice while the readers reacted");
+
+  // The live view rebuilt from the result topics while the readers go on reacting.
+  const rebuild = startRebuild(cleanup, "reactions", env);
+  let rebuilt = false;
+  const flowing = reactUntil(() => rebuilt);
+  t.diagnostic(`the reactions view rebuilt in ${await rebuild.done()} s while reactions flowed`);
+  rebuilt = true;
+  await flowing;
 
   const expected: Record<string, Record<string, number>> = Object.fromEntries(
     ids.map((id) => [id, Object.fromEntries(EMOJI.map((emoji) => [emoji, given.get(`${id} ${emoji}`)?.size ?? 0]).filter(([, count]) => count !== 0))]),

@@ -6,7 +6,7 @@ import { after, test } from "node:test";
 import { startResultsConsumer } from "../../src/lib/consumer/results-consumer";
 import { ensureReactionTopics } from "../../src/lib/kafka/topics";
 import type { MessageReactions } from "../../src/lib/messages/reactions";
-import { readReactions } from "../../src/lib/store/reactions";
+import { readReactions, resultsAppliedUpTo } from "../../src/lib/store/reactions";
 import { silentLog } from "../support/silent-log";
 import { appEnv, testKafka, testRedis, uniqueNames, waitFor } from "../support/stack";
 import { configSchema } from "../../src/lib/config";
@@ -77,4 +77,18 @@ test("a read-committed view never sees an aborted result, and a Redis that lost 
   await redis.del(names.keys.reactions, names.keys.results);
   await waitFor("the results read again", async () => (await countsOf(committed.message))?.["🎉"] === 1 && (await countsOf(later.message))?.["❤️"] === 1);
   assert.equal(await countsOf(aborted.message), undefined);
+
+  // How far it has applied reaches the end of each partition, past the transactions' markers, so that a
+  // rebuild can tell when it is done.
+  const admin = kafka.admin();
+  await admin.connect();
+  stops.push(() => admin.disconnect());
+  const ends = await admin.fetchTopicOffsets(config.KAFKA_REACTION_COUNTS_TOPIC);
+  let applied: Map<number, string> | undefined;
+  await waitFor("the applied offsets to reach the ends", async () => {
+    applied = await resultsAppliedUpTo(redis, names.keys, config.KAFKA_REACTION_COUNTS_TOPIC);
+    return ends.every(({ partition, high }) => high === "0" || applied?.get(partition) === high);
+  }).catch((error: unknown) => {
+    throw new Error(`${String(error)}: ends ${JSON.stringify(ends)}, applied ${JSON.stringify([...(applied ?? [])])}`);
+  });
 });

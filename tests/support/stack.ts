@@ -197,7 +197,7 @@ export async function postAccepted(url: string, text: string, board?: string): P
  * `npm run rebuild -- <view>` against the apps whose environment is `env`, started now; `done` waits for it
  * to succeed and resolves to the seconds it reported.
  */
-export function startRebuild(cleanup: Cleanup, view: "redis" | "postgres", env: Record<string, string>) {
+export function startRebuild(cleanup: Cleanup, view: "redis" | "postgres" | "reactions", env: Record<string, string>) {
   const rebuild = cleanup.add(
     startProcess(`rebuild-${view}`, "npm", ["run", "rebuild", "--", view], { cwd: PROJECT_ROOT, env, output: { file: logFile(`rebuild-${view}`) } }),
     (started) => started.stop(),

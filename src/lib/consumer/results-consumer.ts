@@ -47,6 +47,13 @@ export async function startResultsConsumer(options: ResultsConsumerOptions): Pro
     assigned = payload.memberAssignment;
     settled = readAgainIfLost().catch((error: unknown) => log.warn("could not compare Redis with the result topics", errorFields(error)));
   });
+  // A fetch of transaction markers alone (every transaction ends with one) never reaches eachBatch: kafkajs
+  // moves past it by itself. How far the results are applied says so too, or a rebuild would wait for it.
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    if (payload.batchSize > 0) return;
+    const next = (BigInt(payload.lastOffset) + 1n).toString();
+    redis.hset(keys.resultsApplied, `${payload.topic}:${payload.partition}`, next).catch(() => {});
+  });
   let checking = false;
   const watch = setInterval(() => {
     if (checking) return;
@@ -88,17 +95,9 @@ export async function startResultsConsumer(options: ResultsConsumerOptions): Pro
         }
       }
       const retry = { heartbeat, giveUp: () => !isRunning() || isStale(), log };
-      await untilDone(
-        "Redis write",
-        () =>
-          applyResults(
-            redis,
-            keys,
-            latestOf(reactions, (each) => each.message),
-            latestOf(activity, (each) => each.board),
-          ),
-        retry,
-      );
+      const applied = { topic: batch.topic, partition: batch.partition, next: (BigInt(batch.lastOffset()) + 1n).toString() };
+      const latest = { reactions: latestOf(reactions, (each) => each.message), activity: latestOf(activity, (each) => each.board) };
+      await untilDone("Redis write", () => applyResults(redis, keys, latest.reactions, latest.activity, applied), retry);
       resolveOffset(batch.lastOffset());
       await commitOffsetsIfNecessary();
     },

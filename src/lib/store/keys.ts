@@ -42,6 +42,8 @@ export type StoreKeys = {
   windows: string;
   /** Set once the processor's results are being read into this Redis: gone, they are read again from the start. */
   results: string;
+  /** "<topic>:<partition>" → the next offset of the result topics to apply, written with what it applied. */
+  resultsApplied: string;
   /** Prefix of the reactions' rate-limit buckets. */
   reactionRate: string;
 };
@@ -75,6 +77,7 @@ export function storeKeys(config: Pick<Config, "REDIS_MESSAGES_KEY" | "REDIS_CHA
     reactionsChannel: `${config.REDIS_CHANNEL}:reactions`,
     windows: `${root}:boards:windows`,
     results: `${root}:results`,
+    resultsApplied: `${root}:results:applied`,
     reactionRate: `${root}:reactions:rate`,
   };
 }

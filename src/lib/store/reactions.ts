@@ -27,9 +27,10 @@ export async function applyResults(
   keys: StoreKeys,
   reactions: readonly MessageReactions[],
   activity: readonly BoardActivityRecord[],
+  applied: { topic: string; partition: number; next: string },
 ): Promise<void> {
-  if (reactions.length === 0 && activity.length === 0) return;
   const multi = redis.multi();
+  multi.hset(keys.resultsApplied, `${applied.topic}:${applied.partition}`, applied.next);
   for (const { message, board, given } of reactions) {
     multi.hset(keys.reactions, message, JSON.stringify(given));
     const event: ReactionsEvent = { id: message, board, reactions: countsOf(given) };
@@ -37,6 +38,23 @@ export async function applyResults(
   }
   for (const { board, windows } of activity) multi.hset(keys.windows, board, JSON.stringify(windows));
   await multi.exec();
+}
+
+/** How far the results of `topic` have been applied: the next offset per partition; undefined while they are being lost and found. */
+export async function resultsAppliedUpTo(redis: Redis, keys: StoreKeys, topic: string): Promise<Map<number, string> | undefined> {
+  const [marker, applied] = await Promise.all([redis.exists(keys.results), redis.hgetall(keys.resultsApplied)]);
+  if (marker === 0) return undefined;
+  const prefix = `${topic}:`;
+  return new Map(
+    Object.entries(applied)
+      .filter(([field]) => field.startsWith(prefix))
+      .map(([field, next]) => [Number(field.slice(prefix.length)), next]),
+  );
+}
+
+/** Everything the results consumer wrote: it notices and reads the result topics again from their start. */
+export async function clearResults(redis: Redis, keys: StoreKeys): Promise<void> {
+  await redis.del(keys.reactions, keys.windows, keys.resultsApplied, keys.results);
 }
 
 /** Whether the results were lost (or never read here): true once, after which they count as being read again. */
