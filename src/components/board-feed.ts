@@ -67,8 +67,29 @@ export function openBoardFeed(board: string, start: string, handlers: FeedHandle
     handlers.onMessage(message);
   };
   const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
+  // A stream that was down missed changes to the counts of messages it already had: once it is live again,
+  // they are read afresh with the board's history.
+  let wasLive = false;
+  const liveAgain = (state: ConnectionState, tell: (event: ReactionsEvent) => void) => {
+    if (state !== "live") return;
+    if (wasLive) {
+      fetchHistory().then(
+        (history) => history.messages.forEach(({ id, reactions = {} }) => tell({ id, board, reactions })),
+        () => {},
+      );
+    }
+    wasLive = true;
+  };
   if (typeof BroadcastChannel !== "function" || !locks) {
-    return chosenTransport()(board, () => position, { ...handlers, onMessage: accept, onReset: async () => replace(await fetchHistory()) });
+    return chosenTransport()(board, () => position, {
+      ...handlers,
+      onState: (state) => {
+        handlers.onState(state);
+        liveAgain(state, handlers.onReactions);
+      },
+      onMessage: accept,
+      onReset: async () => replace(await fetchHistory()),
+    });
   }
 
   const channel = new BroadcastChannel(`message-board:feed:${board}`);
@@ -116,6 +137,10 @@ export function openBoardFeed(board: string, start: string, handlers: FeedHandle
         onState: (next) => {
           setState(next);
           relay({ type: "state", state: next });
+          liveAgain(next, (event) => {
+            handlers.onReactions(event);
+            relay({ type: "reactions", event });
+          });
         },
         onReset: async () => {
           const history = await fetchHistory();

@@ -79,7 +79,8 @@ export function useBoardStream(board: string, initial: History | null, limit: nu
       onReactions: ({ id, reactions }) =>
         startTransition(() => {
           const at = list.current.findIndex((message) => message.id === id);
-          if (at >= 0) show(list.current.with(at, { ...list.current[at]!, reactions }));
+          const shown = list.current[at];
+          if (shown && JSON.stringify(shown.reactions ?? {}) !== JSON.stringify(reactions)) show(list.current.with(at, { ...shown, reactions }));
         }),
     });
     return () => {
