@@ -14,7 +14,7 @@ import { createConsumerMetrics, serveMetrics, type ConsumerMetrics } from "../sr
 import { createKafka } from "../src/lib/kafka/client";
 import { readLogIdentity } from "../src/lib/kafka/log-identity";
 import { ensureBoardTopics, ensureReactionTopics } from "../src/lib/kafka/topics";
-import { startResultsConsumer } from "../src/lib/consumer/results-consumer";
+import { historyResults, redisResults, startResultsConsumer } from "../src/lib/consumer/results-consumer";
 import { createLogger, errorFields, type Logger } from "../src/lib/log";
 import { stopOnSignals } from "../src/lib/shutdown";
 import { rebuildNotices } from "../src/lib/store/followed-log";
@@ -70,8 +70,7 @@ try {
   });
   const results = await startResultsConsumer({
     kafka,
-    redis,
-    keys,
+    view: redisResults(redis, keys),
     topics: { reactions: config.KAFKA_REACTION_COUNTS_TOPIC, activity: config.KAFKA_ACTIVITY_TOPIC },
     groupId: config.RESULTS_CONSUMER_GROUP,
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
@@ -107,6 +106,7 @@ function startHistory(
   const kafka = createKafka(config.KAFKA_BROKERS, `${config.KAFKA_CLIENT_ID}-history`, log);
   let stopped = false;
   let running: { stop(): Promise<void> } | undefined;
+  let reactions: { stop(): Promise<void> } | undefined;
   const starting = (async () => {
     for (let attempt = 1; !stopped; attempt++) {
       try {
@@ -131,12 +131,20 @@ function startHistory(
       metrics,
     });
     log.info("history consumer started", { groupId: config.HISTORY_CONSUMER_GROUP });
+    reactions = await startResultsConsumer({
+      kafka,
+      view: historyResults(database),
+      topics: { reactions: config.KAFKA_REACTION_COUNTS_TOPIC, activity: config.KAFKA_ACTIVITY_TOPIC },
+      groupId: config.HISTORY_RESULTS_GROUP,
+      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+      log,
+    });
   })().catch((error: unknown) => log.error("the history consumer could not start", errorFields(error)));
   return {
     async stop() {
       stopped = true;
       await starting;
-      await running?.stop();
+      await Promise.all([running?.stop(), reactions?.stop()]);
       await database.end();
     },
   };

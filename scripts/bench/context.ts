@@ -64,6 +64,7 @@ export async function createBenchContext(setup: BenchSetup) {
       KAFKA_ACTIVITY_TOPIC: `${id}.activity`,
       PROCESSOR_GROUP: `${id}-processor`,
       RESULTS_CONSUMER_GROUP: `${id}-results`,
+      HISTORY_RESULTS_GROUP: `${id}-history-results`,
       REACTIONS_PER_MINUTE: "1000000",
       REACTION_BURST: "1000000",
       REDIS_MESSAGES_KEY: `${id}:messages`,

@@ -54,6 +54,8 @@ export const configSchema = z.object({
   // Unset: no lasting history; the board keeps only its recent list in Redis.
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: "expected a postgres:// URL" }).optional(),
   HISTORY_CONSUMER_GROUP: name("message-board-history"),
+  // Reads the processor's reaction counts into history.
+  HISTORY_RESULTS_GROUP: name("message-board-history-results"),
   // 0: a free port chosen at start (the consumer logs it); "off": no metrics server.
   CONSUMER_METRICS_PORT: z.union([z.literal("off"), port]).default(9464),
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(10_000),

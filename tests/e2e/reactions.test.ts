@@ -4,10 +4,10 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { inspectionSchema } from "../../src/lib/inspection";
 import { boardListSchema } from "../../src/lib/messages/boards";
-import { historySchema } from "../../src/lib/messages/schema";
+import { archivedMessageSchema, historySchema } from "../../src/lib/messages/schema";
 import type { Page } from "playwright";
 import { board, launchBrowser } from "../../scripts/stack/browser";
-import { cleanupList, postAccepted, startApps, startProcessorProcess, startRebuild, waitFor } from "../support/stack";
+import { cleanupList, postAccepted, stack, startApps, startProcessorProcess, startRebuild, waitFor } from "../support/stack";
 
 const cleanup = cleanupList();
 after(() => cleanup.run());
@@ -31,7 +31,7 @@ async function react(url: string, reader: Reader, id: string, emoji: string, on:
 }
 
 test("the processor killed with kill -9 while 8 readers react 1,000 times, then the view rebuilt while they go on: every count is what the acknowledged reactions add up to", async (t) => {
-  const { web, env } = await startApps(cleanup, "reactions", { KAFKA_SESSION_TIMEOUT_MS: "6000" });
+  const { web, env } = await startApps(cleanup, "reactions", { KAFKA_SESSION_TIMEOUT_MS: "6000", DATABASE_URL: stack.databaseUrl });
   const url = web[0]!.url;
   const processors = [cleanup.add(await startProcessorProcess(env, "reactions-processor-1"), (started) => started.stop())];
   const ids: string[] = [];
@@ -127,6 +127,12 @@ test("the processor killed with kill -9 while 8 readers react 1,000 times, then 
       (held.get(env.KAFKA_REACTIONS_TOPIC!) ?? 0) >= acknowledged &&
       (held.get(env.KAFKA_REACTION_COUNTS_TOPIC!) ?? 0) > 0
     );
+  });
+
+  // History has the same counts, from the same result topic.
+  await waitFor("history to have the same counts", async () => {
+    const archived = await Promise.all(ids.map(async (id) => archivedMessageSchema.parse(await (await fetch(`${url}/api/history/message?id=${id}`)).json())));
+    return JSON.stringify(archived.map((message) => message.reactions ?? {})) === JSON.stringify(ids.map((id) => expected[id]));
   });
 
   // Each reader sees which it gave.

@@ -3,13 +3,17 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, test } from "node:test";
-import { startResultsConsumer } from "../../src/lib/consumer/results-consumer";
+import { historyResults, redisResults, startResultsConsumer } from "../../src/lib/consumer/results-consumer";
 import { ensureReactionTopics } from "../../src/lib/kafka/topics";
 import type { MessageReactions } from "../../src/lib/messages/reactions";
 import { readReactions, resultsAppliedUpTo } from "../../src/lib/store/reactions";
 import { silentLog } from "../support/silent-log";
 import { appEnv, testKafka, testRedis, uniqueNames, waitFor } from "../support/stack";
 import { configSchema } from "../../src/lib/config";
+import { createDatabase } from "../../src/lib/history/database";
+import { migrate } from "../../src/lib/history/migrations";
+import { reactionsOf } from "../../src/lib/history/reaction-history";
+import { freshDatabase } from "../support/postgres";
 
 const names = uniqueNames("results");
 const config = configSchema.parse(appEnv(names));
@@ -49,8 +53,7 @@ test("a read-committed view never sees an aborted result, and a Redis that lost 
 
   const view = await startResultsConsumer({
     kafka,
-    redis,
-    keys: names.keys,
+    view: redisResults(redis, names.keys),
     topics: { reactions: config.KAFKA_REACTION_COUNTS_TOPIC, activity: config.KAFKA_ACTIVITY_TOPIC },
     groupId: config.RESULTS_CONSUMER_GROUP,
     log: silentLog,
@@ -91,4 +94,37 @@ test("a read-committed view never sees an aborted result, and a Redis that lost 
   }).catch((error: unknown) => {
     throw new Error(`${String(error)}: ends ${JSON.stringify(ends)}, applied ${JSON.stringify([...(applied ?? [])])}`);
   });
+});
+
+test("history keeps each message's counts from the same result topic, the latest of each", async () => {
+  const url = await freshDatabase("reactions");
+  const database = createDatabase(url, "reactions-test", silentLog);
+  stops.push(() => database.end());
+  await migrate(database);
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  stops.push(() => producer.disconnect());
+  const first = result({ "👍": ["reader-aaaaaaaaaaaaaaaa", "reader-bbbbbbbbbbbbbbbb"] });
+  const changed = { ...first, given: { "👍": ["reader-aaaaaaaaaaaaaaaa"], "🎉": ["reader-bbbbbbbbbbbbbbbb"] } };
+  const cleared = result({ "❤️": ["reader-cccccccccccccccc"] });
+  await producer.send({
+    topic: config.KAFKA_REACTION_COUNTS_TOPIC,
+    messages: [record(first), record(cleared), record(changed), record({ ...cleared, given: {} })],
+  });
+  const history = await startResultsConsumer({
+    kafka,
+    view: historyResults(database),
+    topics: { reactions: config.KAFKA_REACTION_COUNTS_TOPIC, activity: config.KAFKA_ACTIVITY_TOPIC },
+    groupId: config.HISTORY_RESULTS_GROUP,
+    log: silentLog,
+  });
+  stops.push(() => history.stop());
+  let found = new Map<string, unknown>();
+  await waitFor("the latest counts in history", async () => {
+    found = await reactionsOf(database, [first.message, cleared.message]);
+    return JSON.stringify(found.get(first.message)) === JSON.stringify({ "👍": 1, "🎉": 1 });
+  }).catch((error: unknown) => {
+    throw new Error(`${String(error)}: ${JSON.stringify([...found])}`);
+  });
+  assert.equal(found.has(cleared.message), false, "a message whose reactions were all taken back has none");
 });

@@ -92,6 +92,7 @@ export function appEnv(names: Names, overrides: Record<string, string> = {}): Re
     KAFKA_ACTIVITY_TOPIC: names.activityTopic,
     PROCESSOR_GROUP: names.processorGroup,
     RESULTS_CONSUMER_GROUP: `results-${names.group}`,
+    HISTORY_RESULTS_GROUP: `history-results-${names.group}`,
     REDIS_URL: stack.redisUrl,
     REDIS_MESSAGES_KEY: names.list,
     REDIS_CHANNEL: names.channel,

@@ -1,5 +1,6 @@
 import type { Database } from "../history/database";
 import { findMessage, newerMessages, olderMessages, searchMessages } from "../history/history-reader";
+import { reactionsOf } from "../history/reaction-history";
 import { errorFields, type Logger } from "../log";
 import type { ArchivedMessage, OlderPage, SearchResults } from "../messages/schema";
 import { highlight, parseSearch } from "../messages/search-terms";
@@ -34,6 +35,17 @@ export function boardArchive(database: Database | undefined, boards: { require(s
       if (!found) throw new BoardError("unknown_message", "There is no message with this id.");
       return found;
     });
+  /** The messages with their reactions, as history has them from the processor's result topic. */
+  const withReactions = async (db: Database, messages: ArchivedMessage[]) => {
+    const counts = await reactionsOf(
+      db,
+      messages.map((message) => message.id),
+    );
+    return messages.map((message) => {
+      const reactions = counts.get(message.id);
+      return reactions ? { ...message, reactions } : message;
+    });
+  };
 
   return {
     older: (board, before, limit) =>
@@ -43,7 +55,7 @@ export function boardArchive(database: Database | undefined, boards: { require(s
         if (from && from.board !== board) throw new BoardError("unknown_message", `The message is not on the board "${board}".`);
         // One more than asked says whether another page follows.
         const messages = await olderMessages(db, board, from, limit + 1);
-        return { messages: messages.slice(0, limit), more: messages.length > limit };
+        return { messages: await withReactions(db, messages.slice(0, limit)), more: messages.length > limit };
       }),
     search: ({ text, board, author, limit }) =>
       withDatabase(async (db) => {
@@ -52,15 +64,16 @@ export function boardArchive(database: Database | undefined, boards: { require(s
         if (!terms.some((term) => !term.excluded) && author === undefined) {
           throw new BoardError("invalid_search", "Search for at least one word (or give an author).", { fields: { q: "q needs at least one word" } });
         }
-        const messages = await searchMessages(db, { terms, board, author, limit });
+        const messages = await withReactions(db, await searchMessages(db, { terms, board, author, limit }));
         return { results: messages.map((message) => ({ message, highlight: highlight(message.text, terms) })) };
       }),
-    find: (id) => withDatabase((db) => find(db, id)),
+    find: (id) => withDatabase(async (db) => (await withReactions(db, [await find(db, id)]))[0]!),
     around: (id, count) =>
       withDatabase(async (db) => {
         const message = await find(db, id);
         const [before, after] = await Promise.all([olderMessages(db, message.board, message, count), newerMessages(db, message.board, message, count)]);
-        return { message, before: before.reverse(), after };
+        const [shown, ...rest] = await withReactions(db, [message, ...before.reverse(), ...after]);
+        return { message: shown!, before: rest.slice(0, before.length), after: rest.slice(before.length) };
       }),
   };
 }

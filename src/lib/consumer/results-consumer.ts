@@ -5,13 +5,39 @@ import { decodeJson } from "../kafka/record";
 import { boardActivityRecordSchema, messageReactionsSchema, type BoardActivityRecord, type MessageReactions } from "../messages/reactions";
 import type { StoreKeys } from "../store/keys";
 import { applyResults, resultsLost } from "../store/reactions";
+import type { Database } from "../history/database";
+import { storeReactions } from "../history/reaction-history";
 import { groupConsumer, restartingRun, subscribeWhenKnown } from "./group";
 import { untilDone } from "./until-done";
 
+/** Where the processor's results are kept: Redis for the live page, PostgreSQL for history. */
+export type ResultsView = {
+  /** Writes a batch's latest results, and how far the batch reached. */
+  apply(reactions: MessageReactions[], activity: BoardActivityRecord[], applied: Applied): Promise<void>;
+  /** How far a batch of transaction markers alone reached (kafkajs moves past those without a batch). */
+  passed(applied: Applied): Promise<void>;
+  /** Whether the view lost the results (or never had them): true once, and it is read from the start. */
+  lost(): Promise<boolean>;
+};
+type Applied = { topic: string; partition: number; next: string };
+
+/** The results in Redis, announced to the viewers as they change. */
+export function redisResults(redis: Redis, keys: StoreKeys): ResultsView {
+  return {
+    apply: (reactions, activity, applied) => applyResults(redis, keys, reactions, activity, applied),
+    passed: async ({ topic, partition, next }) => void (await redis.hset(keys.resultsApplied, `${topic}:${partition}`, next)),
+    lost: () => resultsLost(redis, keys),
+  };
+}
+
+/** The reactions in PostgreSQL, for history and search; durable, so never lost. */
+export function historyResults(database: Database): ResultsView {
+  return { apply: (reactions) => storeReactions(database, reactions), passed: async () => {}, lost: async () => false };
+}
+
 export type ResultsConsumerOptions = {
   kafka: Kafka;
-  redis: Redis;
-  keys: StoreKeys;
+  view: ResultsView;
   topics: { reactions: string; activity: string };
   groupId: string;
   sessionTimeoutMs?: number;
@@ -21,14 +47,15 @@ export type ResultsConsumerOptions = {
 const CHECK_MS = 1000;
 
 /**
- * The processor's results → Redis, for the live page: each message's reactions (announced to the viewers)
- * and each board's activity. Read committed, so an aborted transaction's results never reach a viewer. A
- * result is a message's or board's whole state, so applying one twice is harmless and the latest wins;
- * offsets are committed after Redis has the batch. A Redis that lost the results (or a new one) is filled
- * again from the start of the compacted topics, which hold the latest result of every key.
+ * The processor's results → a view: Redis for the live page (each message's reactions, announced to the
+ * viewers, and each board's activity) or PostgreSQL for history. Read committed, so an aborted
+ * transaction's results never reach a view. A result is a message's or board's whole state, so applying one
+ * twice is harmless and the latest wins; offsets are committed after the view has the batch. A view that
+ * lost the results (or a new one) is filled again from the start of the compacted topics, which hold the
+ * latest result of every key.
  */
 export async function startResultsConsumer(options: ResultsConsumerOptions): Promise<{ stop(): Promise<void> }> {
-  const { kafka, redis, keys, topics, groupId, log } = options;
+  const { kafka, view, topics, groupId, log } = options;
   const consumer = groupConsumer(kafka, groupId, log, options.sessionTimeoutMs);
   const admin = kafka.admin();
   let assigned: Record<string, number[]> = {};
@@ -36,7 +63,7 @@ export async function startResultsConsumer(options: ResultsConsumerOptions): Pro
 
   /** When Redis does not have the results, every assigned partition is read again from its start. */
   const readAgainIfLost = async () => {
-    if (!(await resultsLost(redis, keys))) return;
+    if (!(await view.lost())) return;
     log.info("Redis lacks the processor's results: reading them again from the start of the result topics");
     for (const [topic, partitions] of Object.entries(assigned)) {
       const lows = new Map((await admin.fetchTopicOffsets(topic)).map(({ partition, low }) => [partition, low]));
@@ -52,7 +79,7 @@ export async function startResultsConsumer(options: ResultsConsumerOptions): Pro
   consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
     if (payload.batchSize > 0) return;
     const next = (BigInt(payload.lastOffset) + 1n).toString();
-    redis.hset(keys.resultsApplied, `${payload.topic}:${payload.partition}`, next).catch(() => {});
+    view.passed({ topic: payload.topic, partition: payload.partition, next }).catch(() => {});
   });
   let checking = false;
   const watch = setInterval(() => {
@@ -97,7 +124,7 @@ export async function startResultsConsumer(options: ResultsConsumerOptions): Pro
       const retry = { heartbeat, giveUp: () => !isRunning() || isStale(), log };
       const applied = { topic: batch.topic, partition: batch.partition, next: (BigInt(batch.lastOffset()) + 1n).toString() };
       const latest = { reactions: latestOf(reactions, (each) => each.message), activity: latestOf(activity, (each) => each.board) };
-      await untilDone("Redis write", () => applyResults(redis, keys, latest.reactions, latest.activity, applied), retry);
+      await untilDone("results write", () => view.apply(latest.reactions, latest.activity, applied), retry);
       resolveOffset(batch.lastOffset());
       await commitOffsetsIfNecessary();
     },

@@ -56,6 +56,19 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    name: "004_reactions",
+    sql: `
+      -- Each message's reactions as the stream processor last counted them (its result topic): the counts
+      -- the API shows, and who gave each, for the reader's own.
+      CREATE TABLE message_reactions (
+        message_id uuid PRIMARY KEY,
+        board text NOT NULL,
+        counts jsonb NOT NULL,
+        given jsonb NOT NULL
+      );
+    `,
+  },
 ];
 
 // Any number of processes may start at once; one applies the steps while the others wait for it.
