@@ -7,7 +7,7 @@ import { boardListSchema } from "../../src/lib/messages/boards";
 import { archivedMessageSchema, historySchema } from "../../src/lib/messages/schema";
 import type { Page } from "playwright";
 import { board, launchBrowser } from "../../scripts/stack/browser";
-import { cleanupList, postAccepted, stack, startApps, startProcessorProcess, startRebuild, waitFor } from "../support/stack";
+import { cleanupList, postAccepted, readTopic, stack, startApps, startProcessorProcess, startRebuild, testKafka, waitFor } from "../support/stack";
 
 const cleanup = cleanupList();
 after(() => cleanup.run());
@@ -36,6 +36,16 @@ test("the processor killed with kill -9 while 8 readers react 1,000 times, then 
   const processors = [cleanup.add(await startProcessorProcess(env, "reactions-processor-1"), (started) => started.stop())];
   const ids: string[] = [];
   for (let i = 1; i <= 4; i++) ids.push(await postAccepted(url, `react to this, ${i}`));
+  // Garbage straight onto the reactions topic goes to its dead letters, in the processor's transactions.
+  const raw = cleanup.add(testKafka().producer(), (producer) => producer.disconnect());
+  await raw.connect();
+  await raw.send({
+    topic: env.KAFKA_REACTIONS_TOPIC!,
+    messages: [
+      { key: ids[0]!, value: Buffer.from([0xff, 0x00, 0xfe]) },
+      { key: ids[0]!, value: JSON.stringify({ message: ids[0], emoji: "🦄", on: true }) },
+    ],
+  });
 
   // What each reader has given, by the last acknowledged request for each message and emoji.
   const readers: Reader[] = Array.from({ length: READERS }, () => ({ cookie: undefined }));
@@ -134,6 +144,12 @@ test("the processor killed with kill -9 while 8 readers react 1,000 times, then 
     const archived = await Promise.all(ids.map(async (id) => archivedMessageSchema.parse(await (await fetch(`${url}/api/history/message?id=${id}`)).json())));
     return JSON.stringify(archived.map((message) => message.reactions ?? {})) === JSON.stringify(ids.map((id) => expected[id]));
   });
+
+  const dead = await readTopic(env.KAFKA_REACTIONS_DLQ_TOPIC!, 2);
+  assert.deepEqual(
+    dead.map((record) => record.headers?.["dlq.reason"]?.toString().split(":")[0]),
+    ["not UTF-8", "not a reaction"],
+  );
 
   // Each reader sees which it gave.
   const mine = async (reader: Reader) =>

@@ -321,3 +321,10 @@ test("reactions: given and taken back with one identity per browser; unknown emo
   }
   assert.equal(reactions.length, 2);
 });
+
+test("reactions over the rate limit: 429 with Retry-After, and nothing produced", async () => {
+  const { routes, reactions } = board({ rate: { allowed: false, retryAfterSeconds: 3 } });
+  const answer = await routes.react(true)(call({ url: `/api/messages/${KNOWN_MESSAGE}/reactions/${encodeURIComponent("👍")}` }));
+  assert.deepEqual([answer.status, answer.headers["Retry-After"], bodyOf(answer).error?.code], [429, "3", "too_many_requests"]);
+  assert.equal(reactions.length, 0);
+});

@@ -2,8 +2,8 @@ import { Partitioners, type Admin, type Kafka, type KafkaMessage, type Message a
 import { errorFields, type Logger } from "../log";
 import { groupConsumer, restartingRun, subscribeWhenKnown } from "../consumer/group";
 
-/** A record to write, and where. */
-export type Output = { topic: string; record: KafkaRecord };
+/** A record to write, and where; `state`: it is its key's whole state, so only the batch's last of that key is written. */
+export type Output = { topic: string; record: KafkaRecord; state?: boolean };
 
 /**
  * One input topic's part in a processor: its state, per partition, is a fold of the partition's records,
@@ -129,14 +129,15 @@ export async function startExactlyOnce(options: ExactlyOnceOptions): Promise<{ s
       const producer = producers.get(key);
       if (!stage || until === undefined || !producer) return;
 
-      // Only the last record of each key: a result topic keeps the latest state of each.
+      // Of states, only the last of each key: a result topic keeps the latest state of each.
       const outputs = new Map<string, Output>();
       let read = 0;
+      let others = 0;
       for (const record of batch.messages) {
         const produced = stage.apply(partition, record);
         if (BigInt(record.offset) < until) continue;
         read++;
-        for (const output of produced) outputs.set(`${output.topic}\u0000${String(output.record.key)}`, output);
+        for (const output of produced) outputs.set(output.state ? `${output.topic}\u0000${String(output.record.key)}` : `${record.offset}:${others++}`, output);
       }
       const next = BigInt(batch.lastOffset()) + 1n;
       if (next <= until) return resolveOffset(batch.lastOffset());

@@ -34,7 +34,7 @@ export function reactionStage(topics: { input: string; result: string; deadLette
       const decoded = decodeJson(record.value, reactionSchema, "a reaction");
       if (!decoded.ok) return [{ topic: topics.deadLetter, record: deadLetterRecord({ partition, record, reason: decoded.reason }, topics.input) }];
       const changed = states.of(partition).apply(decoded.value);
-      return changed ? [{ topic: topics.result, record: { key: changed.message, value: JSON.stringify(changed) } }] : [];
+      return changed ? [{ topic: topics.result, record: { key: changed.message, value: JSON.stringify(changed) }, state: true }] : [];
     },
   };
 }
@@ -60,7 +60,7 @@ export function activityStage(topics: { input: string; result: string }, now: ()
       const appendedAt = Number(record.timestamp);
       if (!decoded.ok || !Number.isFinite(appendedAt)) return [];
       const activity = states.of(partition).add(decoded.message.board, appendedAt);
-      return [{ topic: topics.result, record: { key: activity.board, value: JSON.stringify(activity) } }];
+      return [{ topic: topics.result, record: { key: activity.board, value: JSON.stringify(activity) }, state: true }];
     },
   };
 }
