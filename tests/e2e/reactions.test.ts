@@ -6,6 +6,8 @@ import { inspectionSchema } from "../../src/lib/inspection";
 import { boardListSchema } from "../../src/lib/messages/boards";
 import { archivedMessageSchema, historySchema } from "../../src/lib/messages/schema";
 import type { Page } from "playwright";
+import { WebSocket } from "ws";
+import { z } from "zod";
 import { board, launchBrowser } from "../../scripts/stack/browser";
 import { cleanupList, postAccepted, readTopic, stack, startApps, startProcessorProcess, startRebuild, testKafka, waitFor } from "../support/stack";
 
@@ -216,6 +218,31 @@ test("three windows on a board, one over WebSocket: reactions given and taken ba
   assert.equal(await carol.evaluate(() => localStorage.getItem("message-board:transport")), "websocket");
   await pick(carol, "😮");
   await everywhere("😮", 1);
+  // Over a WebSocket a reaction can travel the other way too: sent on the socket, answered on it, and
+  // shown in every window like any other.
+  const [asked] = historySchema.parse(await (await fetch(`${url}/api/messages`)).json()).messages;
+  const socket = cleanup.add(new WebSocket(`${url.replace(/^http/, "ws")}/api/messages/ws`), (opened) => opened.terminate());
+  const replies: { event: string; data: unknown }[] = [];
+  socket.on("message", (data: Buffer) => {
+    const parsed = z.object({ event: z.string(), data: z.unknown() }).parse(JSON.parse(data.toString("utf8")));
+    if (parsed.event === "reacted" || parsed.event === "error") replies.push(parsed);
+  });
+  await new Promise((resolve, reject) => socket.once("open", resolve).once("error", reject));
+  socket.send(JSON.stringify({ event: "react", data: { id: asked!.id, emoji: "🙏", on: true } }));
+  socket.send(JSON.stringify({ event: "react", data: { id: asked!.id, emoji: "🦄", on: true } }));
+  socket.send("not json");
+  await waitFor("three answers on the socket", () => replies.length >= 3);
+  assert.deepEqual(
+    replies.map(({ event, data }) => [event, z.object({ code: z.string().optional() }).parse(data).code]),
+    [
+      ["reacted", undefined],
+      ["error", "invalid_reaction"],
+      ["error", "invalid_message"],
+    ],
+  );
+  await everywhere("🙏", 1);
+  socket.terminate();
+
   await carol.context().close();
   await Promise.all([ann, bob].map((page) => page.getByText("2 reading now", { exact: true }).waitFor({ timeout: 10_000 })));
 });

@@ -16,8 +16,11 @@ export type Call = {
 /** A whole answer. */
 export type Reply = { status: number; headers: HeaderValues; body: string };
 
-/** An answer that goes on: `attach` starts it and returns what to call when the client goes away. */
-export type StreamReply = { status: 200; headers: HeaderValues; attach(sink: StreamSink): () => void };
+/**
+ * An answer that goes on: `attach` starts it and returns what to call when the client goes away. Over a
+ * WebSocket the client may also send: `receive` answers each of its messages.
+ */
+export type StreamReply = { status: 200; headers: HeaderValues; attach(sink: StreamSink): () => void; receive?(message: string): Promise<string> };
 
 export type Answer = Reply | StreamReply;
 export type Handler = (call: Call) => Promise<Answer>;

@@ -27,9 +27,31 @@ export function serveSockets(findHandler: FindHandler, owns: (path: string) => b
     handler({ ...callOf(request), websocket: true }).then(
       (answer) => {
         if (!isStream(answer)) return refuse(socket, answer);
+        // The answer's headers (a reader's new cookie) go with the switch to the WebSocket protocol.
+        const addHeaders = (headers: string[], upgraded: IncomingMessage) => {
+          if (upgraded !== request) return;
+          sockets.off("headers", addHeaders);
+          headers.push(...Object.entries(answer.headers).map(([name, value]) => `${name}: ${value}`));
+        };
+        sockets.on("headers", addHeaders);
+        socket.once("close", () => sockets.off("headers", addHeaders));
         sockets.handleUpgrade(request, socket, head, (ws) => {
           const gone = answer.attach(socketSink(ws));
           ws.once("close", gone);
+          const { receive } = answer;
+          // One message answered at a time, in order; a client that sends more waits for the answers.
+          let answering = Promise.resolve();
+          if (receive) {
+            ws.on("message", (data: Buffer, binary: boolean) => {
+              answering = answering.then(async () => {
+                const reply = await receive(binary ? "" : data.toString("utf8")).catch((error: unknown) => {
+                  log.error("unexpected error", errorFields(error));
+                  return JSON.stringify({ event: "error", data: { code: "internal", message: "Something went wrong on our side" } });
+                });
+                if (ws.readyState === ws.OPEN) ws.send(reply);
+              });
+            });
+          }
         });
       },
       (error: unknown) => {

@@ -18,6 +18,7 @@ import { jsonReply, searchParams, type Answer, type Call, type Handler, type Rep
 import { clientAddress } from "../client-address";
 import { readJsonBody } from "../json-body";
 import { checkOrigin } from "../origin";
+import { safeJson } from "../../safe-json";
 
 export type MessageRoutesDeps = {
   posting: Posting;
@@ -53,6 +54,20 @@ const reactorIn = (call: Call) => {
   const cookie = readerCookieOf(call.headers.get("cookie"));
   return cookie && reactorOf(cookie);
 };
+
+/** The reader's identity in records; with the Set-Cookie header that gives a reader without one its cookie. */
+function readerOf(call: Call): { reactor: string; headers: Record<string, string> } {
+  const known = readerCookieOf(call.headers.get("cookie"));
+  if (known !== undefined) return { reactor: reactorOf(known), headers: {} };
+  const cookie = newReaderCookie(call.headers.get("x-forwarded-proto") === "https");
+  return { reactor: reactorOf(cookie.value), headers: { "Set-Cookie": cookie.header } };
+}
+
+const socketRequestSchema = z.object({
+  event: z.literal("react"),
+  data: z.object({ id: z.string().max(100), emoji: z.string().max(20), on: z.boolean() }),
+});
+const socketReply = (event: string, data: unknown) => JSON.stringify({ event, data });
 
 /** A path segment as the client meant it; one that is not valid percent-encoding stays as it came. */
 function decodeSegment(segment: string): string {
@@ -144,10 +159,8 @@ export function messageRoutes({ posting, reacting, boards, defaultBoard, streams
           await reacting.admit(clientAddress(call, clients.trustedHops));
           // /api/messages/<id>/reactions/<emoji>
           const [, , , id = "", , emoji = ""] = new URL(call.url, "http://localhost").pathname.split("/");
-          const known = readerCookieOf(call.headers.get("cookie"));
-          const cookie = known === undefined ? newReaderCookie(call.headers.get("x-forwarded-proto") === "https") : { value: known, header: undefined };
-          await reacting.react({ id, emoji: decodeSegment(emoji), reactor: reactorOf(cookie.value), on });
-          const headers: Record<string, string> = cookie.header === undefined ? {} : { "Set-Cookie": cookie.header };
+          const { reactor, headers } = readerOf(call);
+          await reacting.react({ id, emoji: decodeSegment(emoji), reactor, on });
           return { status: 204, headers, body: "" };
         }),
 
@@ -184,7 +197,23 @@ export function messageRoutes({ posting, reacting, boards, defaultBoard, streams
         refuseWhileClosing();
         if (!call.websocket) throw upgradeRequired();
         checkOrigin(call, clients.allowedOrigins, clients.trustedHops);
-        return { status: 200, headers: {}, attach: await openStream(call, null) };
+        const { reactor, headers } = readerOf(call);
+        const attach = await openStream(call, null);
+        /** `{"event": "react", "data": {"id", "emoji", "on"}}` gives or takes back a reaction, as PUT and DELETE do. */
+        const receive = async (message: string) => {
+          const asked = socketRequestSchema.safeParse(safeJson(message));
+          if (!asked.success) return socketReply("error", { code: "invalid_message", message: 'Send {"event": "react", "data": {"id", "emoji", "on"}}.' });
+          const { id, emoji, on } = asked.data.data;
+          try {
+            await reacting.admit(clientAddress(call, clients.trustedHops));
+            await reacting.react({ id, emoji, reactor, on });
+            return socketReply("reacted", { id, emoji, on });
+          } catch (error) {
+            if (!(error instanceof BoardError)) throw error;
+            return socketReply("error", { code: error.code, message: error.message, id, emoji });
+          }
+        };
+        return { status: 200, headers, attach, receive };
       }),
   };
 }
