@@ -9,7 +9,8 @@ import { boardListSchema } from "../../src/lib/messages/boards";
 import { encodeBoardRecord } from "../../src/lib/kafka/record";
 import { board, launchBrowser } from "../../scripts/stack/browser";
 import { range } from "../support/audit";
-import { cleanupList, postAccepted, startApps, testKafka, waitFor } from "../support/stack";
+import lighthouse from "lighthouse";
+import { cleanupList, onFreePorts, postAccepted, startApps, testKafka, waitFor } from "../support/stack";
 
 const cleanup = cleanupList();
 after(() => cleanup.run());
@@ -96,4 +97,30 @@ test("on a phone: the boards are behind a button, and a filter finds one", async
   await page.waitForURL(`${url}/b/board-42`);
   await page.getByRole("heading", { name: "Board 42 larks" }).waitFor();
   assert.equal(await filter.isVisible(), false, "folded again on the new board");
+});
+
+test("Lighthouse on the board page with a thousand boards: performance at least 0.8, accessibility 1, layout shift at most 0.1", async (t) => {
+  // Lighthouse drives a Chromium of its own over the DevTools protocol, on a port found free here.
+  const scores = await onFreePorts(1, async ([port]) => {
+    const chromium = await launchBrowser([`--remote-debugging-port=${port}`]);
+    try {
+      const result = await lighthouse(`${url}/`, { port, output: "json", logLevel: "error", onlyCategories: ["performance", "accessibility"] });
+      if (!result) throw new Error("Lighthouse gave no result");
+      const { categories, audits } = result.lhr;
+      return {
+        performance: categories.performance?.score ?? 0,
+        accessibility: categories.accessibility?.score ?? 0,
+        layoutShift: audits["cumulative-layout-shift"]?.numericValue ?? Number.POSITIVE_INFINITY,
+        failing: Object.values(audits)
+          .filter((audit) => audit.score === 0 && audit.scoreDisplayMode === "binary")
+          .map((audit) => audit.id),
+      };
+    } finally {
+      await chromium.close();
+    }
+  });
+  t.diagnostic(`Lighthouse (mobile, simulated throttling): ${JSON.stringify(scores)}`);
+  assert.ok(scores.performance >= 0.8, `performance ${scores.performance}`);
+  assert.equal(scores.accessibility, 1, `accessibility ${scores.accessibility}: ${scores.failing.join(", ")}`);
+  assert.ok(scores.layoutShift <= 0.1, `cumulative layout shift ${scores.layoutShift}`);
 });
