@@ -173,3 +173,15 @@ function ignoreGone(act: () => void): void {
     if (!isGone(error)) throw error;
   }
 }
+
+/**
+ * First-use loading and JIT out of the way with a few viewers and a broadcast, closed again: then the
+ * server's memory grows by what the viewers measured after this hold, and nothing else.
+ */
+export async function warmUpViewers(url: string, open: (url: string, onData: (chunk: string) => void) => Promise<{ destroy(): void }>): Promise<void> {
+  const warm = await Promise.all(Array.from({ length: 20 }, () => open(url, () => {})));
+  await post(url, `{"text":"warm-up"}`);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  for (const viewer of warm) viewer.destroy();
+  await new Promise((resolve) => setTimeout(resolve, 500));
+}

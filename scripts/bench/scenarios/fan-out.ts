@@ -1,4 +1,4 @@
-import { figure, groupRss, openViewer, post, quantile } from "../measure";
+import { figure, groupRss, openViewer, post, quantile, warmUpViewers } from "../measure";
 import { offeredLoad, type OfferedLoad } from "../offered-load";
 import { waitFor } from "../../stack/wait";
 import { row, results, round, rows } from "../report";
@@ -14,12 +14,7 @@ export async function fanOut(ctx: BenchContext): Promise<void> {
       const board = await fresh();
       const consumer = await consumerProcess(board.env, `fanout-consumer-${count}-${naive}`);
       const server = naive ? await naiveServer(board, `fanout-naive-${count}`) : await web(board.env, `fanout-web-${count}`);
-      // Warm up (first-use loading, JIT) with a few viewers and a broadcast, so that memory counts viewers only.
-      const warm = await Promise.all(Array.from({ length: 20 }, () => openViewer(server.url, () => {})));
-      await post(server.url, `{"text":"warm-up"}`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      for (const viewer of warm) viewer.destroy();
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await warmUpViewers(server.url, openViewer);
       const before = groupRss(server.pid);
       const arrivals = new Map<string, number[]>();
       const open = [];

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { WebSocket } from "ws";
-import { figure, groupRss, openViewer, post, quantile, type Figure } from "../measure";
+import { figure, groupRss, openViewer, post, quantile, warmUpViewers, type Figure } from "../measure";
 import { waitFor } from "../../stack/wait";
 import { results, round, row, rows } from "../report";
 import type { BenchContext } from "../context";
@@ -48,11 +48,7 @@ export async function transports(ctx: BenchContext): Promise<void> {
     const onData = (chunk: string) => {
       for (const marker of chunk.matchAll(/(fanout-\d+|"👍":\d+)/g)) arrivals.get(marker[1]!)?.push(performance.now());
     };
-    const warm = await Promise.all(Array.from({ length: 20 }, () => open(server.url, () => {})));
-    await post(server.url, `{"text":"warm-up"}`);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    for (const viewer of warm) viewer.destroy();
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await warmUpViewers(server.url, open);
     const before = groupRss(server.pid);
     const viewers: Closable[] = [];
     for (let i = 0; i < count; i += 200) viewers.push(...(await Promise.all(Array.from({ length: Math.min(200, count - i) }, () => open(server.url, onData)))));
