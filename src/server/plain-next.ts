@@ -13,9 +13,5 @@ export function startUnderPlainNext(): void {
   log.info("web services started under next start");
   // Next exits at once on a stop signal unless NEXT_MANUAL_SIG_HANDLE is set (the npm script sets it);
   // then open streams end, so that browsers move to another instance, and the clients close.
-  if (process.env.NEXT_MANUAL_SIG_HANDLE)
-    stopOnSignals(log, async () => {
-      services.stopTaking();
-      await services.close();
-    });
+  if (process.env.NEXT_MANUAL_SIG_HANDLE) stopOnSignals(log, () => services.close());
 }

@@ -206,7 +206,9 @@ export function createWebServices(config: Config, log: Logger): WebServices {
       (closed ??= (async () => {
         stopTaking();
         // The other processes stop counting this one's readers now, not when its counts lapse.
-        await Promise.race([hubClosed, new Promise((resolve) => setTimeout(resolve, 1000))]);
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([hubClosed, new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
+        clearTimeout(timer);
         await producer.disconnect().catch((error: unknown) => log.warn("producer disconnect failed", errorFields(error)));
         await Promise.all([adminClient.disconnect(), tail.stop()]).catch(() => {});
         redis.disconnect();
