@@ -9,6 +9,8 @@ import type { Page } from "playwright";
 import { WebSocket } from "ws";
 import { z } from "zod";
 import { board, launchBrowser } from "../../scripts/stack/browser";
+import path from "node:path";
+import { startOwnKafka } from "../../scripts/stack/own-stack";
 import { cleanupList, postAccepted, readTopic, stack, startApps, startProcessorProcess, startRebuild, testKafka, waitFor } from "../support/stack";
 
 const cleanup = cleanupList();
@@ -245,4 +247,65 @@ test("three windows on a board, one over WebSocket: reactions given and taken ba
 
   await carol.context().close();
   await Promise.all([ann, bob].map((page) => page.getByText("2 reading now", { exact: true }).waitFor({ timeout: 10_000 })));
+});
+
+test("Kafka restarted while readers react: a refused reaction is sent again until taken, and every count is what was acknowledged", async (t) => {
+  const broker = cleanup.add(await startOwnKafka(path.join(stack.workDir, `reactions-kafka-${Date.now()}`), 1), (cluster) => cluster.stop());
+  const { web, env } = await startApps(cleanup, "reactions-restart", { KAFKA_BROKERS: broker.brokers.join(","), KAFKA_SESSION_TIMEOUT_MS: "6000" });
+  const url = web[0]!.url;
+  cleanup.add(await startProcessorProcess(env, "reactions-restart-processor"), (started) => started.stop());
+  const ids = [await postAccepted(url, "through a restart, 1"), await postAccepted(url, "through a restart, 2")];
+  const readers: Reader[] = Array.from({ length: 4 }, () => ({ cookie: undefined }));
+  const given = new Map<string, Set<number>>();
+  let acknowledged = 0;
+  let refused = 0;
+  let restarted = false;
+  const reacting = Promise.all(
+    readers.map(async (reader, n) => {
+      for (let i = 0; !restarted || acknowledged < 600; i++) {
+        const id = ids[(i + n) % ids.length]!;
+        const emoji = EMOJI[(i * 5 + n) % EMOJI.length]!;
+        const on = (i * 13 + n * 7) % 3 !== 0;
+        // A reaction Kafka did not take is sent again, the same, until it is (the page says "Not saved; try again").
+        for (;;) {
+          const status = await react(url, reader, id, emoji, on);
+          if (status === 204) break;
+          assert.equal(status, 503, "only Kafka being away may refuse a reaction here");
+          refused++;
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+        const who = given.get(`${id} ${emoji}`) ?? new Set<number>();
+        if (on) who.add(n);
+        else who.delete(n);
+        given.set(`${id} ${emoji}`, who);
+        acknowledged++;
+      }
+    }),
+  );
+  await waitFor("200 reactions", () => acknowledged >= 200, { timeoutMs: 60_000 });
+  await broker.stopNode(1);
+  await waitFor("a refusal while Kafka is away", () => refused > 0, { timeoutMs: 30_000 });
+  await broker.startNode(1);
+  restarted = true;
+  await reacting;
+  t.diagnostic(`${acknowledged} reactions acknowledged, ${refused} refused while Kafka was away and sent again`);
+
+  const countsFor = (id: string) => {
+    const counts: Record<string, number> = {};
+    for (const emoji of EMOJI) if (given.get(`${id} ${emoji}`)?.size) counts[emoji] = given.get(`${id} ${emoji}`)!.size;
+    return counts;
+  };
+  const expected = ids.map(countsFor);
+  let shown: unknown[] = [];
+  await waitFor(
+    "the counts the acknowledged reactions add up to",
+    async () => {
+      const { messages } = historySchema.parse(await (await fetch(`${url}/api/messages`)).json());
+      shown = ids.map((id) => messages.find((message) => message.id === id)?.reactions ?? {});
+      return JSON.stringify(shown) === JSON.stringify(expected);
+    },
+    { timeoutMs: 90_000 },
+  ).catch((error: unknown) => {
+    throw new Error(`${String(error)}\nexpected ${JSON.stringify(expected)}\nshown ${JSON.stringify(shown)}`);
+  });
 });
