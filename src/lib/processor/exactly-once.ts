@@ -12,15 +12,19 @@ export type Output = { topic: string; record: KafkaRecord; state?: boolean };
 export type Stage = {
   topic: string;
   /**
-   * Where to start reading a partition again so that its state becomes what it was when `committed` was
-   * committed (the records before it are folded in, and what they produced is not written again).
+   * Where to start reading each taken partition again so that its state becomes what it was when
+   * `committed` was committed (the records before it are folded in, and what they produced is not written
+   * again); `low` is where the partition starts now.
    */
-  replayFrom(admin: Admin, partition: number, committed: string): Promise<string>;
+  replayFrom(admin: Admin, taken: readonly Taken[]): Promise<Map<number, string>>;
   /** Forgets a partition's state, before it is read again. */
   clear(partition: number): void;
   /** Folds one record into the partition's state; what it produces. */
   apply(partition: number, record: KafkaMessage): Output[];
 };
+
+/** A partition taken: its committed offset (its start, if nothing was committed yet) and its start. */
+export type Taken = { partition: number; committed: string; low: string };
 
 export type ExactlyOnceOptions = {
   kafka: Kafka;
@@ -75,30 +79,38 @@ export async function startExactlyOnce(options: ExactlyOnceOptions): Promise<{ s
   };
 
   /** Takes the partitions: fences earlier holders, then reads each again from where its state begins. */
-  const take = async (assigned: [string, number][]) => {
-    await Promise.all(assigned.map(([topic, partition]) => fence(topic, partition)));
-    const committed = await admin.fetchOffsets({ groupId, topics: [...new Set(assigned.map(([topic]) => topic))] });
-    const lows = new Map<string, Map<number, string>>();
-    for (const [topic, partition] of assigned) {
+  const take = async (assigned: Record<string, number[]>) => {
+    const byTopic = Object.entries(assigned);
+    await Promise.all(byTopic.flatMap(([topic, partitions]) => partitions.map((partition) => fence(topic, partition))));
+    const committed = await admin.fetchOffsets({ groupId, topics: Object.keys(assigned) });
+    for (const [topic, partitions] of byTopic) {
       const stage = stageOf.get(topic);
       if (!stage) continue;
-      const offset = committed.find((each) => each.topic === topic)?.partitions.find((each) => each.partition === partition)?.offset ?? "-1";
-      if (!lows.has(topic)) lows.set(topic, new Map((await admin.fetchTopicOffsets(topic)).map((each) => [each.partition, each.low])));
-      // Never committed: the whole partition is new input.
-      const until = offset === "-1" ? (lows.get(topic)?.get(partition) ?? "0") : offset;
-      stage.clear(partition);
-      replayUntil.set(keyOf(topic, partition), BigInt(until));
-      consumer.seek({ topic, partition, offset: await stage.replayFrom(admin, partition, until) });
+      const lows = new Map((await admin.fetchTopicOffsets(topic)).map((each) => [each.partition, each.low]));
+      const offsets = committed.find((each) => each.topic === topic)?.partitions ?? [];
+      const taken = partitions.map((partition): Taken => {
+        const low = lows.get(partition) ?? "0";
+        const offset = offsets.find((each) => each.partition === partition)?.offset ?? "-1";
+        // Never committed: the whole partition is new input.
+        return { partition, low, committed: offset === "-1" ? low : offset };
+      });
+      const from = await stage.replayFrom(admin, taken);
+      for (const { partition, committed: until } of taken) {
+        stage.clear(partition);
+        replayUntil.set(keyOf(topic, partition), BigInt(until));
+        consumer.seek({ topic, partition, offset: from.get(partition) ?? until });
+      }
     }
   };
 
-  let assigned: [string, number][] = [];
+  // Batches wait for the partitions to be taken. A failure (Kafka away) is said here, where the promise is
+  // made, and makes the batch that awaits it fail, which starts the consumer again.
   let settled: Promise<void> = Promise.resolve();
-  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-    assigned = Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition): [string, number] => [topic, partition]));
-    settled = take(assigned);
+  const settle = (partitions: Record<string, number[]>) => {
+    settled = take(partitions);
     settled.catch((error: unknown) => log.warn("could not take the assigned partitions; the consumer starts again", errorFields(error)));
-  });
+  };
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => settle(payload.memberAssignment));
 
   const running = restartingRun(consumer, log);
   const stop = async () => {
@@ -153,7 +165,7 @@ export async function startExactlyOnce(options: ExactlyOnceOptions): Promise<{ s
         await transaction.abort().catch(() => {});
         // The state has this batch folded in, which Kafka does not: rebuilt before the partition goes on.
         replayUntil.delete(key);
-        settled = take([[topic, partition]]);
+        settle({ [topic]: [partition] });
         throw error;
       }
       resolveOffset(batch.lastOffset());

@@ -1,4 +1,3 @@
-import type { Admin } from "kafkajs";
 import { deadLetterRecord } from "../consumer/dead-letters";
 import { decodeJson, decodeRecord } from "../kafka/record";
 import { ACTIVITY_SPAN_MS, ACTIVITY_WINDOW_MS, reactionSchema } from "../messages/reactions";
@@ -28,7 +27,7 @@ export function reactionStage(topics: { input: string; result: string; deadLette
   const states = perPartition(() => new ReactionState());
   return {
     topic: topics.input,
-    replayFrom: async (admin, partition) => lowOf(admin, topics.input, partition),
+    replayFrom: async (_admin, taken) => new Map(taken.map(({ partition, low }) => [partition, low])),
     clear: states.clear,
     apply(partition, record) {
       const decoded = decodeJson(record.value, reactionSchema, "a reaction");
@@ -48,11 +47,16 @@ export function activityStage(topics: { input: string; result: string }, now: ()
   const states = perPartition(() => new ActivityWindows());
   return {
     topic: topics.input,
-    async replayFrom(admin, partition, committed) {
+    async replayFrom(admin, taken) {
       const since = await admin.fetchTopicOffsetsByTimestamp(topics.input, now() - ACTIVITY_SPAN_MS - ACTIVITY_WINDOW_MS);
-      const offset = since.find((each) => each.partition === partition)?.offset;
-      const from = offset === undefined || BigInt(offset) < 0n ? BigInt(committed) : BigInt(offset);
-      return (from < BigInt(committed) ? from : BigInt(committed)).toString();
+      return new Map(
+        taken.map(({ partition, committed }) => {
+          const offset = since.find((each) => each.partition === partition)?.offset;
+          // No record that recent (-1): nothing before the committed offset is needed.
+          const from = offset === undefined || BigInt(offset) < 0n ? BigInt(committed) : BigInt(offset);
+          return [partition, (from < BigInt(committed) ? from : BigInt(committed)).toString()];
+        }),
+      );
     },
     clear: states.clear,
     apply(partition, record): Output[] {
@@ -63,8 +67,4 @@ export function activityStage(topics: { input: string; result: string }, now: ()
       return [{ topic: topics.result, record: { key: activity.board, value: JSON.stringify(activity) }, state: true }];
     },
   };
-}
-
-async function lowOf(admin: Admin, topic: string, partition: number): Promise<string> {
-  return (await admin.fetchTopicOffsets(topic)).find((each) => each.partition === partition)?.low ?? "0";
 }
