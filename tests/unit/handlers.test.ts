@@ -8,7 +8,8 @@ import { createPosting } from "../../src/lib/board/posting";
 import { createReacting } from "../../src/lib/board/reacting";
 import type { Reaction } from "../../src/lib/messages/reactions";
 import { createStreams, type StreamSink } from "../../src/lib/board/streams";
-import { isStream, type Answer, type Reply } from "../../src/lib/http/call";
+import { isStream, type Answer, type Call, type Reply } from "../../src/lib/http/call";
+import { createRouter } from "../../src/lib/http/router";
 import { messageRoutes } from "../../src/lib/http/routes/messages";
 import { KafkaUnavailableError, type Acknowledgement } from "../../src/lib/kafka/producer";
 import type { Board } from "../../src/lib/messages/boards";
@@ -90,6 +91,14 @@ function board({
   });
   const rejected = async (reason: string) => (await metrics.rejected.get()).values.find((value) => value.labels.reason === reason)?.value ?? 0;
   return { routes, produced, limited, viewers, lifecycle, gate, rejected, created, reactions };
+}
+
+/** A reaction request through the route table, which hands the handler the path's id and emoji. */
+function react(routes: ReturnType<typeof board>["routes"], method: "PUT" | "DELETE", request: Call): Promise<Answer> {
+  const route = createRouter({ "/api/messages/:id/reactions/:emoji": { PUT: routes.react(true), DELETE: routes.react(false) } }, () => true);
+  const handler = route(method, new URL(request.url, "http://localhost").pathname);
+  if (!handler) throw new Error(`no route for ${request.url}`);
+  return handler(request);
 }
 
 const bodyOf = (answer: Answer) =>
@@ -292,11 +301,11 @@ test("a catch-up larger than the buffer, none of it read yet, does not disconnec
 test("reactions: given and taken back with one identity per browser; unknown emoji 400, unknown message 404, nothing produced for either", async () => {
   const { routes, reactions } = board();
   const path = (id: string, emoji: string) => `/api/messages/${id}/reactions/${encodeURIComponent(emoji)}`;
-  const given = await routes.react(true)(call({ url: path(KNOWN_MESSAGE, "👍") }));
+  const given = await react(routes, "PUT", call({ url: path(KNOWN_MESSAGE, "👍") }));
   assert.equal(given.status, 204);
   const cookie = /^board_reader=([\w-]+);.*HttpOnly; SameSite=Lax/.exec(given.headers["Set-Cookie"] ?? "");
   assert.ok(cookie, "a reader without the cookie is given one");
-  const again = await routes.react(false)(call({ url: path(KNOWN_MESSAGE, "👍"), headers: { cookie: `theme=dark; board_reader=${cookie[1]}` } }));
+  const again = await react(routes, "DELETE", call({ url: path(KNOWN_MESSAGE, "👍"), headers: { cookie: `theme=dark; board_reader=${cookie[1]}` } }));
   assert.equal(again.status, 204);
   assert.equal(again.headers["Set-Cookie"], undefined, "a known reader keeps its cookie");
   assert.deepEqual(
@@ -315,7 +324,7 @@ test("reactions: given and taken back with one identity per browser; unknown emo
     [path("not-a-uuid", "👍"), 400, "id"],
     [path("1c7e4a52-3f57-4a8e-9d3e-5c6f2a1b9d10", "👍"), 404, undefined],
   ] as const) {
-    const answer = await routes.react(true)(call({ url }));
+    const answer = await react(routes, "PUT", call({ url }));
     assert.equal(answer.status, status, url);
     if (field) assert.ok(bodyOf(answer).error?.fields?.[field], `${url} names ${field}`);
   }
@@ -324,7 +333,7 @@ test("reactions: given and taken back with one identity per browser; unknown emo
 
 test("reactions over the rate limit: 429 with Retry-After, and nothing produced", async () => {
   const { routes, reactions } = board({ rate: { allowed: false, retryAfterSeconds: 3 } });
-  const answer = await routes.react(true)(call({ url: `/api/messages/${KNOWN_MESSAGE}/reactions/${encodeURIComponent("👍")}` }));
+  const answer = await react(routes, "PUT", call({ url: `/api/messages/${KNOWN_MESSAGE}/reactions/${encodeURIComponent("👍")}` }));
   assert.deepEqual([answer.status, answer.headers["Retry-After"], bodyOf(answer).error?.code], [429, "3", "too_many_requests"]);
   assert.equal(reactions.length, 0);
 });

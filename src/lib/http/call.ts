@@ -9,6 +9,8 @@ export type Call = {
   peer: string;
   headers: { get(name: string): string | null };
   body: AsyncIterable<Uint8Array> | null;
+  /** The path's `:name` segments, decoded, when its route has them (src/lib/http/router.ts). */
+  params?: Readonly<Record<string, string>>;
   /** True for a WebSocket upgrade that this server can take over; a stream answer then becomes the socket. */
   websocket?: boolean;
 };

@@ -14,21 +14,39 @@ export function createRouter(routes: RouteTable, owns: (path: string) => boolean
   const patterns = Object.keys(routes)
     .filter((pattern) => pattern.includes("/:"))
     .map((pattern) => ({ segments: pattern.split("/"), route: routes[pattern] }));
+  /** The pattern `path` matches, with its `:name` segments as the client meant them. */
   const matching = (path: string) => {
     const segments = path.split("/");
-    return patterns.find(
-      (pattern) =>
-        pattern.segments.length === segments.length &&
-        pattern.segments.every((segment, i) => (segment.startsWith(":") ? segments[i] !== "" : segment === segments[i])),
-    )?.route;
+    for (const pattern of patterns) {
+      if (pattern.segments.length !== segments.length) continue;
+      const params: Record<string, string> = {};
+      const matches = pattern.segments.every((segment, i) => {
+        const given = segments[i] ?? "";
+        if (!segment.startsWith(":")) return segment === given;
+        params[segment.slice(1)] = decodeSegment(given);
+        return given !== "";
+      });
+      if (matches) return { route: pattern.route, params };
+    }
+    return undefined;
   };
   return (method: string, path: string): Handler | undefined => {
-    const route = Object.hasOwn(routes, path) ? routes[path] : matching(path);
+    const { route, params } = Object.hasOwn(routes, path) ? { route: routes[path], params: undefined } : (matching(path) ?? {});
     if (!route) return owns(path) ? refuse(errorReply(notFound())) : undefined;
     const served = method === "HEAD" ? "GET" : method;
     const handler = Object.hasOwn(route, served) ? route[served as Method] : undefined;
-    return handler ?? refuse(errorReply(methodNotAllowed(Object.keys(route))));
+    if (!handler) return refuse(errorReply(methodNotAllowed(Object.keys(route))));
+    return params ? (call) => handler({ ...call, params }) : handler;
   };
+}
+
+/** A path segment as the client meant it; one that is not valid percent-encoding stays as it came. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 const refuse =

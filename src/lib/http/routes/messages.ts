@@ -6,7 +6,7 @@ import type { Boards } from "../../board/boards";
 import type { Posting } from "../../board/posting";
 import type { Reacting } from "../../board/reacting";
 import { boardSortSchema } from "../../messages/boards";
-import { newReaderCookie, reactorOf, readerCookieOf } from "../reader-cookie";
+import { newReaderCookie, reactorIn, reactorOf } from "../reader-cookie";
 import type { Streams } from "../../board/streams";
 import { errorFields, type Logger } from "../../log";
 import { parsePosition, type Position } from "../../messages/position";
@@ -49,16 +49,10 @@ function requestIdOf(call: Call): string {
 
 const boardsQuerySchema = z.object({ sort: boardSortSchema.optional() });
 
-/** The reader's identity in records, from its cookie; undefined for a reader who has none yet. */
-const reactorIn = (call: Call) => {
-  const cookie = readerCookieOf(call.headers.get("cookie"));
-  return cookie && reactorOf(cookie);
-};
-
 /** The reader's identity in records; with the Set-Cookie header that gives a reader without one its cookie. */
 function readerOf(call: Call): { reactor: string; headers: Record<string, string> } {
-  const known = readerCookieOf(call.headers.get("cookie"));
-  if (known !== undefined) return { reactor: reactorOf(known), headers: {} };
+  const known = reactorIn(call.headers.get("cookie"));
+  if (known !== undefined) return { reactor: known, headers: {} };
   const cookie = newReaderCookie(call.headers.get("x-forwarded-proto") === "https");
   return { reactor: reactorOf(cookie.value), headers: { "Set-Cookie": cookie.header } };
 }
@@ -68,15 +62,6 @@ const socketRequestSchema = z.object({
   data: z.object({ id: z.string().max(100), emoji: z.string().max(20), on: z.boolean() }),
 });
 const socketReply = (event: string, data: unknown) => JSON.stringify({ event, data });
-
-/** A path segment as the client meant it; one that is not valid percent-encoding stays as it came. */
-function decodeSegment(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
 
 const streamQuerySchema = z.object({ board: boardSlugSchema.optional(), after: z.string().optional() });
 
@@ -108,7 +93,7 @@ export function messageRoutes({ posting, reacting, boards, defaultBoard, streams
         if (!query.success) throw invalidQuery(query.error);
         const board = query.data.board ?? defaultBoard;
         await boards.require(board);
-        const stored = await history.read(board, query.data.limit, reactorIn(call));
+        const stored = await history.read(board, query.data.limit, reactorIn(call.headers.get("cookie")));
         return jsonReply(200, shape === "history" ? stored : stored.messages, { "Cache-Control": "no-store" });
       });
 
@@ -157,10 +142,8 @@ export function messageRoutes({ posting, reacting, boards, defaultBoard, streams
           refuseWhileClosing();
           checkOrigin(call, clients.allowedOrigins, clients.trustedHops);
           await reacting.admit(clientAddress(call, clients.trustedHops));
-          // /api/messages/<id>/reactions/<emoji>
-          const [, , , id = "", , emoji = ""] = new URL(call.url, "http://localhost").pathname.split("/");
           const { reactor, headers } = readerOf(call);
-          await reacting.react({ id, emoji: decodeSegment(emoji), reactor, on });
+          await reacting.react({ id: call.params?.id ?? "", emoji: call.params?.emoji ?? "", reactor, on });
           return { status: 204, headers, body: "" };
         }),
 
