@@ -1,16 +1,14 @@
 import "server-only";
 import { MessageBoard } from "@/components/MessageBoard";
 import type { BoardSummary } from "@/lib/messages/boards";
-import { cookies } from "next/headers";
-import { READER_COOKIE, readerCookieOf } from "@/lib/http/reader-cookie";
+import { headers } from "next/headers";
 import { pageContext } from "@/server/page-context";
 
 /** A board's page: its stored messages, live from here on, and the list of boards. */
 export async function BoardView({ slug }: { slug: string }) {
   const { history, historyLimit, boards, defaultBoard } = pageContext();
   // Without Redis the page still renders: the board says what is wrong and keeps trying to connect.
-  const reader = (await cookies()).get(READER_COOKIE);
-  const [initialHistory, all] = await Promise.all([history(slug, readerCookieOf(reader && `${reader.name}=${reader.value}`)), boards()]);
+  const [initialHistory, all] = await Promise.all([history(slug, (await headers()).get("cookie")), boards()]);
   const board: BoardSummary = all?.find((each) => each.slug === slug) ?? { slug, name: slug, latestAt: null };
   return (
     <main className="mx-auto w-full max-w-2xl px-4 py-8 sm:py-12 lg:max-w-5xl">

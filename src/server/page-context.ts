@@ -2,16 +2,16 @@ import type { Archive } from "../lib/board/archive";
 import { refusalOf } from "../lib/board/errors";
 import type { BoardSummary } from "../lib/messages/boards";
 import type { History } from "../lib/messages/schema";
-import { reactorOf } from "../lib/http/reader-cookie";
+import { reactorIn } from "../lib/http/reader-cookie";
 import { webRuntime } from "./web-runtime";
 
 /** What the pages need of the web process. */
 export type PageContext = {
   /**
-   * A board's stored history, with what the reader whose cookie this is gave, or null while Redis is
-   * unreachable (the page says so and keeps trying).
+   * A board's stored history, with what the reader whose Cookie header this is gave, or null while Redis
+   * is unreachable (the page says so and keeps trying).
    */
-  history(board: string, readerCookie?: string): Promise<History | null>;
+  history(board: string, cookieHeader?: string | null): Promise<History | null>;
   historyLimit: number;
   /** The board at `/`. */
   defaultBoard: string;
@@ -27,7 +27,7 @@ export type PageContext = {
 export function pageContext(): PageContext {
   const { config, services } = webRuntime();
   return {
-    history: (board, cookie) => services.history.read(board, undefined, cookie === undefined ? undefined : reactorOf(cookie)).catch(() => null),
+    history: (board, cookieHeader) => services.history.read(board, undefined, reactorIn(cookieHeader)).catch(() => null),
     historyLimit: config.MESSAGES_LIMIT,
     defaultBoard: config.BOARD_ID,
     boards: () => services.boards.list().catch(() => null),
