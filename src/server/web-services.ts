@@ -57,12 +57,13 @@ export function createWebServices(config: Config, log: Logger): WebServices {
   const database = config.DATABASE_URL ? createDatabase(config.DATABASE_URL, "message-board-web", log) : undefined;
   const locator = messageLocator(async (id) => {
     if (database) return (await findMessage(database, id))?.board;
-    // No lasting history: the boards' recent lists are all there is.
-    for (const { slug } of await boards.list()) {
-      const { messages } = await readHistory(redis, keys, slug, config.MESSAGES_LIMIT);
-      if (messages.some((message) => message.id === id)) return slug;
-    }
-    return undefined;
+    // No lasting history: the boards' recent lists are all there is. Only an id the store has stored
+    // lately (its recent ids) is looked for there, so that a made-up id costs one lookup, not every list.
+    if ((await redis.zscore(keys.ids, id)) === null) return undefined;
+    const slugs = [config.BOARD_ID, ...(await readBoards(redis, keys)).map((board) => board.slug)];
+    const lists = await Promise.all(slugs.map((slug) => readHistory(redis, keys, slug, config.MESSAGES_LIMIT)));
+    for (const { messages } of lists) for (const message of messages) locator.remember(message.id, message.board);
+    return lists.flatMap(({ messages }) => messages).find((message) => message.id === id)?.board;
   });
   const readStored = async (board: string, limit = config.MESSAGES_LIMIT, reactor?: string) => {
     const stored = await readHistory(redis, keys, board, limit);
@@ -143,7 +144,11 @@ export function createWebServices(config: Config, log: Logger): WebServices {
       producer,
       limiter: new RateLimiter(redis, keys.rate, { perMinute: config.POSTS_PER_MINUTE, burst: config.POST_BURST }, log),
       metrics,
-      onAccepted: () => live.accept(),
+      onAccepted: (message) => {
+        live.accept();
+        // Reactable at once from here, before the store has it.
+        locator.remember(message.id, message.board);
+      },
       log,
     }),
     reacting: createReacting({

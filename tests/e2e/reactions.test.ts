@@ -1,6 +1,7 @@
 // Reactions through the real pipeline: the web process, the reactions topic, the exactly-once processor,
 // its result topics and the live view in Redis. The processor is killed with kill -9 while readers react.
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { after, test } from "node:test";
 import { inspectionSchema } from "../../src/lib/inspection";
 import { boardListSchema } from "../../src/lib/messages/boards";
@@ -11,7 +12,18 @@ import { z } from "zod";
 import { board, launchBrowser } from "../../scripts/stack/browser";
 import path from "node:path";
 import { startOwnKafka } from "../../scripts/stack/own-stack";
-import { cleanupList, postAccepted, readTopic, stack, startApps, startProcessorProcess, startRebuild, testKafka, waitFor } from "../support/stack";
+import {
+  cleanupList,
+  postAccepted,
+  readTopic,
+  stack,
+  startApps,
+  startProcessorProcess,
+  startRebuild,
+  startWebProcess,
+  testKafka,
+  waitFor,
+} from "../support/stack";
 
 const cleanup = cleanupList();
 after(() => cleanup.run());
@@ -244,6 +256,14 @@ test("three windows on a board, one over WebSocket: reactions given and taken ba
   );
   await everywhere("🙏", 1);
   socket.terminate();
+
+  // Without lasting history, an instance that started after the post finds the message in the store's
+  // lists; an id the store never had is a 404.
+  const late = cleanup.add(await startWebProcess(env, "reacting-web-late"), (started) => started.stop());
+  const put = (id: string) => fetch(`${late.url}/api/messages/${id}/reactions/${encodeURIComponent("😂")}`, { method: "PUT" });
+  assert.equal((await put(asked!.id)).status, 204);
+  assert.equal((await put(randomUUID())).status, 404);
+  await everywhere("😂", 1);
 
   await carol.context().close();
   await Promise.all([ann, bob].map((page) => page.getByText("2 reading now", { exact: true }).waitFor({ timeout: 10_000 })));

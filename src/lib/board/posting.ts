@@ -15,7 +15,7 @@ export type PostingDeps = {
   limiter: { take(client: string): Promise<RateDecision> };
   metrics: Pick<WebMetrics, "accepted" | "produceSeconds">;
   /** Told of every post the broker acknowledged. */
-  onAccepted?: () => void;
+  onAccepted?: (message: Message) => void;
   log: Logger;
 };
 
@@ -44,7 +44,7 @@ export function createPosting({ defaultBoard, boards, producer, limiter, metrics
         const { partition, offset } = await producer.publish(message, requestId);
         stopTimer();
         metrics.accepted.inc();
-        onAccepted?.();
+        onAccepted?.(message);
         log.debug("accepted message", { id: message.id, board, partition, offset, requestId });
         return message;
       } catch (error) {
