@@ -3,6 +3,8 @@
 //          --web N (instances; with more than one, nginx balances them on --port and they take the next ports)
 //          --inspector-port P  --data DIR (where Kafka, Redis and PostgreSQL keep their data; .local by default)
 //          --prometheus (Prometheus from Debian's package on --prometheus-port, 9090, with the alert rules)
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import nextEnv from "@next/env";
@@ -116,7 +118,7 @@ async function main() {
   await ensureBoardTopics(setupKafka, config);
   await ensureReactionTopics(setupKafka, config);
   // The apps learn every node, so that they reach the cluster whichever node is down.
-  const appsEnv = { ...appEnv, KAFKA_BROKERS: kafka.brokers.join(","), DATABASE_URL: postgres.url };
+  const appsEnv = { ...appEnv, KAFKA_BROKERS: kafka.brokers.join(","), DATABASE_URL: postgres.url, AUTH_SECRET: config.AUTH_SECRET ?? localSecret(dataDir) };
 
   for (let i = 0; i < consumers; i++) {
     const name = consumers > 1 ? `consumer-${i + 1}` : "consumer";
@@ -213,6 +215,16 @@ async function stopAtOnce() {
 
 // The server `npm run local` starts: its own role and database, trusted from this machine only.
 const LOCAL_DATABASE_URL = "postgres://board@127.0.0.1:5432/board";
+
+/** The key that signs this machine's session cookies, made once and kept with the data: sessions survive restarts. */
+function localSecret(dir: string): string {
+  const file = path.join(dir, "auth-secret");
+  if (!existsSync(file)) {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, randomBytes(32).toString("base64url"), { mode: 0o600, flag: "wx" });
+  }
+  return readFileSync(file, "utf8").trim();
+}
 
 function positive(value: string, flag: string): number {
   const number = Number(value);

@@ -161,7 +161,7 @@ function redacted(url: string): string {
 function recentFromHistory(database: Database, topic: string): RecentSource {
   return async (limit) => {
     const { messages, nextOffsets, log } = await newestWithOffsets(database, topic, limit);
-    const recent = messages.map(({ partition, offset, appendedAt, ...message }) => ({ partition, offset, appendedAt, message }));
+    const recent = messages.map(({ partition, offset, appendedAt, ...entry }) => ({ partition, offset, appendedAt, entry }));
     return { recent, nextOffsets, log, from: "PostgreSQL" };
   };
 }

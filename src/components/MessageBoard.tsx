@@ -12,6 +12,7 @@ import { MessageList } from "./MessageList";
 import { OlderMessages } from "./OlderMessages";
 import { useBoardStream } from "./useBoardStream";
 import { useOutbox } from "./useOutbox";
+import { ViewerContext, type ViewerRights } from "./viewer-context";
 
 type Props = {
   board: BoardSummary;
@@ -20,9 +21,13 @@ type Props = {
   defaultBoard: string;
   initialHistory: History | null;
   historyLimit: number;
+  /** Who reads the page, and what that lets them do. */
+  rights: ViewerRights;
+  /** Accounts are on: the header offers to sign in. */
+  accounts: boolean;
 };
 
-export function MessageBoard({ board, boards: initialBoards, defaultBoard, initialHistory, historyLimit }: Props) {
+export function MessageBoard({ board, boards: initialBoards, defaultBoard, initialHistory, historyLimit, rights, accounts }: Props) {
   const [scrolledBack, setScrolledBack] = useState(false);
   const [boards, setBoards] = useState<BoardSummary[]>(initialBoards ?? [board]);
   const onBoards = useCallback((change: BoardsChange) => setBoards((current) => applyBoardsChange(current, change)), []);
@@ -39,42 +44,49 @@ export function MessageBoard({ board, boards: initialBoards, defaultBoard, initi
   const { outbox, send, retry } = useOutbox(board.slug, messages);
   return (
     // One column on a phone; on a wide screen the boards are a sidebar beside the board.
-    <div className="flex flex-col gap-6 lg:grid lg:grid-cols-[15rem_minmax(0,1fr)] lg:grid-rows-[auto_1fr] lg:items-start lg:gap-x-8">
-      <header className="flex flex-wrap items-center justify-between gap-3 lg:col-start-2 lg:row-start-1">
-        <h1 className="text-2xl font-bold tracking-tight">{board.slug === defaultBoard ? "Message board" : board.name}</h1>
-        <nav aria-label="Board" className="flex items-center gap-4">
-          <Link href="/search" className="text-sm font-medium text-board-accent underline-offset-2 hover:underline">
-            Search
-          </Link>
-          {/* Its width kept from the start, so that the header does not shift when the count arrives. */}
-          <p className="min-w-[6.5rem] text-right text-sm text-board-muted">{readers === null ? "" : `${readers.toLocaleString("en")} reading now`}</p>
-          <ConnectionBadge state={state} />
-        </nav>
-      </header>
-      <div className="lg:col-start-1 lg:row-span-2 lg:row-start-1">
-        <BoardNav boards={boards} current={board.slug} defaultBoard={defaultBoard} />
-      </div>
-      <div className="flex flex-col gap-6 lg:col-start-2 lg:row-start-2">
-        {!initialHistory && (
-          <p role="alert" className="rounded-lg bg-amber-50 px-3 py-2 text-sm text-board-warn">
-            The message history could not be loaded (Redis is unreachable). New messages will appear once it is back.
-          </p>
-        )}
-        <MessageForm onSend={send} />
-        <div aria-live="polite" className="sticky top-2 z-10 flex justify-center">
-          {newer > 0 && (
-            <button type="button" onClick={backToNewest} className="rounded-full bg-board-accent px-4 py-1.5 text-sm font-medium text-white shadow">
-              {newer === 1 ? "1 newer message" : `${newer.toLocaleString("en")} newer messages`}: show the newest
-            </button>
+    <ViewerContext value={rights}>
+      <div className="flex flex-col gap-6 lg:grid lg:grid-cols-[15rem_minmax(0,1fr)] lg:grid-rows-[auto_1fr] lg:items-start lg:gap-x-8">
+        <header className="flex flex-wrap items-center justify-between gap-3 lg:col-start-2 lg:row-start-1">
+          <h1 className="text-2xl font-bold tracking-tight">{board.slug === defaultBoard ? "Message board" : board.name}</h1>
+          <nav aria-label="Board" className="flex items-center gap-4">
+            <Link href="/search" className="text-sm font-medium text-board-accent underline-offset-2 hover:underline">
+              Search
+            </Link>
+            {accounts && (
+              <Link href="/account" className="text-sm font-medium text-board-accent underline-offset-2 hover:underline">
+                {rights.viewer ? rights.viewer.name : "Sign in"}
+              </Link>
+            )}
+            {/* Its width kept from the start, so that the header does not shift when the count arrives. */}
+            <p className="min-w-[6.5rem] text-right text-sm text-board-muted">{readers === null ? "" : `${readers.toLocaleString("en")} reading now`}</p>
+            <ConnectionBadge state={state} />
+          </nav>
+        </header>
+        <div className="lg:col-start-1 lg:row-span-2 lg:row-start-1">
+          <BoardNav boards={boards} current={board.slug} defaultBoard={defaultBoard} />
+        </div>
+        <div className="flex flex-col gap-6 lg:col-start-2 lg:row-start-2">
+          {!initialHistory && (
+            <p role="alert" className="rounded-lg bg-amber-50 px-3 py-2 text-sm text-board-warn">
+              The message history could not be loaded (Redis is unreachable). New messages will appear once it is back.
+            </p>
+          )}
+          <MessageForm onSend={send} signedInAs={rights.viewer?.name} />
+          <div aria-live="polite" className="sticky top-2 z-10 flex justify-center">
+            {newer > 0 && (
+              <button type="button" onClick={backToNewest} className="rounded-full bg-board-accent px-4 py-1.5 text-sm font-medium text-white shadow">
+                {newer === 1 ? "1 newer message" : `${newer.toLocaleString("en")} newer messages`}: show the newest
+              </button>
+            )}
+          </div>
+          <MessageList messages={messages} outbox={outbox} onRetry={retry} />
+          {/* Shown once the live list is full: before that, the board has no older messages. */}
+          {messages.length >= historyLimit && (
+            <OlderMessages key={olderPages} board={board.slug} oldestLive={messages.at(-1)?.id} onScrolledBack={onScrolledBack} />
           )}
         </div>
-        <MessageList messages={messages} outbox={outbox} onRetry={retry} />
-        {/* Shown once the live list is full: before that, the board has no older messages. */}
-        {messages.length >= historyLimit && (
-          <OlderMessages key={olderPages} board={board.slug} oldestLive={messages.at(-1)?.id} onScrolledBack={onScrolledBack} />
-        )}
       </div>
-    </div>
+    </ViewerContext>
   );
 }
 

@@ -10,9 +10,11 @@ const AUTHOR_STORAGE_KEY = "message-board:author";
 type Props = {
   /** Posts the message; resolves to what is wrong with it if the server refused it as it stands. */
   onSend(text: string, author: string | undefined): Promise<Problems | undefined>;
+  /** The signed-in reader's name: their posts carry it, and no other. */
+  signedInAs?: string;
 };
 
-export function MessageForm({ onSend }: Props) {
+export function MessageForm({ onSend, signedInAs }: Props) {
   const [author, setAuthor] = useState("");
   const [text, setText] = useState("");
   const [problems, setProblems] = useState<Problems>({});
@@ -28,8 +30,8 @@ export function MessageForm({ onSend }: Props) {
   async function send() {
     if (length === 0 || tooLong) return;
     setProblems({});
-    const name = author.trim();
-    localStorage.setItem(AUTHOR_STORAGE_KEY, name);
+    const name = signedInAs ? "" : author.trim();
+    if (!signedInAs) localStorage.setItem(AUTHOR_STORAGE_KEY, name);
     // The message shows in the list at once; the field is free for the next one.
     setText("");
     const refused = await onSend(text, name || undefined);
@@ -52,24 +54,30 @@ export function MessageForm({ onSend }: Props) {
 
   return (
     <form onSubmit={onSubmit} className="flex flex-col gap-3 rounded-2xl border border-slate-200 bg-white p-4 shadow-sm" noValidate>
-      <div className="flex flex-col gap-1">
-        <label htmlFor={ids.author} className="text-sm font-medium">
-          Your name <span className="font-normal text-board-muted">(optional)</span>
-        </label>
-        <input
-          id={ids.author}
-          name="author"
-          value={author}
-          onChange={(event) => setAuthor(event.target.value)}
-          maxLength={AUTHOR_MAX_LENGTH}
-          autoComplete="nickname"
-          placeholder="Anonymous"
-          aria-invalid={problems.author ? true : undefined}
-          aria-describedby={problems.author ? ids.authorError : undefined}
-          className="rounded-lg border border-slate-300 px-3 py-2 focus:outline-none focus-visible:ring-2 focus-visible:ring-board-accent"
-        />
-        <FieldError id={ids.authorError} message={problems.author} />
-      </div>
+      {signedInAs ? (
+        <p className="text-sm">
+          Posting as <span className="font-semibold">{signedInAs}</span> <span className="text-board-accent">✓</span>
+        </p>
+      ) : (
+        <div className="flex flex-col gap-1">
+          <label htmlFor={ids.author} className="text-sm font-medium">
+            Your name <span className="font-normal text-board-muted">(optional)</span>
+          </label>
+          <input
+            id={ids.author}
+            name="author"
+            value={author}
+            onChange={(event) => setAuthor(event.target.value)}
+            maxLength={AUTHOR_MAX_LENGTH}
+            autoComplete="nickname"
+            placeholder="Anonymous"
+            aria-invalid={problems.author ? true : undefined}
+            aria-describedby={problems.author ? ids.authorError : undefined}
+            className="rounded-lg border border-slate-300 px-3 py-2 focus:outline-none focus-visible:ring-2 focus-visible:ring-board-accent"
+          />
+          <FieldError id={ids.authorError} message={problems.author} />
+        </div>
+      )}
       <div className="flex flex-col gap-1">
         <label htmlFor={ids.text} className="text-sm font-medium">
           Message

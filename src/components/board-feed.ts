@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { boardActivitySchema, boardReadersSchema, boardSummarySchema, type BoardActivity, type BoardSummary } from "@/lib/messages/boards";
-import { historySchema, storedMessageSchema, type History, type StoredMessage } from "@/lib/messages/schema";
+import { historySchema, isChange, storedEntrySchema, type History, type StoredChange, type StoredEntry, type StoredMessage } from "@/lib/messages/schema";
 import { formatPosition, parsePosition } from "@/lib/messages/position";
 import { safeJson } from "@/lib/safe-json";
 import { reactionsEventSchema, type ReactionsEvent } from "@/lib/messages/reactions";
@@ -10,6 +10,8 @@ export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline"
 
 export type FeedHandlers = {
   onMessage(message: StoredMessage): void;
+  /** A message was edited or deleted. */
+  onChange(change: StoredChange): void;
   onState(state: ConnectionState): void;
   /**
    * The board as it is now, in place of what the page has: it moved on further than the page can catch up
@@ -34,7 +36,7 @@ const OFFLINE_AFTER = 3;
 const connectionStateSchema = z.enum(["connecting", "live", "reconnecting", "offline"]);
 const relaySchema = z.discriminatedUnion("type", [
   // Messages go to the other tabs in batches, once a frame: a structured clone each would cost more than the rest.
-  z.object({ type: z.literal("messages"), messages: z.array(z.object({ message: storedMessageSchema, position: z.string() })) }),
+  z.object({ type: z.literal("messages"), messages: z.array(z.object({ message: storedEntrySchema, position: z.string() })) }),
   z.object({ type: z.literal("state"), state: connectionStateSchema }),
   z.object({ type: z.literal("replace"), history: historySchema }),
   z.object({ type: z.literal("created"), board: boardSummarySchema }),
@@ -60,11 +62,12 @@ export function openBoardFeed(board: string, start: string, handlers: FeedHandle
     handlers.onReplace(history);
   };
   // Only move forwards: a relayed message may arrive after the tab caught up past it.
-  const accept = (message: StoredMessage, at: string) => {
+  const accept = (entry: StoredEntry, at: string) => {
     const current = parsePosition(position);
     const next = parsePosition(at);
     if (next && (!current || current.epoch !== next.epoch || next.seq > current.seq)) position = at;
-    handlers.onMessage(message);
+    if (isChange(entry)) handlers.onChange(entry);
+    else handlers.onMessage(entry);
   };
   const locks = typeof navigator !== "undefined" ? navigator.locks : undefined;
   // A stream that was down missed changes to the counts of messages it already had: once it is live again,
@@ -94,7 +97,7 @@ export function openBoardFeed(board: string, start: string, handlers: FeedHandle
 
   const channel = new BroadcastChannel(`message-board:feed:${board}`);
   const relay = (data: Relay) => channel.postMessage(data);
-  const relayed = frameBatch<{ message: StoredMessage; position: string }>((messages) => relay({ type: "messages", messages }));
+  const relayed = frameBatch<{ message: StoredEntry; position: string }>((messages) => relay({ type: "messages", messages }));
   const abandon = new AbortController();
   let leading: { stop(): void; release(): void } | undefined;
   let state: ConnectionState = "connecting";
@@ -180,7 +183,7 @@ export function openBoardFeed(board: string, start: string, handlers: FeedHandle
 }
 
 type PositionedHandlers = Pick<FeedHandlers, "onState" | "onBoards" | "onReaders" | "onReactions"> & {
-  onMessage(message: StoredMessage, at: string): void;
+  onMessage(entry: StoredEntry, at: string): void;
   /** Brings the page up to the board as it is now, so that the stream can go on from there. */
   onReset(): Promise<void>;
 };
@@ -230,7 +233,7 @@ function openStream(board: string, from: () => string, handlers: PositionedHandl
 /** One event of the stream, whichever transport brought it. */
 function dispatch(board: string, handlers: PositionedHandlers, event: string, data: unknown, id: string | undefined): void {
   if (event === "message") {
-    const parsed = storedMessageSchema.safeParse(data);
+    const parsed = storedEntrySchema.safeParse(data);
     if (parsed.success && id) handlers.onMessage(parsed.data, id);
   } else if (event === "board") {
     const parsed = boardSummarySchema.safeParse(data);
@@ -322,7 +325,7 @@ export function positionOf(history: History | null): string {
   return history?.epoch && newest ? formatPosition(history.epoch, newest.seq) : "start";
 }
 
-async function catchUp(board: string, from: () => string, accept: (message: StoredMessage, at: string) => void): Promise<void> {
+async function catchUp(board: string, from: () => string, accept: (entry: StoredEntry, at: string) => void): Promise<void> {
   try {
     const response = await fetch(historyUrl(board), { cache: "no-store" });
     const history = historySchema.safeParse(await response.json());

@@ -1,8 +1,8 @@
 "use client";
 
 import { startTransition, useCallback, useEffect, useRef, useState } from "react";
-import type { History, StoredMessage } from "@/lib/messages/schema";
-import { insertMessages } from "@/lib/messages/board-order";
+import { isChange, type History, type StoredChange, type StoredMessage } from "@/lib/messages/schema";
+import { applyChanges, insertMessages } from "@/lib/messages/board-order";
 import { openBoardFeed, positionOf, type BoardsChange, type ConnectionState } from "./board-feed";
 import { frameBatch } from "./frame-batch";
 
@@ -51,7 +51,16 @@ export function useBoardStream(board: string, initial: History | null, limit: nu
 
   useEffect(() => {
     const bound = limit * SCROLLED_BACK_GROWTH;
+    /** A batch's messages, then its changes: a change always comes after the message it changes. */
+    const take = (batch: (BoardMessage | StoredChange)[]) => {
+      add(batch.filter((entry): entry is BoardMessage => !isChange(entry)));
+      const changes = batch.filter(isChange);
+      if (changes.length === 0) return;
+      show(applyChanges(list.current, changes));
+      held.current = applyChanges(held.current, changes);
+    };
     const add = (batch: BoardMessage[]) => {
+      if (batch.length === 0) return;
       if (!back.current) return show(insertMessages(list.current, batch, limit));
       const all = insertMessages(list.current, batch, Number.POSITIVE_INFINITY);
       if (all.length <= bound) return show(all);
@@ -63,9 +72,10 @@ export function useBoardStream(board: string, initial: History | null, limit: nu
     };
     // Arrivals are rendered as a transition: the list gives way to keystrokes and yields between its parts,
     // so that a flood never holds up the reader's typing or makes one long task.
-    const arrived = frameBatch<BoardMessage>((batch) => startTransition(() => add(batch)), LIST_UPDATE_MS);
+    const arrived = frameBatch<BoardMessage | StoredChange>((batch) => startTransition(() => take(batch)), LIST_UPDATE_MS);
     const close = openBoardFeed(board, start.current, {
       onMessage: (message) => arrived.add({ ...message, deliveredAt: Date.now() }),
+      onChange: (change) => arrived.add(change),
       onState: setState,
       onReplace: (history) => {
         arrived.cancel();

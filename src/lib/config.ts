@@ -89,6 +89,32 @@ export const configSchema = z.object({
         .filter(Boolean),
     )
     .pipe(z.array(z.url().transform((origin) => new URL(origin).origin))),
+  // Accounts (with DATABASE_URL): the key that signs session cookies, at least 32 characters. Unset: no
+  // accounts, and everyone posts as a guest.
+  AUTH_SECRET: z.string().min(32, "AUTH_SECRET must be at least 32 characters").optional(),
+  // The site's administrators, by the e-mail address of their account, comma-separated.
+  ADMIN_EMAILS: z
+    .string()
+    .default("")
+    .transform((value) =>
+      value
+        .split(",")
+        .map((email) => email.trim().toLowerCase())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.email())),
+  // How long an author may edit a message after posting it.
+  EDIT_WINDOW_SECONDS: z.coerce.number().int().min(0).max(31_536_000).default(900),
+  // Sign-in attempts per minute, per address and per account.
+  SIGN_INS_PER_MINUTE: count(10, 1_000_000),
+  // Moderation requests (deletions, edits, bans, roles) per minute per account.
+  MODERATION_PER_MINUTE: count(60, 1_000_000),
+  // An OpenID Connect provider to sign in with, beside e-mail and password: its issuer (discovery at
+  // <issuer>/.well-known/openid-configuration), the board's client there, and the name its button shows.
+  OIDC_ISSUER: z.url().optional(),
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  OIDC_NAME: z.string().trim().min(1).max(40).default("single sign-on"),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -1,3 +1,4 @@
+import { answerAuth } from "../lib/http/auth-adapter";
 import { answerRequest } from "../lib/http/fetch-adapter";
 import { webRuntime } from "./web-runtime";
 
@@ -12,3 +13,9 @@ const route = (request: Request): Promise<Response> => {
 };
 
 export { route as GET, route as HEAD, route as POST, route as PUT, route as PATCH, route as DELETE, route as OPTIONS };
+
+/** The accounts library's routes (/api/auth/…), or the API's JSON 404 while accounts are off. */
+export const authRoute = (request: Request): Promise<Response> => {
+  const { services, config } = webRuntime();
+  return services.auth ? answerAuth(services.auth, request, config.TRUSTED_PROXY_HOPS) : route(request);
+};

@@ -4,6 +4,7 @@ import type { BoardSummary } from "../lib/messages/boards";
 import type { History } from "../lib/messages/schema";
 import { reactorIn } from "../lib/http/reader-cookie";
 import { webRuntime } from "./web-runtime";
+import type { PageViewer } from "../lib/accounts/page-viewer";
 
 /** What the pages need of the web process. */
 export type PageContext = {
@@ -21,6 +22,11 @@ export type PageContext = {
   boardExists(slug: string): Promise<boolean>;
   /** Lasting history, for the pages that show a message in its board. */
   archive: Archive;
+  /** Who the request with this Cookie header is signed in as; null for a guest, or when that cannot be told. */
+  viewer(cookieHeader: string | null): Promise<PageViewer>;
+  /** Accounts are on: the pages offer to sign in. */
+  accounts: { enabled: boolean; oidc: string | undefined };
+  editWindowMs: number;
 };
 
 /** The pages' view of the process's runtime, under the custom server and plain `next start` alike. */
@@ -38,5 +44,11 @@ export function pageContext(): PageContext {
         (error: unknown) => refusalOf(error)?.code !== "unknown_board",
       ),
     archive: services.archive,
+    viewer: async (cookieHeader) => {
+      const person = await services.people.whoIs({ get: (name) => (name === "cookie" ? cookieHeader : null) }).catch(() => undefined);
+      return person ? { id: person.id, name: person.name, admin: person.admin } : null;
+    },
+    accounts: { enabled: services.people.enabled, oidc: config.OIDC_ISSUER && config.OIDC_CLIENT_ID ? config.OIDC_NAME : undefined },
+    editWindowMs: config.EDIT_WINDOW_SECONDS * 1000,
   };
 }

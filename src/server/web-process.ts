@@ -7,6 +7,7 @@ import nextEnv from "@next/env";
 import next from "next";
 import { serveApi } from "../lib/http/node-adapter";
 import { serveSockets } from "../lib/http/socket-adapter";
+import { serveAuth } from "../lib/http/auth-adapter";
 import { isApiPath } from "../lib/http/routes";
 import { errorFields } from "../lib/log";
 import { stopOnSignals } from "../lib/shutdown";
@@ -44,6 +45,7 @@ try {
   const pages = next({ dev, dir: root, hostname: config.WEB_HOST, port: config.PORT, httpServer: nextUpgrades });
   const pagesReady = pages.prepare().then(() => pages.getRequestHandler());
   const api = serveApi(services.api, log);
+  const accounts = serveAuth(services.auth, config.TRUSTED_PROXY_HOPS);
   const upgrades = serveSockets(services.api, isApiPath, log);
   server.on("upgrade", (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     asked.add(request.socket);
@@ -51,7 +53,7 @@ try {
   });
   server.on("request", (request, response) => {
     asked.add(request.socket);
-    if (api(request, response)) return;
+    if (accounts(request, response) || api(request, response)) return;
     pagesReady
       .then((handle) => handle(request, response))
       .catch((error: unknown) => {

@@ -20,7 +20,8 @@ import { BoardHub } from "../lib/realtime/board-hub";
 import { StreamGate } from "../lib/realtime/stream-gate";
 import { storeKeys } from "../lib/store/keys";
 import { readActivity, readBoard, readBoards } from "../lib/store/board-list";
-import { readHead, readHistory } from "../lib/store/message-store";
+import { readEntries, readHead, readHistory } from "../lib/store/message-store";
+import { foldEntries, isChange } from "../lib/messages/schema";
 import { RateLimiter } from "../lib/store/rate-limit";
 import { createRedis } from "../lib/store/redis";
 import { readRebuildNotices } from "../lib/store/followed-log";
@@ -29,10 +30,17 @@ import { readWindows, withReactions } from "../lib/store/reactions";
 import { createReacting } from "../lib/board/reacting";
 import { messageLocator } from "../lib/board/message-locator";
 import { findMessage } from "../lib/history/history-reader";
+import { createAuth, type Accounts } from "../lib/accounts/auth";
+import { createPeople, NO_ACCOUNTS, type People } from "../lib/accounts/people";
+import { createModerating } from "../lib/board/moderating";
+import { migrate } from "../lib/history/migrations";
 
 export type WebServices = {
   /** Finds the API's handler for a request; undefined for the pages. */
   api: ReturnType<typeof apiRouter>;
+  /** Accounts, when they are on (PostgreSQL and AUTH_SECRET): the library serves /api/auth/. */
+  auth: Accounts | undefined;
+  people: People;
   history: BoardHistory;
   boards: Boards;
   archive: Archive;
@@ -70,19 +78,30 @@ export function createWebServices(config: Config, log: Logger): WebServices {
     for (const message of stored.messages) locator.remember(message.id, message.board);
     return { ...stored, messages: await withReactions(redis, keys, stored.messages, reactor) };
   };
+  /** What streams catch up from: the entries, changes included, with the messages' reactions. */
+  const readLive = async (board: string) => {
+    const stored = await readEntries(redis, keys, board, config.MESSAGES_LIMIT);
+    // Deleted ones are among the entries, but no longer anyone's to react to.
+    for (const message of foldEntries(stored.entries)) locator.remember(message.id, message.board);
+    return { ...stored, entries: await withReactions(redis, keys, stored.entries) };
+  };
   const history = boardHistory(readStored, config.MESSAGES_LIMIT, log);
   const live = new PipelineWindow();
   const hub = new BoardHub({
     subscriber,
     channel: keys.channel,
     boardsChannel: keys.boardsChannel,
-    readHistory: (board) => readStored(board),
+    readHistory: readLive,
     readHead: (board) => readHead(redis, keys, board),
     heartbeatMs: config.SSE_HEARTBEAT_MS,
     log,
-    onStored: (message) => {
-      live.stored(message);
-      locator.remember(message.id, message.board);
+    onStored: (entry) => {
+      if (isChange(entry)) {
+        if (entry.kind === "delete") locator.forget(entry.target);
+        return;
+      }
+      live.stored(entry);
+      locator.remember(entry.id, entry.board);
     },
     reactionsChannel: keys.reactionsChannel,
     readers: {
@@ -136,6 +155,18 @@ export function createWebServices(config: Config, log: Logger): WebServices {
   });
   const archive = boardArchive(database, boards, log);
 
+  const perMinute = (prefix: string, limit: number) => new RateLimiter(redis, prefix, { perMinute: limit, burst: Math.max(1, Math.ceil(limit / 3)) }, log);
+  const auth =
+    database && config.AUTH_SECRET ? createAuth({ config, pool: database, limiter: perMinute(keys.signInRate, config.SIGN_INS_PER_MINUTE), log }) : undefined;
+  const people = auth && database ? createPeople(auth, database, config.ADMIN_EMAILS, log) : NO_ACCOUNTS;
+  /** A message as readers see it now: from its board's recent list, else from history. */
+  const findCurrent = async (id: string) => {
+    const board = await locator.boardOf(id);
+    const recent = board && (await readHistory(redis, keys, board, config.MESSAGES_LIMIT)).messages.find((message) => message.id === id);
+    if (recent) return recent;
+    return database && (await findMessage(database, id));
+  };
+
   const lifecycle = { closing: false };
   const api = apiRouter({
     posting: createPosting({
@@ -143,6 +174,7 @@ export function createWebServices(config: Config, log: Logger): WebServices {
       boards,
       producer,
       limiter: new RateLimiter(redis, keys.rate, { perMinute: config.POSTS_PER_MINUTE, burst: config.POST_BURST }, log),
+      nameTaken: (name) => people.nameTaken(name),
       metrics,
       onAccepted: (message) => {
         live.accept();
@@ -157,9 +189,21 @@ export function createWebServices(config: Config, log: Logger): WebServices {
       limiter: new RateLimiter(redis, keys.reactionRate, { perMinute: config.REACTIONS_PER_MINUTE, burst: config.REACTION_BURST }, log),
       log,
     }),
+    moderating: createModerating({
+      find: findCurrent,
+      ownerOf: (slug) => boards.ownerOf(slug),
+      produce: (change) => producer.publish(change),
+      editWindowMs: config.EDIT_WINDOW_SECONDS * 1000,
+      log,
+    }),
+    people,
+    accountLimits: {
+      posts: new RateLimiter(redis, keys.accountRate, { perMinute: config.POSTS_PER_MINUTE, burst: config.POST_BURST }, log),
+      moderation: perMinute(keys.moderationRate, config.MODERATION_PER_MINUTE),
+    },
     streams: createStreams({
       hub,
-      readHistory: (board) => history.read(board),
+      readHistory: readLive,
       boards,
       gate: new StreamGate({ perClient: config.STREAMS_PER_CLIENT, perProcess: config.STREAMS_PER_PROCESS }),
       limits: { perClient: config.STREAMS_PER_CLIENT, bufferBytes: config.STREAM_BUFFER_BYTES },
@@ -198,14 +242,19 @@ export function createWebServices(config: Config, log: Logger): WebServices {
   let closed: Promise<void> | undefined;
   return {
     api,
+    auth,
+    people,
     history,
     boards,
     archive,
-    connect: () =>
-      producer.connect().then(
+    connect: async () => {
+      // Accounts' tables are there before the first sign-up, whichever process starts first.
+      if (auth && database) await migrate(database).catch((error: unknown) => log.warn("could not bring the database's tables up to date", errorFields(error)));
+      await producer.connect().then(
         () => log.info("connected to Kafka", { brokers: config.KAFKA_BROKERS }),
         (error: unknown) => log.warn("Kafka is unreachable; posts are refused until it is back", { brokers: config.KAFKA_BROKERS, ...errorFields(error) }),
-      ),
+      );
+    },
     stopTaking,
     close: () =>
       (closed ??= (async () => {

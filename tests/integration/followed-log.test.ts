@@ -55,7 +55,7 @@ const LOG_B = "cluster-b/topic-2";
 test("the Redis store takes records only of the log it follows, and moves to another in one step", async () => {
   const { keys, topic } = uniqueNames("store-log");
   const limits = { history: 100, dedupeWindow: 100 };
-  const record = (offset: string) => ({ partition: 0, offset, message: createMessage({ text: `at ${offset}` }, "main") });
+  const record = (offset: string) => ({ partition: 0, offset, entry: createMessage({ text: `at ${offset}` }, "main") });
   assert.equal(await seedStore(redis, keys, limits, topic, [], { log: LOG_A, nextOffsets: new Map([[0, "0"]]) }), "refilled");
   assert.equal(await redis.get(keys.log), LOG_A);
 

@@ -6,7 +6,7 @@
 import { WebSocket } from "ws";
 import { z } from "zod";
 import { boardReadersSchema } from "../../src/lib/messages/boards";
-import { storedMessageSchema, type StoredMessage } from "../../src/lib/messages/schema";
+import { isChange, storedEntrySchema, type StoredChange, type StoredMessage } from "../../src/lib/messages/schema";
 import { waitFor } from "./stack";
 
 const resetSchema = z.object({ reason: z.string() });
@@ -18,6 +18,8 @@ class StreamFault extends Error {}
 export type StreamViewer = {
   /** Every message received, in the order received, across reconnects. */
   messages: StoredMessage[];
+  /** Every edit and deletion received, in the order received. */
+  changes: StoredChange[];
   /** The reasons of `reset` events: the board moved on further than this viewer can catch up with. */
   resets: string[];
   /** The `board` events (boards created) and `activity` events (boards with new messages) received. */
@@ -48,6 +50,7 @@ export function watchBoard(urls: string[], options: Options = {}): StreamViewer 
   let turn = 0;
   const viewer: StreamViewer = {
     messages: [],
+    changes: [],
     resets: [],
     boardEvents: [],
     activity: [],
@@ -145,7 +148,9 @@ export function watchBoard(urls: string[], options: Options = {}): StreamViewer 
     if (event === "activity") viewer.activity.push(z.record(z.string(), z.number()).parse(JSON.parse(data)));
     if (event === "presence") viewer.readers.push(boardReadersSchema.parse(JSON.parse(data)).count);
     if (event !== "message") return;
-    viewer.messages.push(storedMessageSchema.parse(JSON.parse(data)));
+    const entry = storedEntrySchema.parse(JSON.parse(data));
+    if (isChange(entry)) viewer.changes.push(entry);
+    else viewer.messages.push(entry);
     if (id) viewer.lastEventId = id;
   };
 

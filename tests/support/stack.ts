@@ -77,6 +77,9 @@ export function uniqueNames(label: string): Names {
   };
 }
 
+/** Signs the test apps' session cookies; a cookie signed with another key is a forged one. */
+export const TEST_AUTH_SECRET = "test-secret-of-the-board-0123456789abcdef";
+
 /** The environment of an app process that uses `names` on the test stack. */
 export function appEnv(names: Names, overrides: Record<string, string> = {}): Record<string, string> {
   return {
@@ -102,6 +105,9 @@ export function appEnv(names: Names, overrides: Record<string, string> = {}): Re
     POST_BURST: "1000000",
     REACTIONS_PER_MINUTE: "1000000",
     REACTION_BURST: "1000000",
+    AUTH_SECRET: TEST_AUTH_SECRET,
+    SIGN_INS_PER_MINUTE: "1000000",
+    MODERATION_PER_MINUTE: "1000000",
     ...overrides,
   };
 }

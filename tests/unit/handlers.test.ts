@@ -14,7 +14,10 @@ import { messageRoutes } from "../../src/lib/http/routes/messages";
 import { KafkaUnavailableError, type Acknowledgement } from "../../src/lib/kafka/producer";
 import type { Board } from "../../src/lib/messages/boards";
 import { formatPosition } from "../../src/lib/messages/position";
-import { messageSchema, type History, type Message } from "../../src/lib/messages/schema";
+import { messageSchema, type History, type Message, type MessageChange } from "../../src/lib/messages/schema";
+import { createModerating } from "../../src/lib/board/moderating";
+import { BoardError } from "../../src/lib/board/errors";
+import type { People, Person } from "../../src/lib/accounts/people";
 import { createWebMetrics } from "../../src/lib/metrics/web-metrics";
 import { StreamGate } from "../../src/lib/realtime/stream-gate";
 import type { Viewer } from "../../src/lib/realtime/viewer";
@@ -28,6 +31,27 @@ const JSON_POST = { "content-type": "application/json" };
 
 const stored = storedMessage;
 const KNOWN_MESSAGE = "0b7e4a52-3f57-4a8e-9d3e-5c6f2a1b9d10";
+const ADAS = "1b7e4a52-3f57-4a8e-9d3e-5c6f2a1b9d11";
+const GUESTS = "2b7e4a52-3f57-4a8e-9d3e-5c6f2a1b9d12";
+const ADAS_OLD = "3b7e4a52-3f57-4a8e-9d3e-5c6f2a1b9d13";
+
+/** Signed-in people, by the session cookie their requests carry; any other session cookie has ended. */
+const PEOPLE: Record<string, Person> = {
+  "board.session_token=ada": { id: "acc-ada", name: "Ada", admin: false },
+  "board.session_token=bob": { id: "acc-bob", name: "Bob", admin: false },
+  "board.session_token=root": { id: "acc-root", name: "Root", admin: true },
+};
+const fakePeople: People = {
+  enabled: true,
+  whoIs: async (headers) => {
+    const cookie = headers.get("cookie");
+    if (!cookie) return undefined;
+    const person = PEOPLE[cookie];
+    if (!person) throw new BoardError("session_ended", "Your session has ended: sign in again.");
+    return person;
+  },
+  nameTaken: async (name) => Object.values(PEOPLE).some((person) => person.name.toLowerCase() === name.toLowerCase()),
+};
 
 /** The handlers over fakes that record what they were asked. */
 function board({
@@ -53,8 +77,26 @@ function board({
     log: silentLog,
   });
   const reactions: Reaction[] = [];
+  const changes: MessageChange[] = [];
+  // Ada's message on Bob's board, and a guest's; Ada's old one is past the edit window.
+  const messages = new Map<string, Message>(
+    [
+      { ...storedMessage(1), id: ADAS, board: "bobs", account: { id: "acc-ada", name: "Ada" }, author: "Ada", createdAt: new Date().toISOString() },
+      { ...storedMessage(2), id: GUESTS, board: "bobs" },
+      { ...storedMessage(3), id: ADAS_OLD, board: "bobs", account: { id: "acc-ada", name: "Ada" }, createdAt: new Date(Date.now() - 3_600_000).toISOString() },
+    ].map((message) => [message.id, message]),
+  );
   const routes = messageRoutes({
     boards,
+    people: fakePeople,
+    accountLimits: { posts: { take: async () => rate ?? { allowed: true } }, moderation: { take: async () => rate ?? { allowed: true } } },
+    moderating: createModerating({
+      find: async (id) => (changes.some((change) => change.kind === "delete" && change.target === id) ? undefined : messages.get(id)),
+      ownerOf: async (slug) => (slug === "bobs" ? "acc-bob" : undefined),
+      produce: async (change) => changes.push(change),
+      editWindowMs: 900_000,
+      log: silentLog,
+    }),
     reacting: createReacting({
       boardOf: async (id) => (id === KNOWN_MESSAGE ? "main" : undefined),
       produce: async (reaction) => reactions.push(reaction),
@@ -72,12 +114,13 @@ function board({
         },
       },
       limiter: { take: async (client) => (limited.push(client), rate ?? { allowed: true }) },
+      nameTaken: fakePeople.nameTaken,
       metrics,
       log: silentLog,
     }),
     streams: createStreams({
       hub: { ready: ready ?? (async () => {}), add: (_, viewer) => void viewers.add(viewer), remove: (_, viewer) => void viewers.delete(viewer) },
-      readHistory: async () => stored,
+      readHistory: async () => ({ epoch: stored.epoch, entries: stored.messages }),
       boards,
       gate,
       limits: { perClient: 2, bufferBytes: 64 },
@@ -90,7 +133,7 @@ function board({
     log: silentLog,
   });
   const rejected = async (reason: string) => (await metrics.rejected.get()).values.find((value) => value.labels.reason === reason)?.value ?? 0;
-  return { routes, produced, limited, viewers, lifecycle, gate, rejected, created, reactions };
+  return { routes, produced, limited, viewers, lifecycle, gate, rejected, created, reactions, changes };
 }
 
 /** A reaction request through the route table, which hands the handler the path's id and emoji. */
@@ -336,4 +379,78 @@ test("reactions over the rate limit: 429 with Retry-After, and nothing produced"
   const answer = await react(routes, "PUT", call({ url: `/api/messages/${KNOWN_MESSAGE}/reactions/${encodeURIComponent("👍")}` }));
   assert.deepEqual([answer.status, answer.headers["Retry-After"], bodyOf(answer).error?.code], [429, "3", "too_many_requests"]);
   assert.equal(reactions.length, 0);
+});
+
+/** A change request through the route table, as a signed-in person (`as`: their session cookie) or a guest. */
+function change(routes: ReturnType<typeof board>["routes"], method: "DELETE" | "PATCH", id: string, as?: string, body?: unknown): Promise<Answer> {
+  const route = createRouter({ "/api/messages/:id": { DELETE: routes.remove, PATCH: routes.edit } }, () => true);
+  const handler = route(method, `/api/messages/${id}`);
+  if (!handler) throw new Error("no route");
+  const headers: Record<string, string> = { ...(as && { cookie: `board.session_token=${as}` }), ...(body !== undefined && JSON_POST) };
+  return handler(call({ url: `/api/messages/${id}`, headers, ...(body !== undefined && { body: JSON.stringify(body) }) }));
+}
+
+test("deleting: no session 401, an ended one 401, a plain account 403, the author, the board's owner and an administrator 204, then 404", async () => {
+  const { routes, changes } = board();
+  const status = async (answer: Promise<Answer>) => (await answer).status;
+  assert.equal(await status(change(routes, "DELETE", GUESTS)), 401);
+  assert.equal(bodyOf(await change(routes, "DELETE", GUESTS, "forged")).error?.code, "session_ended");
+  assert.equal(await status(change(routes, "DELETE", GUESTS, "forged")), 401);
+  assert.equal(await status(change(routes, "DELETE", GUESTS, "ada")), 403, "Ada neither wrote it nor owns the board");
+  assert.equal(changes.length, 0, "refusals change nothing");
+  assert.equal(await status(change(routes, "DELETE", GUESTS, "bob")), 204, "Bob owns the board");
+  assert.equal(await status(change(routes, "DELETE", ADAS, "ada")), 204, "Ada wrote it");
+  assert.equal(await status(change(routes, "DELETE", ADAS_OLD, "root")), 204, "an administrator");
+  assert.deepEqual(
+    changes.map(({ kind, target, board: slug, by }) => ({ kind, target, board: slug, by })),
+    [
+      { kind: "delete", target: GUESTS, board: "bobs", by: "acc-bob" },
+      { kind: "delete", target: ADAS, board: "bobs", by: "acc-ada" },
+      { kind: "delete", target: ADAS_OLD, board: "bobs", by: "acc-root" },
+    ],
+  );
+  assert.equal(await status(change(routes, "DELETE", ADAS, "ada")), 404, "already deleted");
+  assert.equal(await status(change(routes, "DELETE", "not-a-uuid", "ada")), 404);
+  assert.equal(await status(change(routes, "DELETE", KNOWN_MESSAGE, "root")), 404, "unknown");
+});
+
+test("editing: the author within the window 200 with editedAt; anyone else 403; after the window 409; bad text 400", async () => {
+  const { routes, changes } = board();
+  const edited = await change(routes, "PATCH", ADAS, "ada", { text: "  fixed  " });
+  assert.equal(edited.status, 200);
+  const body = bodyOf(edited);
+  assert.equal(body.text, "fixed");
+  assert.equal(body.id, ADAS);
+  assert.ok(typeof body.editedAt === "string" && Date.parse(body.editedAt) > 0);
+  assert.equal((await change(routes, "PATCH", ADAS, "bob", { text: "mine now" })).status, 403, "the board's owner may delete, not edit");
+  assert.equal((await change(routes, "PATCH", ADAS, "root", { text: "mine now" })).status, 403);
+  assert.equal((await change(routes, "PATCH", ADAS, undefined, { text: "x" })).status, 401);
+  assert.equal(bodyOf(await change(routes, "PATCH", ADAS_OLD, "ada", { text: "too late" })).error?.code, "edit_window_closed");
+  assert.equal((await change(routes, "PATCH", ADAS_OLD, "ada", { text: "too late" })).status, 409);
+  for (const bad of [{ text: "" }, { text: "a\u0007b" }, { text: "x".repeat(1001) }, { text: "ok", author: "someone" }, {}, "text"]) {
+    const answer = await change(routes, "PATCH", ADAS, "ada", bad);
+    assert.equal(answer.status, 400, JSON.stringify(bad));
+    assert.equal(bodyOf(answer).error?.code, "invalid_edit");
+  }
+  assert.deepEqual(
+    changes.map(({ kind }) => kind),
+    ["edit"],
+  );
+});
+
+test("a signed-in author's post carries their account and name; a guest may not take an account's name", async () => {
+  const { routes, produced } = board();
+  const post = (as: string | undefined, body: unknown) =>
+    routes.post(call({ headers: { ...JSON_POST, ...(as && { cookie: `board.session_token=${as}` }) }, body: JSON.stringify(body) }));
+  const signedIn = await post("ada", { text: "hello", author: "Bob" });
+  assert.equal(signedIn.status, 201);
+  assert.deepEqual(produced.at(-1)?.message.account, { id: "acc-ada", name: "Ada" });
+  assert.equal(produced.at(-1)?.message.author, "Ada", "the account's name, not the one in the body");
+  const impostor = await post(undefined, { text: "hello", author: "ada" });
+  assert.equal(impostor.status, 409);
+  assert.equal(bodyOf(impostor).error?.code, "name_taken");
+  assert.equal((await post(undefined, { text: "hello", author: "Carol" })).status, 201);
+  assert.equal(produced.at(-1)?.message.account, undefined);
+  assert.equal((await post("forged", { text: "hello" })).status, 401, "an ended session is not taken for a guest");
+  assert.equal(produced.length, 2);
 });

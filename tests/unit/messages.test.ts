@@ -3,7 +3,9 @@ import { test } from "node:test";
 import { boardPath, slugFromName } from "../../src/lib/messages/boards";
 import { decodeRecord, encodeRecord } from "../../src/lib/kafka/record";
 import { createMessage } from "../../src/lib/messages/create";
-import { boardSlugSchema, newMessageSchema } from "../../src/lib/messages/schema";
+import { boardSlugSchema, foldEntries, isChange, newMessageSchema, type StoredEntry, type StoredMessage } from "../../src/lib/messages/schema";
+import { applyChanges } from "../../src/lib/messages/board-order";
+import { storedMessage } from "../support/messages";
 
 const refused = (body: unknown) => !newMessageSchema.safeParse(body).success;
 
@@ -81,4 +83,43 @@ test("a board's slug is made from its name, and only slugs are boards", () => {
   for (const slug of ["", "Main", "-a", "a-", "a_b", "a b", "../x", "a:b", "a".repeat(41), "é"]) assert.ok(!boardSlugSchema.safeParse(slug).success, slug);
   assert.equal(boardPath("main", "main"), "/");
   assert.equal(boardPath("room-1", "main"), "/b/room-1");
+});
+
+test("the topic carries messages and changes to them; old messages still read, and a change is never taken for a message", () => {
+  const old = { id: "00000000-0000-4000-8000-000000000001", board: "main", author: "Ann", text: "hi", createdAt: "2026-01-01T00:00:00.000Z" };
+  assert.deepEqual(decodeRecord(Buffer.from(JSON.stringify(old))), { ok: true, message: old });
+  const withAccount = { ...old, account: { id: "acc-1", name: "Ann" } };
+  assert.deepEqual(decodeRecord(Buffer.from(JSON.stringify(withAccount))), { ok: true, message: withAccount });
+  const change = { kind: "delete", id: "00000000-0000-4000-8000-0000000000aa", target: old.id, board: "main", at: old.createdAt, by: "acc-1" } as const;
+  assert.deepEqual(decodeRecord(Buffer.from(encodeRecord(change).value)), { ok: true, change });
+  assert.equal(encodeRecord(change).key, "main", "keyed by board, as the message it changes");
+  for (const bad of [
+    { ...change, kind: "rename" },
+    { ...change, target: "x" },
+    { ...old, kind: "edit" },
+    { ...change, kind: "edit" },
+  ]) {
+    assert.equal(decodeRecord(Buffer.from(JSON.stringify(bad))).ok, false, JSON.stringify(bad));
+  }
+});
+
+test("readers see a board's entries with each change applied: the newest edit stands, a deletion over any edit", () => {
+  const [one, two, three] = [1, 2, 3].map(storedMessage) as [StoredMessage, StoredMessage, StoredMessage];
+  const at = (seq: number) => ({ seq, partition: 0, offset: String(seq), board: "main", by: "acc", at: `2026-01-01T00:00:0${seq}.000Z` });
+  const edit = (target: string, text: string, seq: number) => ({ kind: "edit" as const, id: `e${seq}`, target, text, ...at(seq) });
+  const remove = (target: string, seq: number) => ({ kind: "delete" as const, id: `d${seq}`, target, ...at(seq) });
+  const newestFirst: StoredEntry[] = [
+    edit(one.id, "second edit", 8),
+    remove(two.id, 7),
+    edit(two.id, "edited, then deleted", 6),
+    edit(one.id, "first edit", 5),
+    three,
+    two,
+    one,
+  ];
+  assert.deepEqual(foldEntries(newestFirst), [three, { ...one, text: "second edit", editedAt: "2026-01-01T00:00:08.000Z" }]);
+  // The page applies the same changes, in order, to the list it shows.
+  const changes = newestFirst.filter(isChange).toReversed();
+  assert.deepEqual(applyChanges([three, two, one], changes), foldEntries(newestFirst));
+  assert.deepEqual(applyChanges([three], changes), [three], "changes to messages it does not show change nothing");
 });

@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { boardReadersSchema } from "../../src/lib/messages/boards";
 import { insertMessage, insertMessages } from "../../src/lib/messages/board-order";
 import { formatPosition, parsePosition, START } from "../../src/lib/messages/position";
-import type { History, StoredMessage } from "../../src/lib/messages/schema";
+import type { BoardEntries, StoredMessage } from "../../src/lib/messages/schema";
 import { BoardHub } from "../../src/lib/realtime/board-hub";
 import { encodeComment, encodeEvent } from "../../src/lib/realtime/sse";
 import type { Head } from "../../src/lib/store/message-store";
@@ -21,9 +21,9 @@ const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 const stored = storedMessage;
 
 /** History as the store returns it: the newest `count` messages up to `newest`, newest first. */
-function history(epoch: string, newest: number, count = newest): History {
-  const messages = Array.from({ length: Math.min(count, newest) }, (_, i) => stored(newest - i));
-  return { epoch, messages };
+function history(epoch: string, newest: number, count = newest): BoardEntries {
+  const entries = Array.from({ length: Math.min(count, newest) }, (_, i) => stored(newest - i));
+  return { epoch, entries };
 }
 
 /** A viewer whose output is recorded: the frames it would send, and whether it closed the stream. */
@@ -145,7 +145,7 @@ class Subscriber extends EventEmitter {
   }
 }
 
-function hubWith(store: { history: () => Promise<History>; head?: () => Promise<Head | null> }, activityMs?: number) {
+function hubWith(store: { history: () => Promise<BoardEntries>; head?: () => Promise<Head | null> }, activityMs?: number) {
   const subscriber = new Subscriber();
   const hub = new BoardHub({
     subscriber: subscriber as unknown as Redis,
@@ -165,7 +165,7 @@ function hubWith(store: { history: () => Promise<History>; head?: () => Promise<
 }
 
 test("the hub fills a gap in live positions from history, holding later events until then", async () => {
-  let readHistory: (value: History) => void = () => {};
+  let readHistory: (value: BoardEntries) => void = () => {};
   const { hub, subscriber, seqs } = hubWith({ history: () => new Promise((resolve) => (readHistory = resolve)) });
   try {
     subscriber.publish("e", 2);
@@ -196,7 +196,7 @@ test("the hub fetches a message that was stored but never published to it", asyn
 test("the hub gives each viewer its own board's messages, and every viewer the list of boards as it changes", async () => {
   const { hub, subscriber, seqs, frames } = hubWith({ history: async () => history("e", 1) }, 5);
   const other = recordingViewer("e-0");
-  other.viewer.catchUp({ epoch: "e", messages: [] });
+  other.viewer.catchUp({ epoch: "e", entries: [] });
   hub.add("kafka", other.viewer);
   try {
     subscriber.publish("e", 2);

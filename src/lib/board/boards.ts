@@ -38,7 +38,9 @@ export type Boards = {
    * produces its record, answering once the store lists it (`settled`), or once the broker has it if the
    * store is slow to (not settled: it appears shortly).
    */
-  create(input: unknown, client: string): Promise<{ board: BoardSummary; settled: boolean }>;
+  create(input: unknown, client: string, owner?: string): Promise<{ board: BoardSummary; settled: boolean }>;
+  /** The account that owns a board, if one does. */
+  ownerOf(slug: string): Promise<string | undefined>;
 };
 
 const CHECK_EVERY_MS = 25;
@@ -75,7 +77,11 @@ export function createBoards({ defaultBoard, defaultName, store, produce, limite
       return listed.toSorted((a, b) => b.perMinute - a.perMinute || (hour.get(b.slug) ?? 0) - (hour.get(a.slug) ?? 0) || (b.latestAt ?? 0) - (a.latestAt ?? 0));
     },
 
-    async create(input, client) {
+    async ownerOf(slug) {
+      return slug === defaultBoard ? undefined : (await store.board(slug))?.owner;
+    },
+
+    async create(input, client, owner) {
       const parsed = newBoardSchema.safeParse(input);
       if (!parsed.success) {
         const { fields, summary } = issuesByField(parsed.error);
@@ -89,7 +95,7 @@ export function createBoards({ defaultBoard, defaultName, store, produce, limite
         });
       if (await lookUp(slug)) throw taken(slug);
       await takeAllowance(limiter, client, "new boards");
-      const board: Board = { id: randomUUID(), slug, name, createdAt: new Date().toISOString() };
+      const board: Board = { id: randomUUID(), slug, name, createdAt: new Date().toISOString(), ...(owner && { owner }) };
       try {
         await produce(board);
       } catch (error) {
@@ -105,11 +111,11 @@ export function createBoards({ defaultBoard, defaultName, store, produce, limite
         if (stored) {
           known.add(slug);
           log.info("board created", { slug });
-          return { board: { slug, name, latestAt: null }, settled: true };
+          return { board: { slug, name, owner, latestAt: null }, settled: true };
         }
         await sleep(CHECK_EVERY_MS);
       }
-      return { board: { slug, name, latestAt: null }, settled: false };
+      return { board: { slug, name, owner, latestAt: null }, settled: false };
     },
   };
 }

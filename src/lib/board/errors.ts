@@ -15,6 +15,12 @@ const REFUSALS = [
   "unknown_message",
   "invalid_reaction",
   "shutting_down",
+  "sign_in_required",
+  "session_ended",
+  "not_allowed",
+  "invalid_edit",
+  "edit_window_closed",
+  "name_taken",
 ] as const;
 
 /** Why the board refused something. Each transport says it its own way (HTTP: src/lib/http/api-error.ts). */

@@ -12,6 +12,8 @@ export function messageLocator(lookUp: (id: string) => Promise<string | undefine
   };
   return {
     remember,
+    /** A deleted message: looked up again, where it is no longer found. */
+    forget: (id: string) => void boards.delete(id),
     async boardOf(id: string): Promise<string | undefined> {
       const known = boards.get(id);
       if (known !== undefined) return known;

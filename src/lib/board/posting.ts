@@ -1,5 +1,6 @@
 import { KafkaUnavailableError, type Acknowledgement } from "../kafka/producer";
 import { errorFields, type Logger } from "../log";
+import type { Person } from "../accounts/people";
 import { createMessage } from "../messages/create";
 import { newMessageSchema, type Message } from "../messages/schema";
 import type { WebMetrics } from "../metrics/web-metrics";
@@ -13,6 +14,8 @@ export type PostingDeps = {
   boards: { require(slug: string): Promise<void> };
   producer: { publish(message: Message, requestId?: string): Promise<Acknowledgement> };
   limiter: { take(client: string): Promise<RateDecision> };
+  /** Whether an account goes by a name, which a guest may then not post under. */
+  nameTaken(name: string): Promise<boolean>;
   metrics: Pick<WebMetrics, "accepted" | "produceSeconds">;
   /** Told of every post the broker acknowledged. */
   onAccepted?: (message: Message) => void;
@@ -22,15 +25,18 @@ export type PostingDeps = {
 export type Posting = {
   /** Takes one post from the client's allowance, or refuses. Cheap, so it comes before the body is read. */
   admit(client: string): Promise<void>;
-  /** Validates a post and produces it; resolves once every in-sync replica has it. */
-  post(input: unknown, requestId: string): Promise<Message>;
+  /**
+   * Validates a post and produces it; resolves once every in-sync replica has it. A signed-in author's
+   * post carries their account and name, whatever name the body gives.
+   */
+  post(input: unknown, requestId: string, author?: Person): Promise<Message>;
 };
 
-export function createPosting({ defaultBoard, boards, producer, limiter, metrics, onAccepted, log }: PostingDeps): Posting {
+export function createPosting({ defaultBoard, boards, producer, limiter, nameTaken, metrics, onAccepted, log }: PostingDeps): Posting {
   return {
     admit: (client) => takeAllowance(limiter, client, "posts"),
 
-    async post(input, requestId) {
+    async post(input, requestId, author) {
       const parsed = newMessageSchema.safeParse(input);
       if (!parsed.success) {
         const { fields, summary } = issuesByField(parsed.error);
@@ -38,7 +44,14 @@ export function createPosting({ defaultBoard, boards, producer, limiter, metrics
       }
       const board = parsed.data.board ?? defaultBoard;
       await boards.require(board);
-      const message = createMessage(parsed.data, board);
+      const { author: name } = parsed.data;
+      if (!author && name !== undefined && (await nameTaken(name))) {
+        throw new BoardError("name_taken", `"${name}" is an account's name: sign in as them, or post under another name.`, {
+          fields: { author: "this name belongs to an account" },
+        });
+      }
+      const message = createMessage(author ? { ...parsed.data, author: author.name } : parsed.data, board);
+      if (author) message.account = { id: author.id, name: author.name };
       const stopTimer = metrics.produceSeconds.startTimer();
       try {
         const { partition, offset } = await producer.publish(message, requestId);

@@ -1,6 +1,6 @@
 import { errorFields, type Logger } from "../log";
 import type { Position } from "../messages/position";
-import type { History } from "../messages/schema";
+import type { BoardEntries } from "../messages/schema";
 import { BacklogLimit } from "../realtime/backlog-limit";
 import type { BoardHub } from "../realtime/board-hub";
 import { encodeRetry } from "../realtime/sse";
@@ -22,7 +22,8 @@ export type BoardStream = { attach(sink: StreamSink): () => void };
 
 export type StreamsDeps = {
   hub: Pick<BoardHub, "ready" | "add" | "remove">;
-  readHistory(board: string): Promise<History>;
+  /** The board's newest entries, changes included, that a stream catches up from. */
+  readHistory(board: string): Promise<BoardEntries>;
   boards: { require(slug: string): Promise<void> };
   gate: Pick<StreamGate, "admit">;
   limits: { perClient: number; bufferBytes: number };

@@ -206,10 +206,10 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
       await deadLetter(dead);
       metrics?.stored.inc(appended.stored);
       const storedAt = Date.now();
-      for (const { offset, message, requestId, appendedAt, consumedAt } of records) {
-        log.debug("stored message", { id: message.id, board: message.board, partition, offset, requestId });
-        if (metrics && appendedAt !== undefined && consumedAt !== undefined)
-          observeStages(metrics, Date.parse(message.createdAt), appendedAt, consumedAt, storedAt);
+      for (const { offset, entry, requestId, appendedAt, consumedAt } of records) {
+        log.debug("kind" in entry ? `stored a message's ${entry.kind}` : "stored message", { id: entry.id, board: entry.board, partition, offset, requestId });
+        if (metrics && !("kind" in entry) && appendedAt !== undefined && consumedAt !== undefined)
+          observeStages(metrics, Date.parse(entry.createdAt), appendedAt, consumedAt, storedAt);
       }
       await done();
       metrics?.lag.set({ partition: String(partition) }, Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset()) - 1));
@@ -294,7 +294,7 @@ function sortBatch(batch: Batch, consumedAt: number): { records: Consumed[]; dea
     records.push({
       partition: batch.partition,
       offset: record.offset,
-      message: decoded.message,
+      entry: decoded.message ?? decoded.change,
       appendedAt: Number.isFinite(appendedAt) && appendedAt > 0 ? appendedAt : undefined,
       consumedAt,
       requestId: requestIdOf(record),

@@ -102,6 +102,7 @@ export async function startHistoryConsumer(options: HistoryConsumerOptions): Pro
         return {
           offset: record.offset,
           message: decoded.ok ? decoded.message : undefined,
+          change: decoded.ok ? decoded.change : undefined,
           appendedAt: Number.isFinite(appendedAt) && appendedAt > 0 ? appendedAt : undefined,
         };
       });

@@ -1,12 +1,12 @@
 import type { PoolClient } from "pg";
-import type { ArchivedMessage, Message } from "../messages/schema";
+import type { ArchivedMessage, Message, MessageChange } from "../messages/schema";
 import { inTransaction, type Database } from "./database";
 
 /**
- * One record of a partition as history sees it: a message, or (when it is not one; the store's consumer
- * dead-letters those) nothing to keep but its offset, which still counts as read.
+ * One record of a partition as history sees it: a message, a change to one, or (when it is neither; the
+ * store's consumer dead-letters those) nothing to keep but its offset, which still counts as read.
  */
-export type HistoryRecord = { offset: string; message: Message | undefined; appendedAt: number | undefined };
+export type HistoryRecord = { offset: string; message: Message | undefined; change?: MessageChange; appendedAt: number | undefined };
 
 /**
  * Stored (how many new rows), or not applied: the records before `gapFrom` are not stored yet, or history
@@ -41,7 +41,8 @@ export async function writeHistory(
     if (rows[0]?.log_id !== from.log) return { otherLog: true };
     const next = BigInt(rows[0].next_offset ?? (await from.logStart()));
     if (BigInt(records[0]!.offset) > next) return { gapFrom: next.toString() };
-    const fresh = records.filter((record): record is HistoryRecord & { message: Message } => record.message !== undefined && BigInt(record.offset) >= next);
+    const unread = records.filter((record) => BigInt(record.offset) >= next);
+    const fresh = unread.filter((record): record is HistoryRecord & { message: Message } => record.message !== undefined);
     let stored = 0;
     if (fresh.length > 0) {
       const columns = {
@@ -52,6 +53,8 @@ export async function writeHistory(
         createdAt: [] as string[],
         appendedAt: [] as string[],
         offset: [] as string[],
+        accountId: [] as (string | null)[],
+        accountName: [] as (string | null)[],
       };
       for (const { offset, message, appendedAt } of fresh) {
         columns.id.push(message.id);
@@ -61,18 +64,35 @@ export async function writeHistory(
         columns.createdAt.push(message.createdAt);
         columns.appendedAt.push(appendedAt === undefined ? message.createdAt : new Date(appendedAt).toISOString());
         columns.offset.push(offset);
+        columns.accountId.push(message.account?.id ?? null);
+        columns.accountName.push(message.account?.name ?? null);
       }
-      // One statement for the whole run; a message id seen before (a retried post) keeps its first row.
+      // One statement for the whole run; a message id seen before (a retried post) keeps its first row, and
+      // one deleted stays deleted.
       const inserted = await client.query(
-        `INSERT INTO messages (id, board, author, text, created_at, appended_at, partition, "offset")
-         SELECT id, board, author, text, created_at, appended_at, $7, "offset"
-         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $8::bigint[])
-           AS batch (id, board, author, text, created_at, appended_at, "offset")
+        `INSERT INTO messages (id, board, author, text, created_at, appended_at, partition, "offset", account_id, account_name)
+         SELECT id, board, author, text, created_at, appended_at, $7, "offset", account_id, account_name
+         FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[], $8::bigint[], $9::text[], $10::text[])
+           AS batch (id, board, author, text, created_at, appended_at, "offset", account_id, account_name)
+         WHERE NOT EXISTS (SELECT 1 FROM deleted_messages WHERE deleted_messages.id = batch.id)
          ON CONFLICT (id) DO NOTHING`,
-        [columns.id, columns.board, columns.author, columns.text, columns.createdAt, columns.appendedAt, partition, columns.offset],
+        [
+          columns.id,
+          columns.board,
+          columns.author,
+          columns.text,
+          columns.createdAt,
+          columns.appendedAt,
+          partition,
+          columns.offset,
+          columns.accountId,
+          columns.accountName,
+        ],
       );
       stored = inserted.rowCount ?? 0;
     }
+    // Changes after the messages: each comes after its message in the log, so the message is here by now.
+    for (const { change } of unread) if (change) await applyChange(client, change);
     await client.query(
       `INSERT INTO history_offsets (topic, partition, next_offset) VALUES ($1, $2, $3)
        ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset`,
@@ -80,6 +100,22 @@ export async function writeHistory(
     );
     return { stored };
   });
+}
+
+/**
+ * An edit replaces the text (and so the words search finds); a deletion moves the message out of every
+ * read, its reactions with it, and is remembered so that a later copy of the message stays out.
+ */
+async function applyChange(client: PoolClient, change: MessageChange): Promise<void> {
+  if (change.kind === "edit") {
+    await client.query("UPDATE messages SET text = $2, edited_at = $3 WHERE id = $1", [change.target, change.text, change.at]);
+    return;
+  }
+  await client.query(
+    `WITH gone AS (DELETE FROM messages WHERE id = $1), reactions AS (DELETE FROM message_reactions WHERE message_id = $1)
+     INSERT INTO deleted_messages (id, board, deleted_at, deleted_by) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`,
+    [change.target, change.board, change.at, change.by],
+  );
 }
 
 /** Forgets all history, rows and offsets at once, so that it is written again from the log. */
@@ -90,8 +126,8 @@ export async function clearHistory(database: Database): Promise<void> {
 async function clearRows(client: PoolClient): Promise<void> {
   // In the order writers take them (offsets read, rows written), so that a writer under way finishes first
   // rather than deadlock with this.
-  await client.query("LOCK TABLE history_offsets, messages IN ACCESS EXCLUSIVE MODE");
-  await client.query("TRUNCATE messages, history_offsets");
+  await client.query("LOCK TABLE history_offsets, messages, deleted_messages IN ACCESS EXCLUSIVE MODE");
+  await client.query("TRUNCATE messages, deleted_messages, history_offsets");
   // Listening consumers go back to the start of the log now, rather than at their next record.
   await client.query(`NOTIFY ${HISTORY_RESET_CHANNEL}`);
 }
@@ -127,9 +163,21 @@ export async function historyOffsets(database: Database, topic: string): Promise
   return new Map(rows.map((row) => [row.partition, row.next_offset]));
 }
 
-export type MessageRow = { id: string; board: string; author: string; text: string; created_at: Date; appended_at: Date; partition: number; offset: string };
+export type MessageRow = {
+  id: string;
+  board: string;
+  author: string;
+  text: string;
+  created_at: Date;
+  appended_at: Date;
+  partition: number;
+  offset: string;
+  account_id: string | null;
+  account_name: string | null;
+  edited_at: Date | null;
+};
 
-export const MESSAGE_COLUMNS = `id, board, author, text, created_at, appended_at, partition, "offset"`;
+export const MESSAGE_COLUMNS = `id, board, author, text, created_at, appended_at, partition, "offset", account_id, account_name, edited_at`;
 
 export function archived(row: MessageRow): ArchivedMessage {
   return {
@@ -141,6 +189,8 @@ export function archived(row: MessageRow): ArchivedMessage {
     partition: row.partition,
     offset: row.offset,
     appendedAt: row.appended_at.getTime(),
+    ...(row.account_id && row.account_name && { account: { id: row.account_id, name: row.account_name } }),
+    ...(row.edited_at && { editedAt: row.edited_at.toISOString() }),
   };
 }
 

@@ -69,6 +69,50 @@ export const MIGRATIONS: readonly { name: string; sql: string }[] = [
       );
     `,
   },
+  {
+    name: "005_people",
+    sql: `
+      -- Who wrote a message, when the web app could vouch for it (a signed-in account), and its last edit.
+      ALTER TABLE messages ADD COLUMN account_id text, ADD COLUMN account_name text, ADD COLUMN edited_at timestamptz;
+      -- Deleted messages are out of every read; kept here so that a later copy of one on the log stays out.
+      CREATE TABLE deleted_messages (
+        id uuid PRIMARY KEY,
+        board text NOT NULL,
+        deleted_at timestamptz NOT NULL,
+        deleted_by text NOT NULL
+      );
+    `,
+  },
+  {
+    name: "006_accounts",
+    sql: `
+      -- Better Auth's tables, as its schema for PostgreSQL has them (src/lib/accounts/auth.ts names them).
+      CREATE TABLE auth_users (
+        "id" text PRIMARY KEY, "name" text NOT NULL, "email" text NOT NULL UNIQUE, "emailVerified" boolean NOT NULL,
+        "image" text, "createdAt" timestamptz NOT NULL DEFAULT CURRENT_TIMESTAMP, "updatedAt" timestamptz NOT NULL DEFAULT CURRENT_TIMESTAMP
+      );
+      -- A name on the board stands for one account, whatever its case.
+      CREATE UNIQUE INDEX auth_users_name ON auth_users (lower("name"));
+      CREATE TABLE auth_sessions (
+        "id" text PRIMARY KEY, "expiresAt" timestamptz NOT NULL, "token" text NOT NULL UNIQUE,
+        "createdAt" timestamptz NOT NULL DEFAULT CURRENT_TIMESTAMP, "updatedAt" timestamptz NOT NULL, "ipAddress" text, "userAgent" text,
+        "userId" text NOT NULL REFERENCES auth_users ("id") ON DELETE CASCADE
+      );
+      CREATE INDEX auth_sessions_user ON auth_sessions ("userId");
+      CREATE TABLE auth_accounts (
+        "id" text PRIMARY KEY, "accountId" text NOT NULL, "providerId" text NOT NULL,
+        "userId" text NOT NULL REFERENCES auth_users ("id") ON DELETE CASCADE,
+        "accessToken" text, "refreshToken" text, "idToken" text, "accessTokenExpiresAt" timestamptz, "refreshTokenExpiresAt" timestamptz,
+        "scope" text, "password" text, "createdAt" timestamptz NOT NULL DEFAULT CURRENT_TIMESTAMP, "updatedAt" timestamptz NOT NULL
+      );
+      CREATE INDEX auth_accounts_user ON auth_accounts ("userId");
+      CREATE TABLE auth_verifications (
+        "id" text PRIMARY KEY, "identifier" text NOT NULL, "value" text NOT NULL, "expiresAt" timestamptz NOT NULL,
+        "createdAt" timestamptz NOT NULL DEFAULT CURRENT_TIMESTAMP, "updatedAt" timestamptz NOT NULL DEFAULT CURRENT_TIMESTAMP
+      );
+      CREATE INDEX auth_verifications_identifier ON auth_verifications ("identifier");
+    `,
+  },
 ];
 
 // Any number of processes may start at once; one applies the steps while the others wait for it.

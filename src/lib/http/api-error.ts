@@ -43,6 +43,12 @@ const REFUSAL_STATUS: Record<Refusal, number> = {
   unknown_message: 404,
   invalid_reaction: 400,
   shutting_down: 503,
+  sign_in_required: 401,
+  session_ended: 401,
+  not_allowed: 403,
+  invalid_edit: 400,
+  edit_window_closed: 409,
+  name_taken: 409,
 };
 
 /** The one place where the board's refusals become statuses and headers. */

@@ -1,7 +1,7 @@
 import { errorReply, methodNotAllowed, notFound } from "./api-error";
 import type { Handler } from "./call";
 
-type Method = "GET" | "POST" | "PUT" | "DELETE";
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 /** Paths and the handler of each method they serve; a `:name` segment matches any one segment. */
 export type RouteTable = Record<string, Partial<Record<Method, Handler>>>;
 

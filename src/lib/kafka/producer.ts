@@ -1,5 +1,5 @@
 import { Partitioners, type Kafka, type Message as KafkaRecord, type Producer, type RecordMetadata } from "kafkajs";
-import type { Message } from "../messages/schema";
+import type { Message, MessageChange } from "../messages/schema";
 import { encodeRecord } from "./record";
 
 /** Where the broker put an accepted message. */
@@ -99,7 +99,8 @@ export class MessageProducer extends DurableProducer {
     super(kafka);
   }
 
-  publish(message: Message, requestId?: string): Promise<Acknowledgement> {
+  /** A message, or a change to one: on the message topic under its board, after what came before. */
+  publish(message: Message | MessageChange, requestId?: string): Promise<Acknowledgement> {
     return this.publishTo(this.topic, encodeRecord(message, requestId));
   }
 

@@ -1,9 +1,11 @@
 import { z } from "zod";
 import { boardSchema, type Board } from "../messages/boards";
-import { messageSchema, type Message } from "../messages/schema";
+import { messageChangeSchema, messageSchema, type Message, type MessageChange } from "../messages/schema";
 import type { Reaction } from "../messages/reactions";
 
-export type DecodedRecord = { ok: true; message: Message } | { ok: false; reason: string };
+/** A record of the message topic: a message, or a change to one (never both), or why it is neither. */
+export type DecodedRecord =
+  { ok: true; message: Message; change?: never } | { ok: true; change: MessageChange; message?: never } | { ok: false; reason: string };
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -12,18 +14,23 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
  * so every viewer of a board sees its messages in the one order the broker accepted them. (Keying by
  * message id would spread a board over partitions and lose that order.)
  */
-export function encodeRecord(message: Message, requestId?: string): { key: string; value: string; headers?: Record<string, string> } {
+export function encodeRecord(message: Message | MessageChange, requestId?: string): { key: string; value: string; headers?: Record<string, string> } {
   return { key: message.board, value: JSON.stringify(message), ...(requestId && { headers: { [REQUEST_ID_HEADER]: requestId } }) };
 }
 
 /** The record header that carries the id of the HTTP request that posted it, for following it in logs. */
 export const REQUEST_ID_HEADER = "request-id";
 
-/** Anything can sit on a topic; only a valid message comes out of here. */
+/** Anything can sit on a topic; only a valid message or change comes out of here. */
 export function decodeRecord(value: Buffer | null): DecodedRecord {
-  const decoded = decodeJson(value, messageSchema, "a message");
-  return decoded.ok ? { ok: true, message: decoded.value } : decoded;
+  const decoded = decodeJson(value, logRecordSchema, "a message");
+  if (!decoded.ok) return decoded;
+  const record = decoded.value;
+  return record.kind === undefined ? { ok: true, message: record } : { ok: true, change: record };
 }
+
+// A record that says what kind of change it is is read as one, and only as one.
+const logRecordSchema = z.union([messageChangeSchema, messageSchema.extend({ kind: z.undefined().optional() })]);
 
 /** Keyed by message: one message's reactions stay in the order they were given, on one partition. */
 export function encodeReactionRecord(reaction: Reaction): { key: string; value: string } {

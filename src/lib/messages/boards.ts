@@ -19,6 +19,8 @@ export const boardSchema = z.object({
   slug: boardSlugSchema,
   name: cleanText("name", BOARD_NAME_MAX_LENGTH),
   createdAt: z.iso.datetime(),
+  // The account that created it, when one did: its owner.
+  owner: z.string().min(1).max(64).optional(),
 });
 export type Board = z.infer<typeof boardSchema>;
 
@@ -27,7 +29,7 @@ export type Board = z.infer<typeof boardSchema>;
  * `perMinute`, messages in the last minute, as the stream processor counts them.
  */
 export const boardSummarySchema = boardSchema
-  .pick({ slug: true, name: true })
+  .pick({ slug: true, name: true, owner: true })
   .extend({ latestAt: z.number().nullable(), perMinute: z.number().int().nonnegative().optional() });
 export type BoardSummary = z.infer<typeof boardSummarySchema>;
 

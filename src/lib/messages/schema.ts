@@ -56,15 +56,37 @@ export const newMessageSchema = z.strictObject({
 });
 export type NewMessage = z.infer<typeof newMessageSchema>;
 
-/** A message as the web app produces it to Kafka: the value of every record on the topic. */
+/** A signed-in author, as the web app vouches for: the account's id and its name when it posted. */
+export const accountRefSchema = z.object({ id: z.string().min(1).max(64), name: authorSchema });
+export type AccountRef = z.infer<typeof accountRefSchema>;
+
+/**
+ * A message as the web app produces it to Kafka: the value of the topic's records, beside the changes
+ * below. `account` is set only by the web app, from the session of the one who posted; `editedAt` only
+ * by the views, once an edit applied (records that predate both still read).
+ */
 export const messageSchema = z.object({
   id: messageIdSchema,
   board: boardSlugSchema,
   author: authorSchema,
   text: messageTextSchema,
   createdAt: z.iso.datetime(),
+  account: accountRefSchema.optional(),
+  editedAt: z.iso.datetime().optional(),
 });
 export type Message = z.infer<typeof messageSchema>;
+
+/**
+ * A change to a message, on the same topic under the same key (its board) as the message, so that it is
+ * on the same partition after it: every view meets the message before its change. `id` is the change's
+ * own (a retried request is one change); `target` the message's; `by` the account that made it.
+ */
+const changeFields = { id: messageIdSchema, target: messageIdSchema, board: boardSlugSchema, at: z.iso.datetime(), by: z.string().min(1).max(64) };
+export const messageChangeSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("edit"), ...changeFields, text: messageTextSchema }),
+  z.object({ kind: z.literal("delete"), ...changeFields }),
+]);
+export type MessageChange = z.infer<typeof messageChangeSchema>;
 
 /** The reactions a reader can give: few, so that a row of them fits under a message on a phone. */
 export const REACTION_EMOJI = ["👍", "❤️", "😂", "🎉", "😮", "🙏"] as const;
@@ -95,13 +117,54 @@ export const storedMessageSchema = messageSchema.extend({
 });
 export type StoredMessage = z.infer<typeof storedMessageSchema>;
 
+/** A change as the store holds it: in the board's sequence, with its own `seq`, so that a resumed stream hears of it. */
+export const storedChangeSchema = z.intersection(
+  messageChangeSchema,
+  z.object({
+    seq: storedMessageSchema.shape.seq,
+    partition: storedMessageSchema.shape.partition,
+    offset: storedMessageSchema.shape.offset,
+    storedAt: z.number().optional(),
+  }),
+);
+export type StoredChange = z.infer<typeof storedChangeSchema>;
+
+/** One entry of a board's list in the store: a message, or a change to one. */
+export const storedEntrySchema = z.union([storedChangeSchema, storedMessageSchema]);
+export type StoredEntry = z.infer<typeof storedEntrySchema>;
+
+export const isChange = (entry: StoredEntry): entry is StoredChange => "kind" in entry;
+
+/**
+ * The board as readers see it from its entries (newest first): each change applied to its message, deleted
+ * messages left out, the changes themselves too. A change whose message is older than the entries has
+ * nothing here to apply to.
+ */
+export function foldEntries(newestFirst: readonly StoredEntry[]): StoredMessage[] {
+  const changed = new Map<string, StoredChange | "deleted">();
+  const messages: StoredMessage[] = [];
+  for (const entry of newestFirst) {
+    if (isChange(entry)) {
+      // Newest first: the first change met is the one that stands; a deletion stands over any edit.
+      const known = changed.get(entry.target);
+      if (known !== "deleted" && (entry.kind === "delete" || !known)) changed.set(entry.target, entry.kind === "delete" ? "deleted" : entry);
+      continue;
+    }
+    const change = changed.get(entry.id);
+    if (change === "deleted") continue;
+    messages.push(change?.kind === "edit" ? { ...entry, text: change.text, editedAt: change.at } : entry);
+  }
+  return messages;
+}
+
 /**
  * What the store publishes for every stored message. The epoch names one life of the store: if Redis loses
  * its data the positions start again under a new epoch, and a viewer can tell.
  */
 export const boardEventSchema = z.object({
   epoch: z.string().min(1),
-  message: storedMessageSchema,
+  // A change too, under the same name: the store's scripts publish whatever entry they stored.
+  message: storedEntrySchema,
 });
 export type BoardEvent = z.infer<typeof boardEventSchema>;
 
@@ -110,6 +173,9 @@ export const historySchema = z.object({
   messages: z.array(storedMessageSchema),
 });
 export type History = z.infer<typeof historySchema>;
+
+/** A board's entries as the store has them, newest first: what a stream catches up from, changes included. */
+export type BoardEntries = { epoch: string | null; entries: StoredEntry[] };
 
 /** A message as lasting history (PostgreSQL) keeps it: where the log has it, and when the broker appended it. */
 export const archivedMessageSchema = messageSchema.extend({

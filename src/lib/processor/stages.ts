@@ -62,7 +62,8 @@ export function activityStage(topics: { input: string; result: string }, now: ()
     apply(partition, record): Output[] {
       const decoded = decodeRecord(record.value);
       const appendedAt = Number(record.timestamp);
-      if (!decoded.ok || !Number.isFinite(appendedAt)) return [];
+      // Posts are activity; a change to one is not.
+      if (!decoded.ok || !decoded.message || !Number.isFinite(appendedAt)) return [];
       const activity = states.of(partition).add(decoded.message.board, appendedAt);
       return [{ topic: topics.result, record: { key: activity.board, value: JSON.stringify(activity) }, state: true }];
     },

@@ -1,7 +1,7 @@
 import type { Redis } from "ioredis";
 import { errorFields, type Logger } from "../log";
 import { boardSchema, type BoardActivity, type BoardSummary } from "../messages/boards";
-import { boardEventSchema, type BoardEvent, type History, type StoredMessage } from "../messages/schema";
+import { boardEventSchema, type BoardEntries, type BoardEvent, type StoredEntry } from "../messages/schema";
 import type { Head } from "../store/message-store";
 import { BoardRoom } from "./board-room";
 import { Presence, type PresenceOptions } from "./presence";
@@ -21,7 +21,7 @@ export type BoardHubOptions = {
   boardsChannel: string;
   /** Where the processor's results announce a message's new reaction counts. */
   reactionsChannel?: string;
-  readHistory: (board: string) => Promise<History>;
+  readHistory: (board: string) => Promise<BoardEntries>;
   readHead: (board: string) => Promise<Head | null>;
   heartbeatMs: number;
   /** How often to compare each board's newest position with the newest event received. */
@@ -30,9 +30,9 @@ export type BoardHubOptions = {
   activityMs?: number;
   log: Logger;
   /** Told how many viewers each message was written to. */
-  onSent?: (viewers: number, message: StoredMessage) => void;
-  /** Told of every message the store publishes, of every board, watched here or not. */
-  onStored?: (message: StoredMessage) => void;
+  onSent?: (viewers: number, entry: StoredEntry) => void;
+  /** Told of every entry (message or change) the store publishes, of every board, watched here or not. */
+  onStored?: (entry: StoredEntry) => void;
   /** How many follow each board across every process, and the channel where changes are announced. */
   readers?: Pick<PresenceOptions, "sync" | "announce" | "tickMs"> & { channel: string };
 };

@@ -1,15 +1,15 @@
 import { errorFields, type Logger } from "../log";
-import type { BoardEvent, History, StoredMessage } from "../messages/schema";
+import type { BoardEntries, BoardEvent, StoredEntry } from "../messages/schema";
 import type { Head } from "../store/message-store";
 import { encodeBoardEvent, type Viewer } from "./viewer";
 
 export type BoardRoomOptions = {
   board: string;
-  readHistory: (board: string) => Promise<History>;
+  readHistory: (board: string) => Promise<BoardEntries>;
   readHead: (board: string) => Promise<Head | null>;
   log: Logger;
   /** Told how many viewers each message was written to. */
-  onSent?: (viewers: number, message: StoredMessage) => void;
+  onSent?: (viewers: number, entry: StoredEntry) => void;
 };
 
 /**
@@ -93,8 +93,8 @@ export class BoardRoom {
     const { log, board } = this.options;
     try {
       if (before) await before();
-      const { epoch, messages } = await this.options.readHistory(board);
-      if (epoch) for (const message of messages.toReversed()) this.dispatch({ epoch, message });
+      const { epoch, entries } = await this.options.readHistory(board);
+      if (epoch) for (const entry of entries.toReversed()) this.dispatch({ epoch, message: entry });
       log.info("filled viewers from the stored history", { board, why, viewers: this.viewers.size });
     } catch (error) {
       // Viewers notice the gap themselves and reconnect, catching up from history when it can be read.

@@ -1,5 +1,5 @@
 import { formatPosition, type Position } from "../messages/position";
-import type { BoardEvent, History, StoredMessage } from "../messages/schema";
+import type { BoardEntries, BoardEvent, StoredEntry } from "../messages/schema";
 import { encodeEvent } from "./sse";
 
 export type ViewerOutput = {
@@ -27,8 +27,8 @@ export class Viewer {
     this.lastSeq = resumeFrom?.seq ?? 0;
   }
 
-  /** Called once, with history read after the viewer began receiving live events. */
-  catchUp(history: History): void {
+  /** Called once, with the board's entries read after the viewer began receiving live events. */
+  catchUp(history: BoardEntries): void {
     const missed = this.missedMessages(history);
     if (missed === "reset") return;
     if (history.epoch) for (const message of missed) this.sendMessage(history.epoch, message);
@@ -78,8 +78,8 @@ export class Viewer {
     this.output.send(frame);
   }
 
-  private missedMessages(history: History): StoredMessage[] | "reset" {
-    const newestFirst = history.messages;
+  private missedMessages(history: BoardEntries): StoredEntry[] | "reset" {
+    const newestFirst = history.entries;
     const newest = newestFirst[0];
     if (!this.resumeFrom) {
       // A viewer with no position starts from now.
@@ -101,7 +101,7 @@ export class Viewer {
     return missed;
   }
 
-  private sendMessage(epoch: string, message: StoredMessage): void {
+  private sendMessage(epoch: string, message: StoredEntry): void {
     this.lastSeq = message.seq;
     this.output.send(encodeBoardEvent({ epoch, message }));
   }

@@ -45,7 +45,7 @@ export async function readBoards(redis: Redis, keys: StoreKeys): Promise<BoardSu
     .map(parseBoard)
     .filter((board) => board !== undefined)
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.slug.localeCompare(b.slug));
-  return created.map((board) => ({ slug: board.slug, name: board.name, latestAt: latestOf(activity[board.slug]) }));
+  return created.map(({ slug, name, owner }) => ({ slug, name, ...(owner && { owner }), latestAt: latestOf(activity[slug]) }));
 }
 
 /** When the board's newest message was stored, as the store knows it. */

@@ -46,6 +46,10 @@ export type StoreKeys = {
   resultsApplied: string;
   /** Prefix of the reactions' rate-limit buckets. */
   reactionRate: string;
+  /** Prefixes of the per-account buckets (posts, changes) and of sign-in attempts' (per address and per account). */
+  accountRate: string;
+  moderationRate: string;
+  signInRate: string;
 };
 
 export function storeKeys(config: Pick<Config, "REDIS_MESSAGES_KEY" | "REDIS_CHANNEL" | "BOARD_ID">): StoreKeys {
@@ -79,5 +83,8 @@ export function storeKeys(config: Pick<Config, "REDIS_MESSAGES_KEY" | "REDIS_CHA
     results: `${root}:results`,
     resultsApplied: `${root}:results:applied`,
     reactionRate: `${root}:reactions:rate`,
+    accountRate: `${root}:accounts:rate`,
+    moderationRate: `${root}:moderation:rate`,
+    signInRate: `${root}:sign-in:rate`,
   };
 }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
-import { storedMessageSchema, type History, type Message, type StoredMessage } from "../messages/schema";
+import { foldEntries, storedEntrySchema, type BoardEntries, type History, type Message, type MessageChange, type StoredEntry } from "../messages/schema";
 import { APPEND_SCRIPT, SEED_SCRIPT } from "./append-script";
 import type { StoreKeys } from "./keys";
 import { LuaScript } from "./lua-script";
@@ -9,8 +9,8 @@ import { safeJson } from "../safe-json";
 const append = new LuaScript(APPEND_SCRIPT);
 const seed = new LuaScript(SEED_SCRIPT);
 
-/** A validated record, ready to store: where Kafka kept it, what it says, and when it got this far. */
-export type ConsumedRecord = { partition: number; offset: string; message: Message; appendedAt?: number; consumedAt?: number };
+/** A validated record, ready to store: where Kafka kept it, what it says (a message or a change), and when it got this far. */
+export type ConsumedRecord = { partition: number; offset: string; entry: Message | MessageChange; appendedAt?: number; consumedAt?: number };
 
 /** How many messages the list keeps, and how many recent ids are remembered to refuse a second copy. */
 export type StoreLimits = { history: number; dedupeWindow: number };
@@ -48,7 +48,7 @@ export async function appendRecords(
   const args: (string | number)[] = [limits.history, keys.channel, field, run.first, run.last, limits.dedupeWindow, run.log, ...boards.slugs];
   for (const record of records) {
     if (record.partition !== partition) throw new Error("appendRecords takes records of one partition");
-    args.push(record.offset, record.message.id, boards.number(record), entryJson(record));
+    args.push(record.offset, record.entry.id, boards.number(record), entryJson(record));
   }
   const result = Number(await append.run(redis, [...sharedKeys(keys), ...boards.keys(keys)], args));
   return result === -1 || result === -2 || result === -3 ? { refused: REFUSALS[result] } : { stored: result };
@@ -59,17 +59,17 @@ const sharedKeys = (keys: StoreKeys) => [keys.applied, keys.epoch, keys.ids, key
 /** The boards of `records` (and `also`), numbered from 1 as the scripts take them. */
 function numberBoards(records: readonly ConsumedRecord[], also: readonly string[] = []) {
   const numbers = new Map<string, number>();
-  for (const slug of [...also, ...records.map((record) => record.message.board)]) if (!numbers.has(slug)) numbers.set(slug, numbers.size + 1);
+  for (const slug of [...also, ...records.map((record) => record.entry.board)]) if (!numbers.has(slug)) numbers.set(slug, numbers.size + 1);
   const slugs = [...numbers.keys()];
   return {
     slugs: [slugs.length, ...slugs],
-    number: (record: ConsumedRecord) => numbers.get(record.message.board)!,
+    number: (record: ConsumedRecord) => numbers.get(record.entry.board)!,
     keys: (keys: StoreKeys) => slugs.flatMap((slug) => Object.values(keys.board(slug))),
   };
 }
 
-function entryJson({ message, partition, offset, appendedAt, consumedAt }: ConsumedRecord): string {
-  return JSON.stringify({ ...message, partition, offset, appendedAt, consumedAt });
+function entryJson({ entry, partition, offset, appendedAt, consumedAt }: ConsumedRecord): string {
+  return JSON.stringify({ ...entry, partition, offset, appendedAt, consumedAt });
 }
 
 /**
@@ -92,7 +92,7 @@ export async function seedStore(
   const args: (string | number)[] = [newEpoch(), limits.history, keys.channel, log, nextOffsets.size];
   for (const [partition, next] of nextOffsets) args.push(partitionField(topic, partition), (BigInt(next) - 1n).toString());
   args.push(...numbered.slugs);
-  for (const record of kept) args.push(record.message.id, numbered.number(record), entryJson(record));
+  for (const record of kept) args.push(record.entry.id, numbered.number(record), entryJson(record));
   const result = Number(await seed.run(redis, [...sharedKeys(keys), ...numbered.keys(keys)], args));
   return result === 1 ? "refilled" : result === -3 ? "other-log" : "not-empty";
 }
@@ -101,9 +101,9 @@ function newestPerBoard(oldestFirst: readonly ConsumedRecord[], limit: number): 
   const left = new Map<string, number>();
   const kept: ConsumedRecord[] = [];
   for (const record of oldestFirst.toReversed()) {
-    const count = left.get(record.message.board) ?? 0;
+    const count = left.get(record.entry.board) ?? 0;
     if (count >= limit) continue;
-    left.set(record.message.board, count + 1);
+    left.set(record.entry.board, count + 1);
     kept.push(record);
   }
   return kept.reverse();
@@ -126,17 +126,23 @@ export async function readEpoch(redis: Redis, keys: StoreKeys): Promise<string |
 }
 
 /** Entries that do not parse are left out: one bad entry must not take the board down for its viewers. */
-export function parseEntries(entries: readonly string[]): StoredMessage[] {
-  const messages: StoredMessage[] = [];
+export function parseEntries(entries: readonly string[]): StoredEntry[] {
+  const parsed: StoredEntry[] = [];
   for (const entry of entries) {
-    const parsed = storedMessageSchema.safeParse(safeJson(entry));
-    if (parsed.success) messages.push(parsed.data);
+    const one = storedEntrySchema.safeParse(safeJson(entry));
+    if (one.success) parsed.push(one.data);
   }
-  return messages;
+  return parsed;
 }
 
-/** The board's newest `limit` stored messages, newest first, with the epoch they belong to. */
+/** The board's messages among its newest `limit` entries, newest first, as readers see them (changes applied), with their epoch. */
 export async function readHistory(redis: Redis, keys: StoreKeys, board: string, limit: number): Promise<History> {
+  const { epoch, entries } = await readEntries(redis, keys, board, limit);
+  return { epoch, messages: foldEntries(entries) };
+}
+
+/** The board's newest `limit` entries, changes included, newest first, with the epoch they belong to. */
+export async function readEntries(redis: Redis, keys: StoreKeys, board: string, limit: number): Promise<BoardEntries> {
   // One transaction, so that the epoch and the list come from the same moment.
   const replies = await redis
     .multi()
@@ -147,7 +153,7 @@ export async function readHistory(redis: Redis, keys: StoreKeys, board: string, 
   const entries = replyValue(replies?.[1]);
   return {
     epoch: typeof epoch === "string" ? epoch : null,
-    messages: parseEntries(Array.isArray(entries) ? entries.filter((entry) => typeof entry === "string") : []),
+    entries: parseEntries(Array.isArray(entries) ? entries.filter((entry) => typeof entry === "string") : []),
   };
 }
 

@@ -19,6 +19,7 @@ export function apiRouter(deps: ApiDeps) {
       "/api/messages": { GET: messages.history, POST: messages.post },
       "/api/messages/stream": { GET: messages.stream },
       "/api/messages/ws": { GET: messages.socket },
+      "/api/messages/:id": { DELETE: messages.remove, PATCH: messages.edit },
       "/api/messages/:id/reactions/:emoji": { PUT: messages.react(true), DELETE: messages.react(false) },
       "/api/boards": { GET: messages.boards, POST: messages.createBoard },
       // Lasting history (PostgreSQL): pages older than the live list, search, and one message by id.

@@ -5,6 +5,11 @@ import type { BoardHistory } from "../../board/history";
 import type { Boards } from "../../board/boards";
 import type { Posting } from "../../board/posting";
 import type { Reacting } from "../../board/reacting";
+import type { Moderating } from "../../board/moderating";
+import type { People } from "../../accounts/people";
+import { overHttps } from "../../accounts/auth";
+import type { RateDecision } from "../../store/rate-limit";
+import { takeAllowance } from "../../board/allowance";
 import { boardSortSchema } from "../../messages/boards";
 import { newReaderCookie, reactorIn, reactorOf } from "../reader-cookie";
 import type { Streams } from "../../board/streams";
@@ -23,6 +28,11 @@ import { safeJson } from "../../safe-json";
 export type MessageRoutesDeps = {
   posting: Posting;
   reacting: Reacting;
+  moderating: Moderating;
+  /** Who is signed in, by a request's cookies. */
+  people: People;
+  /** Per account, beside the per-address limits: posts, and moderation (edits, deletions). */
+  accountLimits: { posts: { take(key: string): Promise<RateDecision> }; moderation: { take(key: string): Promise<RateDecision> } };
   boards: Boards;
   defaultBoard: string;
   streams: Streams;
@@ -40,6 +50,10 @@ const historyQuerySchema = z.object({
 });
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;
+
+/** What makes a browser forget a session cookie: its name is `__Secure-` prefixed, and the cookie Secure, over HTTPS. */
+const forgetSession = (https: boolean) =>
+  `${https ? "__Secure-" : ""}board.session_token=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax${https ? "; Secure" : ""}`;
 
 /** The caller's request id if it looks like one (a proxy may have set it), else a new one. */
 function requestIdOf(call: Call): string {
@@ -65,7 +79,8 @@ const socketReply = (event: string, data: unknown) => JSON.stringify({ event, da
 
 const streamQuerySchema = z.object({ board: boardSlugSchema.optional(), after: z.string().optional() });
 
-export function messageRoutes({ posting, reacting, boards, defaultBoard, streams, history, lifecycle, clients, metrics, log }: MessageRoutesDeps) {
+export function messageRoutes(deps: MessageRoutesDeps) {
+  const { posting, reacting, moderating, people, accountLimits, boards, defaultBoard, streams, history, lifecycle, clients, metrics, log } = deps;
   /** Runs a handler and turns what it throws into a JSON error; `countRefusals`: as rejected posts. */
   const answer = async <T extends Answer>(handle: () => Promise<T>, countRefusals = false): Promise<T | Reply> => {
     try {
@@ -106,6 +121,25 @@ export function messageRoutes({ posting, reacting, boards, defaultBoard, streams
     return attach;
   };
 
+  /** Who sent the request; a session that ended is forgotten by the browser too, whose next request is a guest's. */
+  const signedIn = async (call: Call) => {
+    try {
+      return await people.whoIs(call.headers);
+    } catch (error) {
+      if (!(error instanceof BoardError) || error.code !== "session_ended") throw error;
+      throw new ApiError(401, "session_ended", error.message, undefined, { "Set-Cookie": forgetSession(overHttps(call.headers)) });
+    }
+  };
+
+  /** The signed-in actor of a change, from this site's pages only, within their allowance; undefined for a guest. */
+  const moderator = async (call: Call) => {
+    refuseWhileClosing();
+    checkOrigin(call, clients.allowedOrigins, clients.trustedHops);
+    const actor = await signedIn(call);
+    if (actor) await takeAllowance(accountLimits.moderation, actor.id, "changes");
+    return actor;
+  };
+
   return {
     /**
      * Checks where the post comes from and how often, validates it and produces it, answering 201 only once
@@ -117,7 +151,9 @@ export function messageRoutes({ posting, reacting, boards, defaultBoard, streams
         refuseWhileClosing();
         checkOrigin(call, clients.allowedOrigins, clients.trustedHops);
         await posting.admit(clientAddress(call, clients.trustedHops));
-        return jsonReply(201, await posting.post(await readJsonBody(call), requestId));
+        const author = await signedIn(call);
+        if (author) await takeAllowance(accountLimits.posts, author.id, "posts");
+        return jsonReply(201, await posting.post(await readJsonBody(call), requestId, author));
       }, true);
       reply.headers["X-Request-Id"] = requestId;
       return reply;
@@ -152,8 +188,24 @@ export function messageRoutes({ posting, reacting, boards, defaultBoard, streams
       answer(async () => {
         refuseWhileClosing();
         checkOrigin(call, clients.allowedOrigins, clients.trustedHops);
-        const { board, settled } = await boards.create(await readJsonBody(call), clientAddress(call, clients.trustedHops));
+        const owner = await signedIn(call);
+        const { board, settled } = await boards.create(await readJsonBody(call), clientAddress(call, clients.trustedHops), owner?.id);
         return jsonReply(settled ? 201 : 202, { board });
+      }),
+
+    /** `DELETE`: the author, the board's owner or an administrator deletes a message (204). */
+    remove: (call: Call) =>
+      answer(async () => {
+        const actor = await moderator(call);
+        await moderating.remove(call.params?.id ?? "", actor);
+        return { status: 204, headers: {}, body: "" };
+      }),
+
+    /** `PATCH {"text"}`: the author edits a message within the edit window (200, the message as it now reads). */
+    edit: (call: Call) =>
+      answer(async () => {
+        const actor = await moderator(call);
+        return jsonReply(200, await moderating.edit(call.params?.id ?? "", await readJsonBody(call), actor));
       }),
 
     /** `{epoch, messages}`, newest first. */

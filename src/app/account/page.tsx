@@ -1,0 +1,31 @@
+import "server-only";
+import Link from "next/link";
+import { headers } from "next/headers";
+import { AccountPanel } from "@/components/AccountPanel";
+import { pageContext } from "@/server/page-context";
+
+export const dynamic = "force-dynamic";
+export const metadata = { title: "Account · Message board" };
+
+/** Sign up, sign in and out: the accounts library's routes, from the board's own page. */
+export default async function AccountPage() {
+  const { viewer, accounts } = pageContext();
+  const signedIn = await viewer((await headers()).get("cookie"));
+  return (
+    <main className="mx-auto flex w-full max-w-md flex-col gap-6 px-4 py-8 sm:py-12">
+      <header className="flex flex-wrap items-center justify-between gap-3">
+        <h1 className="text-2xl font-bold tracking-tight">Account</h1>
+        <Link href="/" className="text-sm font-medium text-board-accent underline-offset-2 hover:underline">
+          Back to the board
+        </Link>
+      </header>
+      {accounts.enabled ? (
+        <AccountPanel viewer={signedIn} oidc={accounts.oidc} />
+      ) : (
+        <p className="rounded-lg bg-amber-50 px-3 py-2 text-sm text-board-warn">
+          Accounts are off on this board (they need PostgreSQL and AUTH_SECRET): everyone posts as a guest.
+        </p>
+      )}
+    </main>
+  );
+}
