@@ -6,10 +6,11 @@ import { pageContext } from "@/server/page-context";
 
 /** A board's page: its stored messages, live from here on, and the list of boards. */
 export async function BoardView({ slug }: { slug: string }) {
-  const { history, historyLimit, boards, defaultBoard, viewer, accounts, editWindowMs } = pageContext();
+  const { history, historyLimit, boards, defaultBoard, viewer, standing, accounts, editWindowMs } = pageContext();
   const cookie = (await headers()).get("cookie");
   // Without Redis the page still renders: the board says what is wrong and keeps trying to connect.
   const [initialHistory, all, signedIn] = await Promise.all([history(slug, cookie), boards(), viewer(cookie)]);
+  const { role, locked } = await standing(slug, signedIn);
   const board: BoardSummary = all?.find((each) => each.slug === slug) ?? { slug, name: slug, latestAt: null };
   return (
     <main className="mx-auto w-full max-w-2xl px-4 py-8 sm:py-12 lg:max-w-5xl">
@@ -21,7 +22,8 @@ export async function BoardView({ slug }: { slug: string }) {
         defaultBoard={defaultBoard}
         initialHistory={initialHistory}
         historyLimit={historyLimit}
-        rights={{ viewer: signedIn, boardOwner: board.owner, editWindowMs }}
+        rights={{ viewer: signedIn, role, editWindowMs }}
+        locked={locked}
         accounts={accounts.enabled}
       />
     </main>

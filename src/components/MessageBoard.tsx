@@ -13,6 +13,7 @@ import { OlderMessages } from "./OlderMessages";
 import { useBoardStream } from "./useBoardStream";
 import { useOutbox } from "./useOutbox";
 import { ViewerContext, type ViewerRights } from "./viewer-context";
+import { LockToggle } from "./LockToggle";
 
 type Props = {
   board: BoardSummary;
@@ -25,9 +26,12 @@ type Props = {
   rights: ViewerRights;
   /** Accounts are on: the header offers to sign in. */
   accounts: boolean;
+  /** Only the board's owner and moderators may post, as the page was rendered. */
+  locked: boolean;
 };
 
-export function MessageBoard({ board, boards: initialBoards, defaultBoard, initialHistory, historyLimit, rights, accounts }: Props) {
+export function MessageBoard({ board, boards: initialBoards, defaultBoard, initialHistory, historyLimit, rights, accounts, locked: lockedAtFirst }: Props) {
+  const [locked, setLocked] = useState(lockedAtFirst);
   const [scrolledBack, setScrolledBack] = useState(false);
   const [boards, setBoards] = useState<BoardSummary[]>(initialBoards ?? [board]);
   const onBoards = useCallback((change: BoardsChange) => setBoards((current) => applyBoardsChange(current, change)), []);
@@ -71,7 +75,13 @@ export function MessageBoard({ board, boards: initialBoards, defaultBoard, initi
               The message history could not be loaded (Redis is unreachable). New messages will appear once it is back.
             </p>
           )}
-          <MessageForm onSend={send} signedInAs={rights.viewer?.name} />
+          {locked && (
+            <p className="rounded-lg bg-amber-50 px-3 py-2 text-sm text-board-warn">
+              This board is locked: {rights.role ? "only you and the other moderators may post." : "only its owner and moderators may post."}
+            </p>
+          )}
+          {rights.role && <LockToggle board={board.slug} locked={locked} onChange={setLocked} />}
+          {(!locked || rights.role) && <MessageForm onSend={send} signedInAs={rights.viewer?.name} />}
           <div aria-live="polite" className="sticky top-2 z-10 flex justify-center">
             {newer > 0 && (
               <button type="button" onClick={backToNewest} className="rounded-full bg-board-accent px-4 py-1.5 text-sm font-medium text-white shadow">

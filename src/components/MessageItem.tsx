@@ -10,7 +10,7 @@ import type { BoardMessage } from "./useBoardStream";
 export const MessageItem = memo(function MessageItem({ message, now }: { message: BoardMessage; now: Date }) {
   // The stages are made when first opened: a flood of messages adds a few nodes each, not a dozen.
   const [opened, setOpened] = useState(false);
-  const { canEdit, canDelete } = useRights(message, now);
+  const rights = useRights(message, now);
   return (
     <li
       className="rounded-xl border border-slate-200 bg-white p-4 shadow-sm [contain-intrinsic-size:auto_7rem] [content-visibility:auto]"
@@ -37,7 +37,7 @@ export const MessageItem = memo(function MessageItem({ message, now }: { message
       {/* Text is rendered as text, never as markup; line breaks are kept. */}
       <p className="break-words whitespace-pre-wrap text-slate-800">{message.text}</p>
       <ReactionBar id={message.id} reactions={message.reactions} mine={message.mine} />
-      <MessageActions message={message} canEdit={canEdit} canDelete={canDelete} />
+      <MessageActions message={message} {...rights} />
       <details className="mt-2 text-xs text-board-muted" onToggle={(event) => event.currentTarget.open && setOpened(true)}>
         <summary className="cursor-pointer select-none">
           Pipeline: partition {message.partition}, offset {message.offset}

@@ -4,7 +4,7 @@ import type { BoardSummary } from "../lib/messages/boards";
 import type { History } from "../lib/messages/schema";
 import { reactorIn } from "../lib/http/reader-cookie";
 import { webRuntime } from "./web-runtime";
-import type { PageViewer } from "../lib/accounts/page-viewer";
+import type { PageRole, PageViewer } from "../lib/accounts/page-viewer";
 
 /** What the pages need of the web process. */
 export type PageContext = {
@@ -24,6 +24,8 @@ export type PageContext = {
   archive: Archive;
   /** Who the request with this Cookie header is signed in as; null for a guest, or when that cannot be told. */
   viewer(cookieHeader: string | null): Promise<PageViewer>;
+  /** What the reader is on a board, and whether it is locked. */
+  standing(board: string, viewer: PageViewer): Promise<{ role: PageRole; locked: boolean }>;
   /** Accounts are on: the pages offer to sign in. */
   accounts: { enabled: boolean; oidc: string | undefined };
   editWindowMs: number;
@@ -47,6 +49,14 @@ export function pageContext(): PageContext {
     viewer: async (cookieHeader) => {
       const person = await services.people.whoIs({ get: (name) => (name === "cookie" ? cookieHeader : null) }).catch(() => undefined);
       return person ? { id: person.id, name: person.name, admin: person.admin } : null;
+    },
+    standing: async (board, viewer) => {
+      const person = viewer ?? undefined;
+      const [role, rules] = await Promise.all([
+        services.moderating.roleOn(board, person).catch(() => undefined),
+        services.boards.rules(board).catch(() => undefined),
+      ]);
+      return { role: role ?? null, locked: rules?.locked ?? false };
     },
     accounts: { enabled: services.people.enabled, oidc: config.OIDC_ISSUER && config.OIDC_CLIENT_ID ? config.OIDC_NAME : undefined },
     editWindowMs: config.EDIT_WINDOW_SECONDS * 1000,

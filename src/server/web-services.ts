@@ -19,7 +19,7 @@ import { createWebMetrics } from "../lib/metrics/web-metrics";
 import { BoardHub } from "../lib/realtime/board-hub";
 import { StreamGate } from "../lib/realtime/stream-gate";
 import { storeKeys } from "../lib/store/keys";
-import { readActivity, readBoard, readBoards } from "../lib/store/board-list";
+import { readActivity, readBoard, readBoards, readRules } from "../lib/store/board-list";
 import { readEntries, readHead, readHistory } from "../lib/store/message-store";
 import { foldEntries, isChange } from "../lib/messages/schema";
 import { RateLimiter } from "../lib/store/rate-limit";
@@ -30,10 +30,13 @@ import { readWindows, withReactions } from "../lib/store/reactions";
 import { createReacting } from "../lib/board/reacting";
 import { messageLocator } from "../lib/board/message-locator";
 import { findMessage } from "../lib/history/history-reader";
-import { createAuth, type Accounts } from "../lib/accounts/auth";
+import { addressDigest, createAuth, type Accounts } from "../lib/accounts/auth";
 import { createPeople, NO_ACCOUNTS, type People } from "../lib/accounts/people";
-import { createModerating } from "../lib/board/moderating";
+import { createModerating, type Moderating } from "../lib/board/moderating";
 import { migrate } from "../lib/history/migrations";
+
+// How long a guest post's sender stays known, for bans.
+const SENDERS_FOR_SECONDS = 30 * 24 * 3600;
 
 export type WebServices = {
   /** Finds the API's handler for a request; undefined for the pages. */
@@ -41,6 +44,7 @@ export type WebServices = {
   /** Accounts, when they are on (PostgreSQL and AUTH_SECRET): the library serves /api/auth/. */
   auth: Accounts | undefined;
   people: People;
+  moderating: Moderating;
   history: BoardHistory;
   boards: Boards;
   archive: Archive;
@@ -95,6 +99,7 @@ export function createWebServices(config: Config, log: Logger): WebServices {
     readHead: (board) => readHead(redis, keys, board),
     heartbeatMs: config.SSE_HEARTBEAT_MS,
     log,
+    onRule: (rule) => boards.forgetRules(rule.board),
     onStored: (entry) => {
       if (isChange(entry)) {
         if (entry.kind === "delete") locator.forget(entry.target);
@@ -147,9 +152,10 @@ export function createWebServices(config: Config, log: Logger): WebServices {
       board: (slug) => readBoard(redis, keys, slug),
       boards: () => readBoards(redis, keys),
       activity: (slug) => readActivity(redis, keys, slug),
+      rules: (slug) => readRules(redis, keys, slug),
       windows: () => readWindows(redis, keys),
     },
-    produce: async (board) => void (await producer.send(config.KAFKA_BOARDS_TOPIC, [encodeBoardRecord(board)])),
+    produce: async (record) => void (await producer.send(config.KAFKA_BOARDS_TOPIC, [encodeBoardRecord(record)])),
     limiter: new RateLimiter(redis, keys.boardRate, { perMinute: config.BOARDS_PER_HOUR / 60, burst: config.BOARD_BURST }, log),
     log,
   });
@@ -167,6 +173,17 @@ export function createWebServices(config: Config, log: Logger): WebServices {
     return database && (await findMessage(database, id));
   };
 
+  const moderating = createModerating({
+    find: findCurrent,
+    boards,
+    senderOf: async (id) => (await redis.get(`${keys.senders}:${id}`)) ?? undefined,
+    produce: (change) => producer.publish(change),
+    editWindowMs: config.EDIT_WINDOW_SECONDS * 1000,
+    log,
+  });
+  // Without accounts nobody can ban, but posts are still checked against the rules: any key will do.
+  const addressKey = config.AUTH_SECRET ?? processId;
+
   const lifecycle = { closing: false };
   const api = apiRouter({
     posting: createPosting({
@@ -175,8 +192,11 @@ export function createWebServices(config: Config, log: Logger): WebServices {
       producer,
       limiter: new RateLimiter(redis, keys.rate, { perMinute: config.POSTS_PER_MINUTE, burst: config.POST_BURST }, log),
       nameTaken: (name) => people.nameTaken(name),
+      admit: (board, author, sender) => moderating.admitPost(board, author, sender),
       metrics,
-      onAccepted: (message) => {
+      onAccepted: (message, sender) => {
+        // Who sent a guest's post is known for a while, so that moderators can ban them by it.
+        if (!message.account) void redis.set(`${keys.senders}:${message.id}`, sender, "EX", SENDERS_FOR_SECONDS).catch(() => {});
         live.accept();
         // Reactable at once from here, before the store has it.
         locator.remember(message.id, message.board);
@@ -189,13 +209,8 @@ export function createWebServices(config: Config, log: Logger): WebServices {
       limiter: new RateLimiter(redis, keys.reactionRate, { perMinute: config.REACTIONS_PER_MINUTE, burst: config.REACTION_BURST }, log),
       log,
     }),
-    moderating: createModerating({
-      find: findCurrent,
-      ownerOf: (slug) => boards.ownerOf(slug),
-      produce: (change) => producer.publish(change),
-      editWindowMs: config.EDIT_WINDOW_SECONDS * 1000,
-      log,
-    }),
+    moderating,
+    senderOf: (address) => addressDigest(addressKey, address),
     people,
     accountLimits: {
       posts: new RateLimiter(redis, keys.accountRate, { perMinute: config.POSTS_PER_MINUTE, burst: config.POST_BURST }, log),
@@ -244,6 +259,7 @@ export function createWebServices(config: Config, log: Logger): WebServices {
     api,
     auth,
     people,
+    moderating,
     history,
     boards,
     archive,

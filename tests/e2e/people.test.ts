@@ -136,6 +136,34 @@ test("accounts: signed-in posts are verified; only the author, the board's owner
   await startRebuild(cleanup, "postgres", env).done();
   await waitFor("history rebuilt", async () => JSON.stringify(shape(await history())) === JSON.stringify(expected), { timeoutMs: 30_000 });
   assert.deepEqual(await search("spam"), []);
+
+  // Rules through the boards topic: the owner names a moderator, who locks the board; then a guest is banned by their message.
+  const guestPost = () => post(undefined, { text: "a guest again", author: "Dave" });
+  assert.equal(
+    (await send(url, "/api/boards/bobs/moderators/" + encodeURIComponent(adas.account.id), "PUT", ada)).status,
+    403,
+    "only the owner names moderators",
+  );
+  assert.equal((await send(url, "/api/boards/bobs/moderators/" + encodeURIComponent(adas.account.id), "PUT", bob)).status, 204);
+  await waitFor("Ada a moderator", async () => (await send(url, "/api/boards/bobs", "PATCH", ada, { locked: true })).status === 204);
+  await waitFor("the board locked for guests", async () => (await guestPost()).status === 403);
+  assert.equal(await errorCode(await guestPost()), "board_locked");
+  assert.equal((await post(ada, { text: "moderators still post" })).status, 201);
+  assert.equal((await send(url, "/api/boards/bobs", "PATCH", bob, { locked: false })).status, 204);
+  const daves = messageSchema.parse(
+    await (
+      await waitFor("the board open again", async () => {
+        const answer = await guestPost();
+        return answer.status === 201 && answer;
+      })
+    ).json(),
+  );
+  const ban = await send(url, "/api/boards/bobs/bans", "POST", ada, { message: daves.id, minutes: 60 });
+  assert.equal(ban.status, 201);
+  assert.match(z.object({ subject: z.string() }).parse(await ban.json()).subject, /^address:[\w-]{22}$/, "an address is banned by its digest, never named");
+  await waitFor("the guest's address banned", async () => (await guestPost()).status === 403);
+  assert.equal(await errorCode(await guestPost()), "banned");
+  assert.equal((await post(bob, { text: "accounts from that address are not guests" })).status, 201);
   viewer.close();
   t.diagnostic(`deletion reached the stream ${streamMs.toFixed(0)} ms after the request was sent`);
 });
@@ -223,4 +251,12 @@ test("three windows (two accounts and a guest): the owner deletes by keyboard an
   await guests.reload();
   await board(guests).message("Ada's final words").getByText("(edited)").waitFor();
   assert.equal(await board(guests).message("buy cheap spam now").count(), 0);
+
+  // The owner bans Ada for a day: her next post is refused, and the page says why.
+  await board(bobs).message("Ada's final words").getByRole("button", { name: "Ban author for a day" }).click();
+  await bobs.getByRole("status").filter({ hasText: "may not post here for a day" }).waitFor();
+  await waitFor("the ban applied", async () => (await send(url, "/api/messages", "POST", ada, { board: "bobs", text: "probe" })).status === 403);
+  await board(adas).send("am I still here?");
+  await adas.getByRole("alert").filter({ hasText: "You have been banned from posting to this board until" }).waitFor();
+  assert.deepEqual(await violations(adas), [], "the board with a refusal shown");
 });

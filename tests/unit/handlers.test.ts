@@ -12,7 +12,8 @@ import { isStream, type Answer, type Call, type Reply } from "../../src/lib/http
 import { createRouter } from "../../src/lib/http/router";
 import { messageRoutes } from "../../src/lib/http/routes/messages";
 import { KafkaUnavailableError, type Acknowledgement } from "../../src/lib/kafka/producer";
-import type { Board } from "../../src/lib/messages/boards";
+import type { Board, BoardRule } from "../../src/lib/messages/boards";
+import { randomUUID } from "node:crypto";
 import { formatPosition } from "../../src/lib/messages/position";
 import { messageSchema, type History, type Message, type MessageChange } from "../../src/lib/messages/schema";
 import { createModerating } from "../../src/lib/board/moderating";
@@ -67,12 +68,26 @@ function board({
   const lifecycle = { closing: false };
   const gate = new StreamGate({ perClient: 2, perProcess: 3 });
   const stored = history ?? { epoch: "e1", messages: [] };
-  const created = new Map<string, Board>();
+  // Bob's board, which he owns.
+  const created = new Map<string, Board>([["bobs", { id: randomUUID(), slug: "bobs", name: "Bob's", createdAt: new Date().toISOString(), owner: "acc-bob" }]]);
+  const rules: BoardRule[] = [];
+  /** The rules as the store would hold them after the rules produced so far. */
+  const rulesOf = async (slug: string) => {
+    const now = { locked: false, guests: true, moderators: new Set<string>(), bans: new Map<string, number | null>() };
+    for (const rule of rules.filter((each) => each.board === slug)) {
+      if (rule.kind === "moderator") now.moderators[rule.on ? "add" : "delete"](rule.account);
+      if (rule.kind === "lock") now.locked = rule.locked;
+      if (rule.kind === "guests") now.guests = rule.allowed;
+      if (rule.kind === "ban") now.bans.set(rule.subject, rule.until === null ? null : Date.parse(rule.until));
+      if (rule.kind === "unban") now.bans.delete(rule.subject);
+    }
+    return { ...now, moderators: [...now.moderators] };
+  };
   const boards = createBoards({
     defaultBoard: "main",
     defaultName: "main",
-    store: { board: async (slug) => created.get(slug), boards: async () => [], activity: async () => null, windows: async () => new Map() },
-    produce: async (board) => void created.set(board.slug, board),
+    store: { board: async (slug) => created.get(slug), boards: async () => [], activity: async () => null, windows: async () => new Map(), rules: rulesOf },
+    produce: async (record) => void ("kind" in record ? rules.push(record) : created.set(record.slug, record)),
     limiter: { take: async () => ({ allowed: true }) },
     log: silentLog,
   });
@@ -86,17 +101,21 @@ function board({
       { ...storedMessage(3), id: ADAS_OLD, board: "bobs", account: { id: "acc-ada", name: "Ada" }, createdAt: new Date(Date.now() - 3_600_000).toISOString() },
     ].map((message) => [message.id, message]),
   );
+  const moderating = createModerating({
+    find: async (id) => (changes.some((change) => change.kind === "delete" && change.target === id) ? undefined : messages.get(id)),
+    boards,
+    // The guest's message came from 198.51.100.7.
+    senderOf: async () => "digest-of-198.51.100.7",
+    produce: async (change) => changes.push(change),
+    editWindowMs: 900_000,
+    log: silentLog,
+  });
   const routes = messageRoutes({
     boards,
     people: fakePeople,
     accountLimits: { posts: { take: async () => rate ?? { allowed: true } }, moderation: { take: async () => rate ?? { allowed: true } } },
-    moderating: createModerating({
-      find: async (id) => (changes.some((change) => change.kind === "delete" && change.target === id) ? undefined : messages.get(id)),
-      ownerOf: async (slug) => (slug === "bobs" ? "acc-bob" : undefined),
-      produce: async (change) => changes.push(change),
-      editWindowMs: 900_000,
-      log: silentLog,
-    }),
+    moderating,
+    senderOf: (address: string) => `digest-of-${address}`,
     reacting: createReacting({
       boardOf: async (id) => (id === KNOWN_MESSAGE ? "main" : undefined),
       produce: async (reaction) => reactions.push(reaction),
@@ -115,6 +134,7 @@ function board({
       },
       limiter: { take: async (client) => (limited.push(client), rate ?? { allowed: true }) },
       nameTaken: fakePeople.nameTaken,
+      admit: (slug, author, sender) => moderating.admitPost(slug, author, sender),
       metrics,
       log: silentLog,
     }),
@@ -133,7 +153,7 @@ function board({
     log: silentLog,
   });
   const rejected = async (reason: string) => (await metrics.rejected.get()).values.find((value) => value.labels.reason === reason)?.value ?? 0;
-  return { routes, produced, limited, viewers, lifecycle, gate, rejected, created, reactions, changes };
+  return { routes, produced, limited, viewers, lifecycle, gate, rejected, created, reactions, changes, rules };
 }
 
 /** A reaction request through the route table, which hands the handler the path's id and emoji. */
@@ -183,7 +203,7 @@ test("boards: made once per slug; bad input, a taken slug and an unknown board r
     const answer = await post(body);
     assert.deepEqual([answer.status, bodyOf(answer).error?.code], [status, code], JSON.stringify(body));
   }
-  assert.deepEqual([...created.keys()], ["night-owls"]);
+  assert.deepEqual([...created.keys()], ["bobs", "night-owls"]);
 
   const toBoard = await routes.post(call({ headers: JSON_POST, body: JSON.stringify({ text: "hi", board: "night-owls" }) }));
   assert.equal(messageSchema.parse(bodyOf(toBoard)).board, "night-owls");
@@ -454,3 +474,81 @@ test("a signed-in author's post carries their account and name; a guest may not 
   assert.equal((await post("forged", { text: "hello" })).status, 401, "an ended session is not taken for a guest");
   assert.equal(produced.length, 2);
 });
+
+/** A board-rules request through the route table, as `as` (a session cookie's value) or a guest. */
+function rule(routes: ReturnType<typeof board>["routes"], method: "PATCH" | "PUT" | "POST" | "DELETE", path: string, as?: string, body?: unknown) {
+  const route = createRouter(
+    {
+      "/api/boards/:slug": { PATCH: routes.setRules },
+      "/api/boards/:slug/moderators/:account": { PUT: routes.setModerator(true), DELETE: routes.setModerator(false) },
+      "/api/boards/:slug/bans": { POST: routes.ban },
+      "/api/boards/:slug/bans/:subject": { DELETE: routes.unban },
+    },
+    () => true,
+  );
+  const handler = route(method, path);
+  if (!handler) throw new Error(`no route for ${method} ${path}`);
+  const headers: Record<string, string> = { ...(as && { cookie: `board.session_token=${as}` }), ...(body !== undefined && JSON_POST) };
+  return handler(call({ url: path, headers, ...(body !== undefined && { body: JSON.stringify(body) }) }));
+}
+
+test("the owner names moderators; moderators lock the board and ban; each is refused to anyone else, and posts follow the rules", async () => {
+  const { routes, rules, changes } = board();
+  const status = async (answer: Promise<Answer>) => (await answer).status;
+  const post = (as: string | undefined, text: string, address = "203.0.113.1") =>
+    routes.post(
+      call({ headers: { ...JSON_POST, ...(as && { cookie: `board.session_token=${as}` }) }, body: JSON.stringify({ board: "bobs", text }), peer: address }),
+    );
+
+  assert.equal(await status(rule(routes, "PUT", "/api/boards/bobs/moderators/acc-ada", "ada")), 403, "only the owner names moderators");
+  assert.equal(await status(rule(routes, "PUT", "/api/boards/bobs/moderators/acc-ada")), 401);
+  assert.equal(await status(rule(routes, "PUT", "/api/boards/nope/moderators/acc-ada", "root")), 404, "an unknown board");
+  assert.equal(await status(rule(routes, "PUT", "/api/boards/bobs/moderators/acc-ada", "bob")), 204);
+  // A guest banned by their message: the address it came from, as a digest, may not post; others may.
+  const addressBan = await rule(routes, "POST", "/api/boards/bobs/bans", "ada", { message: GUESTS, minutes: 30 });
+  assert.equal(addressBan.status, 201);
+  assert.equal(bodyOf(addressBan).subject, "address:digest-of-198.51.100.7");
+  const banned = await post(undefined, "spam again", "198.51.100.7");
+  assert.equal(banned.status, 403);
+  assert.equal(bodyOf(banned).error?.code, "banned");
+  assert.match(await refusedMessage(banned), /banned from posting to this board until/);
+  assert.equal((await post(undefined, "hello", "203.0.113.1")).status, 201, "another address posts");
+  assert.equal(await status(change(routes, "DELETE", GUESTS, "ada")), 204, "a moderator deletes a guest's message");
+  assert.equal(changes.at(-1)?.kind, "delete");
+
+  assert.equal(await status(rule(routes, "PATCH", "/api/boards/bobs", "ada", { guests: false })), 403, "guests are the owner's to allow");
+  assert.equal(await status(rule(routes, "PATCH", "/api/boards/bobs", "ada", { locked: true, colour: "red" })), 400);
+  assert.equal(await status(rule(routes, "PATCH", "/api/boards/bobs", "ada", {})), 400);
+  assert.equal(await status(rule(routes, "PATCH", "/api/boards/bobs", "ada", { locked: true })), 204);
+  const locked = await post(undefined, "let me in");
+  assert.equal(locked.status, 403);
+  assert.equal(bodyOf(locked).error?.code, "board_locked");
+  assert.equal((await post("ada", "a moderator still posts")).status, 201);
+  assert.equal(await status(rule(routes, "PATCH", "/api/boards/bobs", "bob", { locked: false, guests: false })), 204);
+  const guest = await post(undefined, "me again");
+  assert.equal(guest.status, 401);
+  assert.match(bodyOf(guest).error?.code ?? "", /sign_in_required/);
+  assert.equal(await status(rule(routes, "PATCH", "/api/boards/bobs", "bob", { guests: true })), 204);
+
+  // Bans: a guest by their message (the address it came from, as a digest), an account by id, for a while or for good.
+  assert.equal(await status(rule(routes, "POST", "/api/boards/bobs/bans", undefined, { account: "acc-root" })), 401);
+  assert.equal(await status(rule(routes, "POST", "/api/boards/bobs/bans", "root", { account: "acc-bob" })), 403, "not the owner");
+  assert.equal(await status(rule(routes, "POST", "/api/boards/bobs/bans", "ada", { message: GUESTS, account: "x" })), 400);
+  const byMessage = await rule(routes, "POST", "/api/boards/bobs/bans", "bob", { message: ADAS_OLD, minutes: 60 });
+  assert.equal(byMessage.status, 201);
+  assert.equal(bodyOf(byMessage).subject, "account:acc-ada", "the author of a signed-in post is their account");
+  assert.equal(await status(rule(routes, "DELETE", "/api/boards/bobs/bans/account:acc-ada", "bob")), 204);
+  assert.equal((await post("ada", "back again")).status, 201, "unbanned");
+  assert.equal(await status(rule(routes, "POST", "/api/boards/bobs/bans", "bob", { message: KNOWN_MESSAGE })), 404);
+  const forGood = await rule(routes, "POST", "/api/boards/bobs/bans", "bob", { account: "acc-ada" });
+  assert.equal(bodyOf(forGood).until, null, "for good");
+  const refused = await post("ada", "am I banned?");
+  assert.equal(refused.status, 403);
+  assert.equal(await refusedMessage(refused), "You have been banned from posting to this board.");
+  assert.deepEqual(
+    rules.map(({ kind }) => kind),
+    ["moderator", "ban", "lock", "lock", "guests", "guests", "ban", "unban", "ban"],
+  );
+});
+
+const refusedMessage = async (answer: Answer) => (JSON.parse((answer as Reply).body) as { error: { message: string } }).error.message;

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, createHmac } from "node:crypto";
 import { betterAuth } from "better-auth";
 import { APIError, createAuthMiddleware } from "better-auth/api";
 import { genericOAuth } from "better-auth/plugins/generic-oauth";
@@ -127,6 +127,12 @@ function accountsLibrary({ config, pool, limiter, log }: AuthDeps, https: boolea
 }
 
 const signInBodySchema = z.object({ email: z.string().max(320) });
+
+/**
+ * What an address is known as in records and keys (bans): a keyed digest, so that the address cannot be
+ * recovered from it by trying every address there is.
+ */
+export const addressDigest = (secret: string, address: string) => createHmac("sha256", secret).update(address).digest("base64url").slice(0, 22);
 
 /** An address or account in a rate-limit key, without the address itself. */
 const digest = (value: string) => createHash("sha256").update(value).digest("base64url").slice(0, 22);

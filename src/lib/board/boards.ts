@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { KafkaUnavailableError } from "../kafka/producer";
 import { errorFields, type Logger } from "../log";
-import { newBoardSchema, slugFromName, type Board, type BoardSort, type BoardSummary } from "../messages/boards";
+import { newBoardSchema, slugFromName, type Board, type BoardRule, type BoardRules, type BoardSort, type BoardSummary } from "../messages/boards";
 import type { BoardActivityRecord } from "../messages/reactions";
 import { perHour, perMinute } from "../processor/activity-windows";
 import type { RateDecision } from "../store/rate-limit";
@@ -19,9 +19,10 @@ export type BoardsDeps = {
     activity(slug: string): Promise<number | null>;
     /** Each board's activity windows, as the stream processor counted them. */
     windows(): Promise<Map<string, BoardActivityRecord["windows"]>>;
+    rules(slug: string): Promise<BoardRules>;
   };
-  /** Produces a board's creation record; resolves once every in-sync replica has it. */
-  produce(board: Board): Promise<void>;
+  /** Produces a board's creation record, or a change to its rules; resolves once every in-sync replica has it. */
+  produce(record: Board | BoardRule): Promise<void>;
   limiter: { take(client: string): Promise<RateDecision> };
   /** How long a creation waits for the store to list the new board. */
   settleMs?: number;
@@ -41,7 +42,16 @@ export type Boards = {
   create(input: unknown, client: string, owner?: string): Promise<{ board: BoardSummary; settled: boolean }>;
   /** The account that owns a board, if one does. */
   ownerOf(slug: string): Promise<string | undefined>;
+  /** A board's rules as they stand (at most a second or two old: see `forgetRules`). */
+  rules(slug: string): Promise<BoardRules>;
+  /** A board's rules changed: read them again next time. */
+  forgetRules(slug: string): void;
+  /** Produces a change to a board's rules; resolves once the broker has it. */
+  changeRules(rule: BoardRule): Promise<void>;
 };
+
+// Rules are read for every post: kept for a moment, and forgotten at once when a change is announced.
+const RULES_FOR_MS = 2000;
 
 const CHECK_EVERY_MS = 25;
 
@@ -62,7 +72,34 @@ export function createBoards({ defaultBoard, defaultName, store, produce, limite
     return found !== undefined;
   };
 
+  const rules = new Map<string, { at: number; rules: Promise<BoardRules> }>();
+
   return {
+    rules(slug) {
+      const kept = rules.get(slug);
+      if (kept && performance.now() - kept.at < RULES_FOR_MS) return kept.rules;
+      const read = store.rules(slug).catch((error: unknown) => {
+        rules.delete(slug);
+        log.warn("board rules lookup failed", errorFields(error));
+        throw new BoardError("store_unavailable", "The board's rules (Redis) are unreachable; try again shortly.");
+      });
+      rules.set(slug, { at: performance.now(), rules: read });
+      return read;
+    },
+
+    forgetRules: (slug) => void rules.delete(slug),
+
+    async changeRules(rule) {
+      try {
+        await produce(rule);
+      } catch (error) {
+        if (!(error instanceof KafkaUnavailableError)) throw error;
+        log.warn("rule change refused: Kafka unavailable", errorFields(error));
+        throw new BoardError("kafka_unavailable", "Kafka did not accept the change; nothing was changed. Try again shortly.");
+      }
+      rules.delete(rule.board);
+    },
+
     async require(slug) {
       if (!(await lookUp(slug))) throw new BoardError("unknown_board", `There is no board "${slug}".`);
     },

@@ -21,6 +21,9 @@ const REFUSALS = [
   "invalid_edit",
   "edit_window_closed",
   "name_taken",
+  "invalid_rule",
+  "board_locked",
+  "banned",
 ] as const;
 
 /** Why the board refused something. Each transport says it its own way (HTTP: src/lib/http/api-error.ts). */

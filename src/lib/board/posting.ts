@@ -16,9 +16,11 @@ export type PostingDeps = {
   limiter: { take(client: string): Promise<RateDecision> };
   /** Whether an account goes by a name, which a guest may then not post under. */
   nameTaken(name: string): Promise<boolean>;
+  /** Refuses a post the board's rules do not allow (locked, accounts only, banned). */
+  admit(board: string, author: Person | undefined, sender: string): Promise<void>;
   metrics: Pick<WebMetrics, "accepted" | "produceSeconds">;
-  /** Told of every post the broker acknowledged. */
-  onAccepted?: (message: Message) => void;
+  /** Told of every post the broker acknowledged, and the digest of the address it came from. */
+  onAccepted?: (message: Message, sender: string) => void;
   log: Logger;
 };
 
@@ -29,14 +31,14 @@ export type Posting = {
    * Validates a post and produces it; resolves once every in-sync replica has it. A signed-in author's
    * post carries their account and name, whatever name the body gives.
    */
-  post(input: unknown, requestId: string, author?: Person): Promise<Message>;
+  post(input: unknown, requestId: string, author: Person | undefined, sender: string): Promise<Message>;
 };
 
-export function createPosting({ defaultBoard, boards, producer, limiter, nameTaken, metrics, onAccepted, log }: PostingDeps): Posting {
+export function createPosting({ defaultBoard, boards, producer, limiter, nameTaken, admit, metrics, onAccepted, log }: PostingDeps): Posting {
   return {
     admit: (client) => takeAllowance(limiter, client, "posts"),
 
-    async post(input, requestId, author) {
+    async post(input, requestId, author, sender) {
       const parsed = newMessageSchema.safeParse(input);
       if (!parsed.success) {
         const { fields, summary } = issuesByField(parsed.error);
@@ -50,6 +52,7 @@ export function createPosting({ defaultBoard, boards, producer, limiter, nameTak
           fields: { author: "this name belongs to an account" },
         });
       }
+      await admit(board, author, sender);
       const message = createMessage(author ? { ...parsed.data, author: author.name } : parsed.data, board);
       if (author) message.account = { id: author.id, name: author.name };
       const stopTimer = metrics.produceSeconds.startTimer();
@@ -57,7 +60,7 @@ export function createPosting({ defaultBoard, boards, producer, limiter, nameTak
         const { partition, offset } = await producer.publish(message, requestId);
         stopTimer();
         metrics.accepted.inc();
-        onAccepted?.(message);
+        onAccepted?.(message, sender);
         log.debug("accepted message", { id: message.id, board, partition, offset, requestId });
         return message;
       } catch (error) {

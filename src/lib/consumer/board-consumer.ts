@@ -1,13 +1,12 @@
 import type { Batch, Kafka, KafkaMessage } from "kafkajs";
 import type { Redis } from "ioredis";
-import type { Board } from "../messages/boards";
 import { errorFields, type Logger } from "../log";
 import type { StoreKeys } from "../store/keys";
 import { appendRecords, readEpoch, storedUpTo, type ConsumedRecord, type StoreLimits } from "../store/message-store";
 import { sendDeadLetters, type DeadLetter } from "./dead-letters";
 import { DurableProducer } from "../kafka/producer";
 import { decodeBoardRecord, decodeRecord, REQUEST_ID_HEADER } from "../kafka/record";
-import { boardsReadUpTo, readBoards, registerBoards } from "../store/board-list";
+import { boardsReadUpTo, readBoards, registerBoards, type BoardsTopicRecord } from "../store/board-list";
 import type { ConsumerMetrics } from "./metrics";
 import { groupConsumer, restartingRun, subscribeWhenKnown } from "./group";
 import { deadline, untilDone } from "./until-done";
@@ -184,7 +183,7 @@ export async function startBoardConsumer(options: BoardConsumerOptions): Promise
         if (registered === "records-missing") return readFromStore([], [partition]);
         if (registered === "other-log") return otherLog();
         await deadLetter(dead);
-        if (registered > 0) log.info("boards created", { boards: boards.map(({ board }) => board.slug) });
+        if (registered > 0) log.info("boards created", { boards: boards.flatMap(({ board }) => (board ? [board.slug] : [])) });
         return done();
       }
 
@@ -267,13 +266,13 @@ function observeStages(metrics: ConsumerMetrics, acceptedAt: number, appendedAt:
   metrics.stageSeconds.observe({ stage: "store" }, seconds(consumedAt, storedAt));
 }
 
-function sortBoards(batch: Batch): { boards: { offset: string; board: Board }[]; dead: DeadLetter[] } {
-  const boards: { offset: string; board: Board }[] = [];
+function sortBoards(batch: Batch): { boards: BoardsTopicRecord[]; dead: DeadLetter[] } {
+  const boards: BoardsTopicRecord[] = [];
   const dead: DeadLetter[] = [];
   for (const record of batch.messages) {
     const decoded = decodeBoardRecord(record.value);
-    if (decoded.ok) boards.push({ offset: record.offset, board: decoded.board });
-    else dead.push({ partition: batch.partition, record, reason: decoded.reason });
+    if (!decoded.ok) dead.push({ partition: batch.partition, record, reason: decoded.reason });
+    else boards.push(decoded.board ? { offset: record.offset, board: decoded.board } : { offset: record.offset, rule: decoded.rule });
   }
   return { boards, dead };
 }

@@ -2,7 +2,7 @@ import type { Admin } from "kafkajs";
 import type { Redis } from "ioredis";
 import type { Database } from "../history/database";
 import { followHistoryLog, historyLog, historyOffsets } from "../history/message-history";
-import { boardsReadUpTo } from "../store/board-list";
+import { boardsReadUpTo, readBoards } from "../store/board-list";
 import { followLog, storeDataKeys } from "../store/followed-log";
 import type { StoreKeys } from "../store/keys";
 import { storedUpTo } from "../store/message-store";
@@ -33,7 +33,11 @@ export function boardListView(redis: Redis, keys: StoreKeys, topic: string): Log
     topic,
     followed: () => redis.get(keys.boardsLog),
     positions: async () => new Map([[0, BigInt(await boardsReadUpTo(redis, keys))]]),
-    follow: (from, to, clear) => followLog(redis, keys.boardsLog, clear ? [keys.boards, keys.boardsApplied] : [], from, to),
+    follow: async (from, to, clear) => {
+      // Boards' rules come from the same topic: they go with the list, and are read again with it.
+      const rules = clear ? [keys.defaultBoard, ...(await readBoards(redis, keys)).map((board) => board.slug)].map(keys.boardRules) : [];
+      return followLog(redis, keys.boardsLog, clear ? [keys.boards, keys.boardsApplied, ...rules] : [], from, to);
+    },
   };
 }
 

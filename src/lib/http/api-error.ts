@@ -49,6 +49,9 @@ const REFUSAL_STATUS: Record<Refusal, number> = {
   invalid_edit: 400,
   edit_window_closed: 409,
   name_taken: 409,
+  invalid_rule: 400,
+  board_locked: 403,
+  banned: 403,
 };
 
 /** The one place where the board's refusals become statuses and headers. */

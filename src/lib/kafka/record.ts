@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { boardSchema, type Board } from "../messages/boards";
+import { boardRuleSchema, boardSchema, type Board, type BoardRule } from "../messages/boards";
 import { messageChangeSchema, messageSchema, type Message, type MessageChange } from "../messages/schema";
 import type { Reaction } from "../messages/reactions";
 
@@ -37,15 +37,21 @@ export function encodeReactionRecord(reaction: Reaction): { key: string; value: 
   return { key: reaction.message, value: JSON.stringify(reaction) };
 }
 
-/** A board's creation record: keyed by its slug, so that every record of one slug is on one partition. */
-export function encodeBoardRecord(board: Board): { key: string; value: string } {
-  return { key: board.slug, value: JSON.stringify(board) };
+/** A board's creation record, or a change to its rules: keyed by its slug, so that every record of one board is in order. */
+export function encodeBoardRecord(record: Board | BoardRule): { key: string; value: string } {
+  return { key: "kind" in record ? record.board : record.slug, value: JSON.stringify(record) };
 }
 
-export function decodeBoardRecord(value: Buffer | null): { ok: true; board: Board } | { ok: false; reason: string } {
-  const decoded = decodeJson(value, boardSchema, "a board");
-  return decoded.ok ? { ok: true, board: decoded.value } : decoded;
+export type DecodedBoardRecord = { ok: true; board: Board; rule?: never } | { ok: true; rule: BoardRule; board?: never } | { ok: false; reason: string };
+
+export function decodeBoardRecord(value: Buffer | null): DecodedBoardRecord {
+  const decoded = decodeJson(value, boardRecordSchema, "a board");
+  if (!decoded.ok) return decoded;
+  const record = decoded.value;
+  return record.kind === undefined ? { ok: true, board: record } : { ok: true, rule: record };
 }
+
+const boardRecordSchema = z.union([boardRuleSchema, boardSchema.extend({ kind: z.undefined().optional() })]);
 
 /** A record's value as `schema` has it, or why it is not. */
 export function decodeJson<T>(value: Buffer | null, schema: z.ZodType<T>, what: string): { ok: true; value: T } | { ok: false; reason: string } {

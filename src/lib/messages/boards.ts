@@ -24,6 +24,35 @@ export const boardSchema = z.object({
 });
 export type Board = z.infer<typeof boardSchema>;
 
+/** Who a ban is for: an account (`account:<id>`) or a guest's address (`address:<digest>`, never the address). */
+export const banSubjectSchema = z.string().regex(/^(account|address):[\w-]{1,64}$/, "a ban is for account:<id> or address:<digest>");
+
+/**
+ * A change to a board's rules, on the boards topic under the board's slug, after its creation record: the
+ * owner names moderators; moderators lock the board and ban accounts or addresses from posting to it, for a
+ * while (`until`) or for good (null); the owner lets guests post or not. `by` is the account that did it.
+ */
+const ruleFields = { id: z.uuid(), board: boardSlugSchema, at: z.iso.datetime(), by: z.string().min(1).max(64) };
+export const boardRuleSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("moderator"), ...ruleFields, account: z.string().min(1).max(64), on: z.boolean() }),
+  z.object({ kind: z.literal("lock"), ...ruleFields, locked: z.boolean() }),
+  z.object({ kind: z.literal("guests"), ...ruleFields, allowed: z.boolean() }),
+  z.object({ kind: z.literal("ban"), ...ruleFields, subject: banSubjectSchema, until: z.iso.datetime().nullable() }),
+  z.object({ kind: z.literal("unban"), ...ruleFields, subject: banSubjectSchema }),
+]);
+export type BoardRule = z.infer<typeof boardRuleSchema>;
+
+/** A board's rules as they stand: what posting and moderating are checked against. */
+export const boardRulesSchema = z.object({
+  locked: z.boolean(),
+  guests: z.boolean(),
+  moderators: z.array(z.string()),
+});
+export type BoardRules = z.infer<typeof boardRulesSchema> & {
+  /** subject → until when (ms), or null for good. */
+  bans: ReadonlyMap<string, number | null>;
+};
+
 /**
  * A board in the list of boards: its latest activity is when its newest message was stored (ms), if any;
  * `perMinute`, messages in the last minute, as the stream processor counts them.

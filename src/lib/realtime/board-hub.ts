@@ -1,6 +1,6 @@
 import type { Redis } from "ioredis";
 import { errorFields, type Logger } from "../log";
-import { boardSchema, type BoardActivity, type BoardSummary } from "../messages/boards";
+import { boardRuleSchema, boardSchema, type BoardActivity, type BoardRule, type BoardSummary } from "../messages/boards";
 import { boardEventSchema, type BoardEntries, type BoardEvent, type StoredEntry } from "../messages/schema";
 import type { Head } from "../store/message-store";
 import { BoardRoom } from "./board-room";
@@ -31,6 +31,8 @@ export type BoardHubOptions = {
   log: Logger;
   /** Told how many viewers each message was written to. */
   onSent?: (viewers: number, entry: StoredEntry) => void;
+  /** Told of every change to a board's rules the store announces. */
+  onRule?: (rule: BoardRule) => void;
   /** Told of every entry (message or change) the store publishes, of every board, watched here or not. */
   onStored?: (entry: StoredEntry) => void;
   /** How many follow each board across every process, and the channel where changes are announced. */
@@ -178,9 +180,12 @@ export class BoardHub {
     for (const viewer of room.viewers) viewer.ping(frame);
   }
 
-  /** A new board, for every viewer's list of boards. */
+  /** A new board, for every viewer's list of boards; or a change to a board's rules, for whoever checks them. */
   private announce(payload: string): void {
-    const parsed = boardSchema.safeParse(safeJson(payload));
+    const json = safeJson(payload);
+    const rule = boardRuleSchema.safeParse(json);
+    if (rule.success) return this.options.onRule?.(rule.data);
+    const parsed = boardSchema.safeParse(json);
     if (!parsed.success) return;
     const summary: BoardSummary = { slug: parsed.data.slug, name: parsed.data.name, latestAt: null };
     this.sendToAll(encodeEvent({ event: "board", data: JSON.stringify(summary) }));

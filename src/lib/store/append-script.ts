@@ -131,14 +131,17 @@ return 1
 `;
 
 /**
- * Adds boards from a run of the boards topic, and announces each new one. The first record of a slug
- * makes the board; a later one changes nothing, so reading the topic again gives the same boards. A run
- * that starts past the record after the one last applied is refused (-2), as for messages: the consumer
- * reads the boards topic again from where the list of boards stops (its start, once the list is lost). A
- * run of another log than the one the list follows is refused (-3).
+ * Adds boards from a run of the boards topic, and announces each new one; applies changes to boards' rules
+ * (one field of the board's rules hash set or removed each) and announces those too. The first record of
+ * a slug makes the board; a later one changes nothing, so reading the topic again gives the same boards. A
+ * run that starts past the record after the one last applied is refused (-2), as for messages: the
+ * consumer reads the boards topic again from where the list of boards stops (its start, once the list is
+ * lost). A run of another log than the one the list follows is refused (-3).
  *
- * KEYS: boards hash, applied offset, the log followed   ARGV: channel, first and last offset of the run,
- * the log of the run, then offset/slug/board triples in offset order.
+ * KEYS: boards hash, applied offset, the log followed, then the rules hash of each board the run changes
+ * ARGV: channel, first and last offset of the run, the log of the run, then six for each record, in offset
+ *       order: offset, slug, the record, then for a board '' '' '', for a rule the field it changes, the
+ *       number of its rules key among KEYS and the field's new value ('' to remove the field).
  * Returns how many boards were new, or -2, or -3.
  */
 export const REGISTER_SCRIPT = `
@@ -150,10 +153,23 @@ if tonumber(ARGV[2]) > known + 1 then
   return -2
 end
 local created = 0
-for i = 5, #ARGV, 3 do
-  if tonumber(ARGV[i]) > known and redis.call('HSETNX', KEYS[1], ARGV[i + 1], ARGV[i + 2]) == 1 then
-    redis.call('PUBLISH', ARGV[1], ARGV[i + 2])
-    created = created + 1
+for i = 5, #ARGV, 6 do
+  if tonumber(ARGV[i]) > known then
+    if ARGV[i + 3] == '' then
+      if redis.call('HSETNX', KEYS[1], ARGV[i + 1], ARGV[i + 2]) == 1 then
+        redis.call('PUBLISH', ARGV[1], ARGV[i + 2])
+        created = created + 1
+      end
+    else
+      local rules = KEYS[tonumber(ARGV[i + 4])]
+      local value = ARGV[i + 5]
+      if value == '' then
+        redis.call('HDEL', rules, ARGV[i + 3])
+      else
+        redis.call('HSET', rules, ARGV[i + 3], value)
+      end
+      redis.call('PUBLISH', ARGV[1], ARGV[i + 2])
+    end
   end
 end
 if tonumber(ARGV[3]) > known then

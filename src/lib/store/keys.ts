@@ -46,6 +46,10 @@ export type StoreKeys = {
   resultsApplied: string;
   /** Prefix of the reactions' rate-limit buckets. */
   reactionRate: string;
+  /** A board's rules: locked, guests, `mod:<account>`, `ban:<subject>` (see REGISTER_SCRIPT). */
+  boardRules(slug: string): string;
+  /** Prefix of what each post's sender address is known as (a digest), for bans, for a while. */
+  senders: string;
   /** Prefixes of the per-account buckets (posts, changes) and of sign-in attempts' (per address and per account). */
   accountRate: string;
   moderationRate: string;
@@ -83,6 +87,8 @@ export function storeKeys(config: Pick<Config, "REDIS_MESSAGES_KEY" | "REDIS_CHA
     results: `${root}:results`,
     resultsApplied: `${root}:results:applied`,
     reactionRate: `${root}:reactions:rate`,
+    boardRules: (slug) => `${root}:rules:${slug}`,
+    senders: `${root}:senders`,
     accountRate: `${root}:accounts:rate`,
     moderationRate: `${root}:moderation:rate`,
     signInRate: `${root}:sign-in:rate`,

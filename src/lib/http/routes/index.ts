@@ -22,6 +22,11 @@ export function apiRouter(deps: ApiDeps) {
       "/api/messages/:id": { DELETE: messages.remove, PATCH: messages.edit },
       "/api/messages/:id/reactions/:emoji": { PUT: messages.react(true), DELETE: messages.react(false) },
       "/api/boards": { GET: messages.boards, POST: messages.createBoard },
+      // A board's rules, its moderators and its bans: records on the boards topic.
+      "/api/boards/:slug": { PATCH: messages.setRules },
+      "/api/boards/:slug/moderators/:account": { PUT: messages.setModerator(true), DELETE: messages.setModerator(false) },
+      "/api/boards/:slug/bans": { POST: messages.ban },
+      "/api/boards/:slug/bans/:subject": { DELETE: messages.unban },
       // Lasting history (PostgreSQL): pages older than the live list, search, and one message by id.
       "/api/history": { GET: history.older },
       "/api/history/message": { GET: history.message },

@@ -31,6 +31,8 @@ export type MessageRoutesDeps = {
   moderating: Moderating;
   /** Who is signed in, by a request's cookies. */
   people: People;
+  /** What a client's address is known as in records (bans), never the address itself. */
+  senderOf(address: string): string;
   /** Per account, beside the per-address limits: posts, and moderation (edits, deletions). */
   accountLimits: { posts: { take(key: string): Promise<RateDecision> }; moderation: { take(key: string): Promise<RateDecision> } };
   boards: Boards;
@@ -80,7 +82,7 @@ const socketReply = (event: string, data: unknown) => JSON.stringify({ event, da
 const streamQuerySchema = z.object({ board: boardSlugSchema.optional(), after: z.string().optional() });
 
 export function messageRoutes(deps: MessageRoutesDeps) {
-  const { posting, reacting, moderating, people, accountLimits, boards, defaultBoard, streams, history, lifecycle, clients, metrics, log } = deps;
+  const { posting, reacting, moderating, people, senderOf, accountLimits, boards, defaultBoard, streams, history, lifecycle, clients, metrics, log } = deps;
   /** Runs a handler and turns what it throws into a JSON error; `countRefusals`: as rejected posts. */
   const answer = async <T extends Answer>(handle: () => Promise<T>, countRefusals = false): Promise<T | Reply> => {
     try {
@@ -150,10 +152,11 @@ export function messageRoutes(deps: MessageRoutesDeps) {
       const reply = await answer(async () => {
         refuseWhileClosing();
         checkOrigin(call, clients.allowedOrigins, clients.trustedHops);
-        await posting.admit(clientAddress(call, clients.trustedHops));
+        const address = clientAddress(call, clients.trustedHops);
+        await posting.admit(address);
         const author = await signedIn(call);
         if (author) await takeAllowance(accountLimits.posts, author.id, "posts");
-        return jsonReply(201, await posting.post(await readJsonBody(call), requestId, author));
+        return jsonReply(201, await posting.post(await readJsonBody(call), requestId, author, senderOf(address)));
       }, true);
       reply.headers["X-Request-Id"] = requestId;
       return reply;
@@ -206,6 +209,39 @@ export function messageRoutes(deps: MessageRoutesDeps) {
       answer(async () => {
         const actor = await moderator(call);
         return jsonReply(200, await moderating.edit(call.params?.id ?? "", await readJsonBody(call), actor));
+      }),
+
+    /** `PATCH {"locked"?, "guests"?}`: a board's moderators lock it; its owner lets guests post or not (204). */
+    setRules: (call: Call) =>
+      answer(async () => {
+        const actor = await moderator(call);
+        await moderating.setRules(call.params?.slug ?? "", await readJsonBody(call), actor);
+        return { status: 204, headers: {}, body: "" };
+      }),
+
+    /** `PUT` names an account a moderator of the board, `DELETE` drops them: its owner only (204). */
+    setModerator:
+      (on: boolean): Handler =>
+      (call) =>
+        answer(async () => {
+          const actor = await moderator(call);
+          await moderating.setModerator(call.params?.slug ?? "", call.params?.account ?? "", on, actor);
+          return { status: 204, headers: {}, body: "" };
+        }),
+
+    /** `POST {"message" | "account", "minutes"?}`: bans a message's author or an account from posting to the board (201). */
+    ban: (call: Call) =>
+      answer(async () => {
+        const actor = await moderator(call);
+        return jsonReply(201, await moderating.ban(call.params?.slug ?? "", await readJsonBody(call), actor));
+      }),
+
+    /** `DELETE /api/boards/<slug>/bans/<subject>`: lifts a ban (204). */
+    unban: (call: Call) =>
+      answer(async () => {
+        const actor = await moderator(call);
+        await moderating.unban(call.params?.slug ?? "", call.params?.subject ?? "", actor);
+        return { status: 204, headers: {}, body: "" };
       }),
 
     /** `{epoch, messages}`, newest first. */
