@@ -233,5 +233,8 @@ export function serverProperties(node: KafkaNodeSpec, nodes: KafkaNodeSpec[], da
     `share.coordinator.state.topic.replication.factor=${replicas}`,
     `share.coordinator.state.topic.min.isr=${minInSync}`,
     "group.initial.rebalance.delay.ms=0",
+    // A deleted topic's files are removed a second later, not a minute: an erasure (npm run erase) leaves
+    // no copy of the old log on disk for long.
+    "log.segment.delete.delay.ms=1000",
   ].join("\n")}\n`;
 }
