@@ -24,6 +24,7 @@ import { replication } from "./bench/scenarios/replication";
 import { consumer } from "./bench/scenarios/consumer";
 import { reactions } from "./bench/scenarios/reactions";
 import { transports } from "./bench/scenarios/transports";
+import { people } from "./bench/scenarios/people";
 import { PROJECT_ROOT } from "./stack/paths";
 import { runScript, type ManagedProcess } from "./stack/processes";
 
@@ -42,7 +43,20 @@ if (options.size !== "tiny" && options.size !== "full") throw new Error(`--size 
 const size = { ...SIZES[options.size], ...(options.runs && { runs: Number(options.runs) }) };
 const say = (line: string) => console.log(`[bench] ${line}`);
 
-const SCENARIOS = ["ingest", "end-to-end", "mixed", "onset", "page", "fan-out", "consumer", "replication", "history", "reactions", "transports"] as const;
+const SCENARIOS = [
+  "ingest",
+  "end-to-end",
+  "mixed",
+  "onset",
+  "page",
+  "fan-out",
+  "consumer",
+  "replication",
+  "history",
+  "reactions",
+  "transports",
+  "people",
+] as const;
 const only = options.only?.split(",").map((name) => name.trim()) ?? [...SCENARIOS];
 const unknownScenario = only.find((name) => !(SCENARIOS as readonly string[]).includes(name));
 if (unknownScenario) throw new Error(`--only takes ${SCENARIOS.join(", ")}; not ${unknownScenario}`);
@@ -64,6 +78,7 @@ const RUNS: [(typeof SCENARIOS)[number], (ctx: BenchContext) => Promise<void>][]
   ["consumer", consumer],
   ["reactions", reactions],
   ["transports", transports],
+  ["people", people],
 ];
 
 async function main() {

@@ -25,10 +25,11 @@ export class HttpPool {
     this.port = Number(port);
   }
 
-  /** POSTs a JSON body; resolves to the status once the whole answer is read. */
-  async post(path: string, body: string): Promise<number> {
+  /** POSTs a JSON body (with a Cookie header, if given); resolves to the status once the whole answer is read. */
+  async post(path: string, body: string, cookie?: string): Promise<number> {
     const connection = await this.take();
-    const head = `POST ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
+    const extra = cookie ? `Cookie: ${cookie}\r\n` : "";
+    const head = `POST ${path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\nContent-Type: application/json\r\n${extra}Content-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
     try {
       const { status, reusable } = await connection.exchange(head + body);
       this.give(reusable ? connection : undefined);

@@ -6,11 +6,11 @@ import { HttpPool } from "./http-pool";
 
 const pools = new Map<string, HttpPool>();
 
-/** POST /api/messages with a JSON body, on a kept-alive connection; resolves to the answer's status. */
-export function post(url: string, body: string): Promise<number> {
+/** POST /api/messages with a JSON body (as the account whose session cookie is given), on a kept-alive connection; resolves to the answer's status. */
+export function post(url: string, body: string, cookie?: string): Promise<number> {
   let pool = pools.get(url);
   if (!pool) pools.set(url, (pool = new HttpPool(url)));
-  return pool.post("/api/messages", body);
+  return pool.post("/api/messages", body, cookie);
 }
 
 /** Creates a board through the API; answered 201 once the store has it and the web process knows it. */
@@ -62,6 +62,7 @@ export async function closedLoop(
   clients: number,
   ms: number,
   boards: readonly string[] = [],
+  cookie?: string,
 ): Promise<{ perSecond: number; accepted: number; p50: number; p99: number; failed: number }> {
   const latencies: number[] = [];
   let failed = 0;
@@ -72,7 +73,7 @@ export async function closedLoop(
       const board = boards.length > 0 ? `,"board":"${boards[client % boards.length]}"` : "";
       for (let i = 0; performance.now() < end; i++) {
         const sent = performance.now();
-        const status = await post(url, `{"text":"ingest ${client} ${i}"${board}}`).catch(() => 0);
+        const status = await post(url, `{"text":"ingest ${client} ${i}"${board}}`, cookie).catch(() => 0);
         if (status === 201) latencies.push(performance.now() - sent);
         else failed++;
       }

@@ -176,6 +176,7 @@ export function createWebServices(config: Config, log: Logger): WebServices {
   const moderating = createModerating({
     find: findCurrent,
     boards,
+    accountExists: (id) => people.exists(id),
     senderOf: async (id) => (await redis.get(`${keys.senders}:${id}`)) ?? undefined,
     produce: (change) => producer.publish(change),
     editWindowMs: config.EDIT_WINDOW_SECONDS * 1000,

@@ -10,7 +10,7 @@ import { watchBoard } from "../support/sse-viewer";
 import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "playwright";
 import { board, launchBrowser } from "../../scripts/stack/browser";
-import { cleanupList, readTopic, startApps, startRebuild, waitFor } from "../support/stack";
+import { cleanupList, readTopic, startApps, startRebuild, testKafka, waitFor } from "../support/stack";
 
 const cleanup = cleanupList();
 after(() => cleanup.run());
@@ -164,6 +164,12 @@ test("accounts: signed-in posts are verified; only the author, the board's owner
   await waitFor("the guest's address banned", async () => (await guestPost()).status === 403);
   assert.equal(await errorCode(await guestPost()), "banned");
   assert.equal((await post(bob, { text: "accounts from that address are not guests" })).status, 201);
+
+  // Signing out everywhere ends every session of the account: within a few seconds, on every instance.
+  assert.equal((await send(url, "/api/auth/revoke-sessions", "POST", root, {})).status, 200);
+  await waitFor("Root's session ended", async () => (await send(url, "/api/messages", "POST", root, { text: "still me?" })).status === 401, {
+    timeoutMs: 10_000,
+  });
   viewer.close();
   t.diagnostic(`deletion reached the stream ${streamMs.toFixed(0)} ms after the request was sent`);
 });
@@ -257,6 +263,81 @@ test("three windows (two accounts and a guest): the owner deletes by keyboard an
   await bobs.getByRole("status").filter({ hasText: "may not post here for a day" }).waitFor();
   await waitFor("the ban applied", async () => (await send(url, "/api/messages", "POST", ada, { board: "bobs", text: "probe" })).status === 403);
   await board(adas).send("am I still here?");
+  // The form's button fades in again once the refused text is back: checked once it has.
+  await waitFor("the Post button shown in full", async () => (await board(adas).post.evaluate((button) => getComputedStyle(button).opacity)) === "1");
   await adas.getByRole("alert").filter({ hasText: "You have been banned from posting to this board until" }).waitFor();
   assert.deepEqual(await violations(adas), [], "the board with a refusal shown");
+});
+
+test("fuzz over the new routes: hostile ids, bodies and paths, as an owner, a plain account and a guest; every answer a JSON 4xx, nothing changed", async (t) => {
+  const databaseUrl = await freshDatabase("people_fuzz");
+  const { web, env } = await startApps(cleanup, "people-fuzz", { DATABASE_URL: databaseUrl });
+  const url = web[0]!.url;
+  const owner = await signUp(url, "Olive", "olive@example.com");
+  const plain = await signUp(url, "Pat", "pat@example.com");
+  assert.equal((await send(url, "/api/boards", "POST", owner, { name: "Fuzzed", slug: "fuzzed" })).status, 201);
+  const mine = messageSchema.parse(await (await send(url, "/api/messages", "POST", owner, { board: "fuzzed", text: "leave me be" })).json());
+  await waitFor("the post stored", async () => historySchema.parse(await (await fetch(`${url}/api/messages?board=fuzzed`)).json()).messages.length === 1);
+  const ends = async () => {
+    const admin = testKafka().admin();
+    await admin.connect();
+    try {
+      return JSON.stringify(await Promise.all([env.KAFKA_TOPIC!, env.KAFKA_BOARDS_TOPIC!].map((topic) => admin.fetchTopicOffsets(topic))));
+    } finally {
+      await admin.disconnect();
+    }
+  };
+  const before = await ends();
+
+  let seed = 20261206;
+  const next = () => (seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32;
+  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+  // Each is refused wherever it goes: none is a valid text, flag or number of minutes.
+  const hostileStrings = ["", " ", "\u0000", "a\u0007b", "\u202e", "\ud800", "x".repeat(1001), "é".repeat(5000)];
+  const values: unknown[] = [null, 0, -1, 1e308, [], {}, ...hostileStrings];
+  const ids = ["not-a-uuid", "00000000-0000-0000-0000-000000000000", "%E0%A4%A", encodeURIComponent("\u0000"), "x".repeat(300), crypto.randomUUID()];
+  const slugs = ["fuzzed", "nope", "UPPER", "-x-", "a".repeat(60), "%2e%2e"];
+  const bodies = [
+    () => JSON.stringify(pick(values)),
+    () => JSON.stringify({ text: pick(values) }),
+    () => JSON.stringify({ text: "fine", extra: true }),
+    () => JSON.stringify({ locked: pick(values), guests: pick(values) }),
+    () => JSON.stringify({ message: pick([...ids, mine.id]), account: pick(values), minutes: pick([0, -5, 1e9, "60", 1.5]) }),
+    () => JSON.stringify({ minutes: 60 }),
+    () => `{"__proto__":{"locked":true}}`,
+    () => "[".repeat(3000),
+    () => `{"text":"${"z".repeat(20_000)}"}`,
+    () => "not json",
+  ];
+  const requests = [
+    () => ({ method: "DELETE", path: `/api/messages/${pick(ids)}` }),
+    () => ({ method: "PATCH", path: `/api/messages/${pick([...ids, mine.id])}` }),
+    () => ({ method: "PATCH", path: `/api/boards/${pick(slugs)}` }),
+    () => ({ method: pick(["PUT", "DELETE"]), path: `/api/boards/${pick(slugs)}/moderators/${pick(ids)}` }),
+    () => ({ method: "POST", path: `/api/boards/${pick(slugs)}/bans` }),
+    () => ({ method: "DELETE", path: `/api/boards/${pick(slugs)}/bans/${pick(["account:", "address:x y", "nobody", "account:" + "x".repeat(80)])}` }),
+    () => ({ method: "POST", path: `/api/auth/${pick(["sign-up/email", "sign-in/email"])}` }),
+  ];
+  const statuses = new Map<number, number>();
+  for (let i = 0; i < 400; i++) {
+    const { method, path } = pick(requests)();
+    const as = pick([owner, plain, undefined, "board.session_token=forged"]);
+    const contentType = pick(["application/json", "application/json", "text/plain"]);
+    const body = method === "DELETE" ? undefined : pick(bodies)();
+    const origin = pick([url, url, "https://evil.example"]);
+    const response = await fetch(`${url}${path}`, { method, headers: { Origin: origin, "Content-Type": contentType, ...(as && { cookie: as }) }, body });
+    const text = await response.text();
+    statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+    const where = `case ${i}: ${method} ${path} as ${as ? as.slice(0, 24) : "a guest"} ${String(body).slice(0, 60)}`;
+    assert.ok(response.status >= 400 && response.status < 500, `${where} answered ${response.status}: ${text.slice(0, 200)}`);
+    assert.doesNotThrow(() => JSON.parse(text), `${where}: not JSON: ${text.slice(0, 200)}`);
+  }
+  t.diagnostic(`statuses: ${JSON.stringify(Object.fromEntries([...statuses].sort()))}`);
+  assert.ok(
+    [400, 401, 403, 404].every((status) => statuses.has(status)),
+    "every kind of refusal was exercised",
+  );
+  assert.equal(await ends(), before, "nothing reached Kafka");
+  assert.equal(historySchema.parse(await (await fetch(`${url}/api/messages?board=fuzzed`)).json()).messages[0]?.text, "leave me be");
+  assert.equal((await send(url, "/api/messages", "POST", owner, { board: "fuzzed", text: "still serving" })).status, 201);
 });

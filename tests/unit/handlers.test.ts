@@ -52,6 +52,7 @@ const fakePeople: People = {
     return person;
   },
   nameTaken: async (name) => Object.values(PEOPLE).some((person) => person.name.toLowerCase() === name.toLowerCase()),
+  exists: async (id) => Object.values(PEOPLE).some((person) => person.id === id),
 };
 
 /** The handlers over fakes that record what they were asked. */
@@ -104,6 +105,7 @@ function board({
   const moderating = createModerating({
     find: async (id) => (changes.some((change) => change.kind === "delete" && change.target === id) ? undefined : messages.get(id)),
     boards,
+    accountExists: async (id) => Object.values(PEOPLE).some((person) => person.id === id),
     // The guest's message came from 198.51.100.7.
     senderOf: async () => "digest-of-198.51.100.7",
     produce: async (change) => changes.push(change),
@@ -503,6 +505,7 @@ test("the owner names moderators; moderators lock the board and ban; each is ref
   assert.equal(await status(rule(routes, "PUT", "/api/boards/bobs/moderators/acc-ada", "ada")), 403, "only the owner names moderators");
   assert.equal(await status(rule(routes, "PUT", "/api/boards/bobs/moderators/acc-ada")), 401);
   assert.equal(await status(rule(routes, "PUT", "/api/boards/nope/moderators/acc-ada", "root")), 404, "an unknown board");
+  assert.equal(await status(rule(routes, "PUT", "/api/boards/bobs/moderators/acc-nobody", "bob")), 404, "no such account");
   assert.equal(await status(rule(routes, "PUT", "/api/boards/bobs/moderators/acc-ada", "bob")), 204);
   // A guest banned by their message: the address it came from, as a digest, may not post; others may.
   const addressBan = await rule(routes, "POST", "/api/boards/bobs/bans", "ada", { message: GUESTS, minutes: 30 });

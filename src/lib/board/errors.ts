@@ -24,6 +24,7 @@ const REFUSALS = [
   "invalid_rule",
   "board_locked",
   "banned",
+  "unknown_account",
 ] as const;
 
 /** Why the board refused something. Each transport says it its own way (HTTP: src/lib/http/api-error.ts). */

@@ -16,6 +16,8 @@ export type ModeratingDeps = {
     rules(slug: string): Promise<BoardRules>;
     changeRules(rule: BoardRule): Promise<void>;
   };
+  /** Whether there is an account with this id. */
+  accountExists(id: string): Promise<boolean>;
   /** The digest of the address a message was posted from, while it is known. */
   senderOf(id: string): Promise<string | undefined>;
   /** Produces a change on the message topic; resolves once every in-sync replica has it. */
@@ -50,13 +52,15 @@ export type Moderating = {
 };
 
 const editSchema = z.strictObject({ text: messageTextSchema });
+// The accounts library's ids: letters and digits.
+const accountIdSchema = z.string().regex(/^[\w-]{1,64}$/, "account must be an account's id");
 const rulesSchema = z.strictObject({ locked: z.boolean().optional(), guests: z.boolean().optional() }).refine((rules) => Object.keys(rules).length > 0, {
   message: "say what to change: locked, guests or both",
 });
 const banSchema = z
   .strictObject({
     message: messageIdSchema.optional(),
-    account: z.string().min(1).max(64).optional(),
+    account: accountIdSchema.optional(),
     // How long; null or absent: for good.
     minutes: z.number().int().min(1).max(525_600).nullable().optional(),
   })
@@ -67,7 +71,7 @@ const banSchema = z
  * each change made a record on the log (an edit or deletion on the message topic, a rule on the boards
  * topic), which every view applies in order.
  */
-export function createModerating({ find, boards, senderOf, produce, editWindowMs, log }: ModeratingDeps): Moderating {
+export function createModerating({ find, boards, accountExists, senderOf, produce, editWindowMs, log }: ModeratingDeps): Moderating {
   const signedIn = (actor: Person | undefined, doing: string): Person => {
     if (!actor) throw new BoardError("sign_in_required", `Sign in to ${doing}.`);
     return actor;
@@ -154,7 +158,8 @@ export function createModerating({ find, boards, senderOf, produce, editWindowMs
 
     async setModerator(board, account, on, asking) {
       const actor = await require(board, asking, OWNERS, "name moderators");
-      if (!z.string().min(1).max(64).safeParse(account).success) throw new BoardError("invalid_rule", "account must be an account's id");
+      if (!accountIdSchema.safeParse(account).success) throw new BoardError("invalid_rule", "account must be an account's id");
+      if (on && !(await accountExists(account))) throw unknownAccount();
       await boards.changeRules({ kind: "moderator", ...rule(board, actor), account, on });
     },
 
@@ -172,6 +177,7 @@ export function createModerating({ find, boards, senderOf, produce, editWindowMs
       const parsed = banSchema.safeParse(input);
       if (!parsed.success) throw invalid("invalid_rule", parsed.error);
       const { message: id, account, minutes } = parsed.data;
+      if (account !== undefined && !(await accountExists(account))) throw unknownAccount();
       let subject = account && `account:${account}`;
       if (id) {
         const message = await find(id);
@@ -199,6 +205,7 @@ export function createModerating({ find, boards, senderOf, produce, editWindowMs
 }
 
 const unknownMessage = () => new BoardError("unknown_message", "There is no message with this id.");
+const unknownAccount = () => new BoardError("unknown_account", "There is no account with this id.");
 
 function invalid(code: "invalid_edit" | "invalid_rule", error: z.ZodError): BoardError {
   const { fields, summary } = issuesByField(error);

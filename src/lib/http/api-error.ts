@@ -52,6 +52,7 @@ const REFUSAL_STATUS: Record<Refusal, number> = {
   invalid_rule: 400,
   board_locked: 403,
   banned: 403,
+  unknown_account: 404,
 };
 
 /** The one place where the board's refusals become statuses and headers. */
