@@ -72,7 +72,7 @@ export function AccountPanel({ viewer, oidc }: Props) {
         onSubmit={(values) => void run("sign-in/email", values)}
       />
       {oidc && (
-        <button type="button" disabled={busy} onClick={() => void run("sign-in/oauth2", { providerId: "oidc", callbackURL: "/" })} className={SECONDARY}>
+        <button type="button" disabled={busy} onClick={() => void run("sign-in/social", { provider: "oidc", callbackURL: "/" })} className={SECONDARY}>
           Sign in with {oidc}
         </button>
       )}

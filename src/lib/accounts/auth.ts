@@ -12,7 +12,7 @@ import type { RateDecision } from "../store/rate-limit";
 /** The header the web process writes the client's address into, for the library's limits and sessions. */
 export const CLIENT_ADDRESS_HEADER = "x-board-client";
 
-/** The name of the OpenID Connect provider in the library's routes (`/api/auth/oauth2/callback/oidc`). */
+/** The name of the OpenID Connect provider in the library's routes (`/api/auth/callback/oidc`). */
 export const OIDC_PROVIDER_ID = "oidc";
 
 export type AuthDeps = {
