@@ -163,7 +163,14 @@ export function createWebServices(config: Config, log: Logger): WebServices {
 
   const perMinute = (prefix: string, limit: number) => new RateLimiter(redis, prefix, { perMinute: limit, burst: Math.max(1, Math.ceil(limit / 3)) }, log);
   const auth =
-    database && config.AUTH_SECRET ? createAuth({ config, pool: database, limiter: perMinute(keys.signInRate, config.SIGN_INS_PER_MINUTE), log }) : undefined;
+    database && config.AUTH_SECRET
+      ? createAuth({
+          config,
+          pool: database,
+          limiter: new RateLimiter(redis, keys.signInRate, { perMinute: config.SIGN_INS_PER_MINUTE, burst: config.SIGN_INS_PER_MINUTE }, log),
+          log,
+        })
+      : undefined;
   const people = auth && database ? createPeople(auth, database, config.ADMIN_EMAILS, log) : NO_ACCOUNTS;
   /** A message as readers see it now: from its board's recent list, else from history. */
   const findCurrent = async (id: string) => {

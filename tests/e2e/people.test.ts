@@ -10,7 +10,7 @@ import { watchBoard } from "../support/sse-viewer";
 import AxeBuilder from "@axe-core/playwright";
 import type { Page } from "playwright";
 import { board, launchBrowser } from "../../scripts/stack/browser";
-import { cleanupList, readTopic, startApps, startRebuild, testKafka, waitFor } from "../support/stack";
+import { cleanupList, logOf, readTopic, startApps, startRebuild, testKafka, waitFor } from "../support/stack";
 
 const cleanup = cleanupList();
 after(() => cleanup.run());
@@ -340,4 +340,46 @@ test("fuzz over the new routes: hostile ids, bodies and paths, as an owner, a pl
   assert.equal(await ends(), before, "nothing reached Kafka");
   assert.equal(historySchema.parse(await (await fetch(`${url}/api/messages?board=fuzzed`)).json()).messages[0]?.text, "leave me be");
   assert.equal((await send(url, "/api/messages", "POST", owner, { board: "fuzzed", text: "still serving" })).status, 201);
+});
+
+test("sign-in attempts are limited per account and per address; session cookies are Secure over HTTPS; nothing about accounts in the logs", async () => {
+  const databaseUrl = await freshDatabase("people_limits");
+  // Behind one trusted proxy, so that the test can come from many addresses.
+  const { web } = await startApps(cleanup, "people-limits", { DATABASE_URL: databaseUrl, SIGN_INS_PER_MINUTE: "3", TRUSTED_PROXY_HOPS: "1" }, 1);
+  const url = web[0]!.url;
+  const from = (address: string, headers: Record<string, string> = {}) => ({
+    "Content-Type": "application/json",
+    Origin: url,
+    "X-Forwarded-For": address,
+    ...headers,
+  });
+
+  // Over HTTPS (as the proxy says), the session cookie is Secure and __Secure- prefixed.
+  const https = await fetch(`${url}/api/auth/sign-up/email`, {
+    method: "POST",
+    headers: from("192.0.2.100", { Origin: url.replace("http:", "https:"), "X-Forwarded-Proto": "https" }),
+    body: JSON.stringify({ name: "Tess", email: "tess@example.com", password: "correct horse battery" }),
+  });
+  const cookies = https.headers.getSetCookie();
+  assert.ok(
+    cookies.some((cookie) => /^__Secure-board\.session_token=.*; Secure/i.test(cookie)),
+    `a Secure cookie over HTTPS: ${JSON.stringify(cookies.map((cookie) => cookie.split("=")[0]))} (${https.status})`,
+  );
+
+  const signIn = (email: string, address: string) =>
+    fetch(`${url}/api/auth/sign-in/email`, { method: "POST", headers: from(address), body: JSON.stringify({ email, password: "not the password" }) }).then(
+      (response) => response.status,
+    );
+  // One account, tried from ever new addresses: refused once the account's allowance is spent.
+  const account = [];
+  for (let i = 1; i <= 4; i++) account.push(await signIn("victim@example.com", `192.0.2.${i}`));
+  assert.deepEqual(account, [401, 401, 401, 429], "the account's attempts are limited");
+  // Ever new accounts from one address: refused once the address's allowance is spent.
+  const address = [];
+  for (let i = 1; i <= 4; i++) address.push(await signIn(`someone-${i}@example.com`, "198.51.100.50"));
+  assert.deepEqual(address, [401, 401, 401, 429], "the address's attempts are limited");
+
+  const log = logOf("people-limits-web-1");
+  for (const secret of ["victim@example.com", "tess@example.com", "correct horse battery", "not the password"])
+    assert.ok(!log.includes(secret), `${secret} is not in the log`);
 });
