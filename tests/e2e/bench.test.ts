@@ -7,7 +7,7 @@ import { runTinyBench } from "../support/bench";
 
 test("the benchmark runs every scenario with its baseline (the naive design or the bare floor), prints the table and writes its figures", async () => {
   // Replication, which needs three nodes, runs in cluster.test.ts on the cluster started there.
-  const { code, output, written } = await runTinyBench("bench-tiny.json", ["--only", "ingest,end-to-end,mixed,onset,page,fan-out,consumer,history"]);
+  const { code, output, written } = await runTinyBench("bench-tiny.json", ["--only", "ingest,end-to-end,mixed,onset,page,fan-out,consumer,history,people"]);
   assert.equal(code, 0, output);
   for (const scenario of [
     "ingest, 1 client",
@@ -29,9 +29,11 @@ test("the benchmark runs every scenario with its baseline (the naive design or t
     "history consumer",
     "search p95",
     "older page p95",
+    "signed-in posts",
+    "deletion to every window p99",
   ]) {
     assert.match(output, new RegExp(scenario));
   }
   assert.ok(written.machine.cpus > 0);
-  assert.deepEqual(Object.keys(written.results).sort(), ["consumer", "endToEnd", "fanOut", "history", "ingest", "mixed", "onset", "page"]);
+  assert.deepEqual(Object.keys(written.results).sort(), ["consumer", "endToEnd", "fanOut", "history", "ingest", "mixed", "onset", "page", "people"]);
 });

@@ -33,7 +33,8 @@ test("a message posted in one window appears in both, and a reload keeps it", as
     await alicePage.send("Hello from Alice\nwith a second line");
     for (const page of [alicePage, bobPage]) {
       await page.message("Hello from Alice").waitFor({ timeout: 10_000 });
-      assert.match(await page.message("Hello from Alice").innerText(), /Alice[\s\S]*just now/);
+      // An item off the screen's first frame is laid out (content-visibility: auto) a frame after it is attached.
+      await waitFor("Alice's message shown in full", async () => /Alice[\s\S]*just now/.test(await page.message("Hello from Alice").innerText()));
     }
     assert.equal(await alicePage.text.inputValue(), "", "the form is cleared after a post");
 

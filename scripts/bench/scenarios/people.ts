@@ -1,8 +1,8 @@
-import pg from "pg";
 import { closedLoop, figure, openViewer, quantile, warmUpViewers } from "../measure";
 import { waitFor } from "../../stack/wait";
 import { results, repeat, round, row, rows } from "../report";
 import type { BenchContext } from "../context";
+import { freshDatabase } from "../history";
 
 /**
  * Accounts' cost and moderation's speed: posts as a signed-in account (each checks its session in
@@ -73,16 +73,4 @@ export async function people(ctx: BenchContext): Promise<void> {
   row(`deletion to every window p99, ${viewers.toLocaleString("en")} viewers`, deletion.p99, undefined, "ms", true);
   rows.push([`  p50`, `${round(deletion.p50.median)} ms`, "", ""]);
   results.people = { clients, anonymous, signedIn, deletion };
-}
-
-/** A database of its own on the bench's PostgreSQL server. */
-async function freshDatabase(serverUrl: string, name: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const url = new URL(serverUrl);
-  url.pathname = `/${name}`;
-  return url.toString();
 }

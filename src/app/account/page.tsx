@@ -1,5 +1,5 @@
 import "server-only";
-import Link from "next/link";
+import { PageHeader } from "@/components/PageHeader";
 import { headers } from "next/headers";
 import { AccountPanel } from "@/components/AccountPanel";
 import { pageContext } from "@/server/page-context";
@@ -13,12 +13,7 @@ export default async function AccountPage() {
   const signedIn = await viewer((await headers()).get("cookie"));
   return (
     <main className="mx-auto flex w-full max-w-md flex-col gap-6 px-4 py-8 sm:py-12">
-      <header className="flex flex-wrap items-center justify-between gap-3">
-        <h1 className="text-2xl font-bold tracking-tight">Account</h1>
-        <Link href="/" className="text-sm font-medium text-board-accent underline-offset-2 hover:underline">
-          Back to the board
-        </Link>
-      </header>
+      <PageHeader title="Account" />
       {accounts.enabled ? (
         <AccountPanel viewer={signedIn} oidc={accounts.oidc} />
       ) : (

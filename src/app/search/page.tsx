@@ -1,5 +1,5 @@
 import "server-only";
-import Link from "next/link";
+import { PageHeader } from "@/components/PageHeader";
 import { SearchBox } from "@/components/SearchBox";
 import { pageContext } from "@/server/page-context";
 
@@ -18,12 +18,7 @@ export default async function SearchPage({ searchParams }: { searchParams: Promi
   const board = first("board");
   return (
     <main className="mx-auto flex w-full max-w-2xl flex-col gap-6 px-4 py-8 sm:py-12">
-      <header className="flex flex-wrap items-center justify-between gap-3">
-        <h1 className="text-2xl font-bold tracking-tight">Search</h1>
-        <Link href="/" className="text-sm font-medium text-board-accent underline-offset-2 hover:underline">
-          Back to the board
-        </Link>
-      </header>
+      <PageHeader title="Search" />
       <SearchBox boards={slugs} initial={{ text: first("q"), author: first("author"), board: slugs.includes(board) ? board : "" }} />
     </main>
   );
