@@ -21,7 +21,7 @@ import { StreamGate } from "../lib/realtime/stream-gate";
 import { storeKeys } from "../lib/store/keys";
 import { readActivity, readBoard, readBoards, readRules } from "../lib/store/board-list";
 import { readEntries, readHead, readHistory } from "../lib/store/message-store";
-import { foldEntries, isChange } from "../lib/messages/schema";
+import { foldEntries, isChange, type Message } from "../lib/messages/schema";
 import { RateLimiter } from "../lib/store/rate-limit";
 import { createRedis } from "../lib/store/redis";
 import { readRebuildNotices } from "../lib/store/followed-log";
@@ -34,6 +34,10 @@ import { addressDigest, createAuth, type Accounts } from "../lib/accounts/auth";
 import { createPeople, NO_ACCOUNTS, type People } from "../lib/accounts/people";
 import { createModerating, type Moderating } from "../lib/board/moderating";
 import { migrate } from "../lib/history/migrations";
+
+// How many acknowledged posts are kept, and for how long, until the store has them (it takes milliseconds).
+const UNSTORED_KEPT = 10_000;
+const UNSTORED_FOR_MS = 60_000;
 
 // How long a guest post's sender stays known, for bans.
 const SENDERS_FOR_SECONDS = 30 * 24 * 3600;
@@ -67,6 +71,9 @@ export function createWebServices(config: Config, log: Logger): WebServices {
   const redis = createRedis(config.REDIS_URL, "message-board-web", { autoPipelining: true });
   const subscriber = createRedis(config.REDIS_URL, "message-board-web-subscriber");
   const database = config.DATABASE_URL ? createDatabase(config.DATABASE_URL, "message-board-web", log) : undefined;
+  // Posts this process had acknowledged that the store may not have yet: their author may edit or delete
+  // them at once, before the store has them.
+  const unstored = new Map<string, { message: Message; at: number }>();
   const locator = messageLocator(async (id) => {
     if (database) return (await findMessage(database, id))?.board;
     // No lasting history: the boards' recent lists are all there is. Only an id the store has stored
@@ -107,6 +114,7 @@ export function createWebServices(config: Config, log: Logger): WebServices {
       }
       live.stored(entry);
       locator.remember(entry.id, entry.board);
+      unstored.delete(entry.id);
     },
     reactionsChannel: keys.reactionsChannel,
     readers: {
@@ -177,7 +185,14 @@ export function createWebServices(config: Config, log: Logger): WebServices {
     const board = await locator.boardOf(id);
     const recent = board && (await readHistory(redis, keys, board, config.MESSAGES_LIMIT)).messages.find((message) => message.id === id);
     if (recent) return recent;
-    return database && (await findMessage(database, id));
+    const archived = database && (await findMessage(database, id));
+    if (archived) return archived;
+    // Not stored yet (the store remembers every id it stored lately): as this process accepted it.
+    const accepted = unstored.get(id);
+    if (!accepted) return undefined;
+    if (Date.now() - accepted.at < UNSTORED_FOR_MS && (await redis.zscore(keys.ids, id)) === null) return accepted.message;
+    unstored.delete(id);
+    return undefined;
   };
 
   const moderating = createModerating({
@@ -203,6 +218,8 @@ export function createWebServices(config: Config, log: Logger): WebServices {
       admit: (board, author, sender) => moderating.admitPost(board, author, sender),
       metrics,
       onAccepted: (message, sender) => {
+        unstored.set(message.id, { message, at: Date.now() });
+        if (unstored.size > UNSTORED_KEPT) unstored.delete(unstored.keys().next().value as string);
         // Who sent a guest's post is known for a while, so that moderators can ban them by it.
         if (!message.account) void redis.set(`${keys.senders}:${message.id}`, sender, "EX", SENDERS_FOR_SECONDS).catch(() => {});
         live.accept();

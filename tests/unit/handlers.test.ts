@@ -555,3 +555,29 @@ test("the owner names moderators; moderators lock the board and ban; each is ref
 });
 
 const refusedMessage = async (answer: Answer) => (JSON.parse((answer as Reply).body) as { error: { message: string } }).error.message;
+
+test("with Redis away, a board's rules are those last read, and a board never read is open: posting needs only Kafka", async () => {
+  let away = false;
+  const boards = createBoards({
+    defaultBoard: "main",
+    defaultName: "main",
+    store: {
+      board: async () => undefined,
+      boards: async () => [],
+      activity: async () => null,
+      windows: async () => new Map(),
+      rules: async () => {
+        if (away) throw new Error("Redis is away");
+        return { locked: true, guests: false, moderators: ["acc-mod"], bans: new Map() };
+      },
+    },
+    produce: async () => {},
+    limiter: { take: async () => ({ allowed: true }) },
+    log: silentLog,
+  });
+  assert.equal((await boards.rules("read")).locked, true);
+  away = true;
+  boards.forgetRules("read");
+  assert.deepEqual(await boards.rules("read"), { locked: true, guests: false, moderators: ["acc-mod"], bans: new Map() }, "the rules last read stand");
+  assert.equal((await boards.rules("never-read")).locked, false, "open until a rule is read");
+});

@@ -52,6 +52,8 @@ export type Boards = {
 
 // Rules are read for every post: kept for a moment, and forgotten at once when a change is announced.
 const RULES_FOR_MS = 2000;
+/** A board's rules until a rule is made: open to all, unlocked, no moderators, no bans. */
+const OPEN_RULES: BoardRules = { locked: false, guests: true, moderators: [], bans: new Map() };
 
 const CHECK_EVERY_MS = 25;
 
@@ -73,16 +75,21 @@ export function createBoards({ defaultBoard, defaultName, store, produce, limite
   };
 
   const rules = new Map<string, { at: number; rules: Promise<BoardRules> }>();
+  const lastRead = new Map<string, BoardRules>();
 
   return {
     rules(slug) {
       const kept = rules.get(slug);
       if (kept && performance.now() - kept.at < RULES_FOR_MS) return kept.rules;
-      const read = store.rules(slug).catch((error: unknown) => {
-        rules.delete(slug);
-        log.warn("board rules lookup failed", errorFields(error));
-        throw new BoardError("store_unavailable", "The board's rules (Redis) are unreachable; try again shortly.");
-      });
+      // Posts need only Kafka: with Redis away, the rules last read stand (a board never read: open).
+      const read = store.rules(slug).then(
+        (now) => (lastRead.set(slug, now), now),
+        (error: unknown) => {
+          rules.delete(slug);
+          log.warn("board rules lookup failed; going by the rules last read", errorFields(error));
+          return lastRead.get(slug) ?? OPEN_RULES;
+        },
+      );
       rules.set(slug, { at: performance.now(), rules: read });
       return read;
     },
