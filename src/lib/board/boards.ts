@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { KafkaUnavailableError } from "../kafka/producer";
+import { produced } from "./produced";
 import { errorFields, type Logger } from "../log";
 import { newBoardSchema, slugFromName, type Board, type BoardRule, type BoardRules, type BoardSort, type BoardSummary } from "../messages/boards";
 import type { BoardActivityRecord } from "../messages/reactions";
@@ -97,13 +97,7 @@ export function createBoards({ defaultBoard, defaultName, store, produce, limite
     forgetRules: (slug) => void rules.delete(slug),
 
     async changeRules(rule) {
-      try {
-        await produce(rule);
-      } catch (error) {
-        if (!(error instanceof KafkaUnavailableError)) throw error;
-        log.warn("rule change refused: Kafka unavailable", errorFields(error));
-        throw new BoardError("kafka_unavailable", "Kafka did not accept the change; nothing was changed. Try again shortly.");
-      }
+      await produced(() => produce(rule), { log, what: "rule change", refusal: "Kafka did not accept the change; nothing was changed. Try again shortly." });
       rules.delete(rule.board);
     },
 
@@ -140,13 +134,7 @@ export function createBoards({ defaultBoard, defaultName, store, produce, limite
       if (await lookUp(slug)) throw taken(slug);
       await takeAllowance(limiter, client, "new boards");
       const board: Board = { id: randomUUID(), slug, name, createdAt: new Date().toISOString(), ...(owner && { owner }) };
-      try {
-        await produce(board);
-      } catch (error) {
-        if (!(error instanceof KafkaUnavailableError)) throw error;
-        log.warn("board refused: Kafka unavailable", errorFields(error));
-        throw new BoardError("kafka_unavailable", "Kafka did not accept the board; it was not created. Try again shortly.");
-      }
+      await produced(() => produce(board), { log, what: "board", refusal: "Kafka did not accept the board; it was not created. Try again shortly." });
       // Two people may take one slug at the same moment: the first record in the log wins.
       const deadline = Date.now() + settleMs;
       while (Date.now() < deadline) {

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import type { Person } from "../accounts/people";
-import { KafkaUnavailableError } from "../kafka/producer";
-import { errorFields, type Logger } from "../log";
+import { produced } from "./produced";
+import type { Logger } from "../log";
 import type { BoardRule, BoardRules } from "../messages/boards";
 import { messageIdSchema, messageTextSchema, type Message, type MessageChange } from "../messages/schema";
 import { BoardError, issuesByField } from "./errors";
@@ -100,15 +100,8 @@ export function createModerating({ find, boards, accountExists, senderOf, produc
     return actor;
   };
   const rule = (board: string, actor: Person) => ({ id: randomUUID(), board, at: new Date().toISOString(), by: actor.id });
-  const send = async (change: MessageChange) => {
-    try {
-      await produce(change);
-    } catch (error) {
-      if (!(error instanceof KafkaUnavailableError)) throw error;
-      log.warn(`${change.kind} refused: Kafka unavailable`, errorFields(error));
-      throw new BoardError("kafka_unavailable", "Kafka did not accept the change; nothing was changed. Try again shortly.");
-    }
-  };
+  const send = (change: MessageChange) =>
+    produced(() => produce(change), { log, what: change.kind, refusal: "Kafka did not accept the change; nothing was changed. Try again shortly." });
   const MODERATORS: Role[] = ["admin", "owner", "moderator"];
   const OWNERS: Role[] = ["admin", "owner"];
 

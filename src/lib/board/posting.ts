@@ -1,5 +1,6 @@
-import { KafkaUnavailableError, type Acknowledgement } from "../kafka/producer";
-import { errorFields, type Logger } from "../log";
+import type { Acknowledgement } from "../kafka/producer";
+import { produced } from "./produced";
+import type { Logger } from "../log";
 import type { Person } from "../accounts/people";
 import { createMessage } from "../messages/create";
 import { newMessageSchema, type Message } from "../messages/schema";
@@ -56,18 +57,17 @@ export function createPosting({ defaultBoard, boards, producer, limiter, nameTak
       const message = createMessage(author ? { ...parsed.data, author: author.name } : parsed.data, board);
       if (author) message.account = { id: author.id, name: author.name };
       const stopTimer = metrics.produceSeconds.startTimer();
-      try {
-        const { partition, offset } = await producer.publish(message, requestId);
-        stopTimer();
-        metrics.accepted.inc();
-        onAccepted?.(message, sender);
-        log.debug("accepted message", { id: message.id, board, partition, offset, requestId });
-        return message;
-      } catch (error) {
-        if (!(error instanceof KafkaUnavailableError)) throw error;
-        log.warn("post refused: Kafka unavailable", { requestId, ...errorFields(error) });
-        throw new BoardError("kafka_unavailable", "Kafka did not accept the message; it was not posted. Try again shortly.");
-      }
+      const { partition, offset } = await produced(() => producer.publish(message, requestId), {
+        log,
+        what: "post",
+        refusal: "Kafka did not accept the message; it was not posted. Try again shortly.",
+        fields: { requestId },
+      });
+      stopTimer();
+      metrics.accepted.inc();
+      onAccepted?.(message, sender);
+      log.debug("accepted message", { id: message.id, board, partition, offset, requestId });
+      return message;
     },
   };
 }

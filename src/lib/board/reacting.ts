@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { KafkaUnavailableError } from "../kafka/producer";
-import { errorFields, type Logger } from "../log";
+import { produced } from "./produced";
+import type { Logger } from "../log";
 import { emojiSchema, type Reaction } from "../messages/reactions";
 import { messageIdSchema } from "../messages/schema";
 import type { RateDecision } from "../store/rate-limit";
@@ -37,13 +37,8 @@ export function createReacting({ boardOf, produce, limiter, log }: ReactingDeps)
       }
       const board = await boardOf(parsed.data.id);
       if (!board) throw new BoardError("unknown_message", "There is no message with this id.");
-      try {
-        await produce({ message: parsed.data.id, board, emoji: parsed.data.emoji, reactor, on, at: new Date().toISOString() });
-      } catch (error) {
-        if (!(error instanceof KafkaUnavailableError)) throw error;
-        log.warn("reaction refused: Kafka unavailable", errorFields(error));
-        throw new BoardError("kafka_unavailable", "Kafka did not accept the reaction; try again shortly.");
-      }
+      const reaction = { message: parsed.data.id, board, emoji: parsed.data.emoji, reactor, on, at: new Date().toISOString() };
+      await produced(() => produce(reaction), { log, what: "reaction", refusal: "Kafka did not accept the reaction; try again shortly." });
     },
   };
 }
